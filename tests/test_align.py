@@ -1,0 +1,92 @@
+"""The aligner's core on vectors with known structure (no model needed)."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.align import (align_sentences, mine_passages, mutual_best, neighbourhood_mean,
+                            ratio_margin)
+
+
+def _unit(rows):
+    rows = np.asarray(rows, dtype=np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def _meanings(count, dim=64, seed=0):
+    return _unit(np.random.default_rng(seed).normal(size=(count, dim)))
+
+
+def _noisy(vectors, scale=0.15, seed=1):
+    return _unit(vectors + np.random.default_rng(seed).normal(scale=scale, size=vectors.shape))
+
+
+def test_one_to_one_alignment_of_a_translation():
+    meaning = _meanings(6)
+    links = align_sentences(_noisy(meaning, seed=1), _noisy(meaning, seed=2), skip_similarity=0.3)
+    assert [(l.src, l.tgt) for l in links] == [((i,), (i,)) for i in range(6)]
+
+
+def test_merged_target_sentence_becomes_a_two_to_one_link():
+    meaning = _meanings(5)
+    src = _noisy(meaning, scale=0.05, seed=3)
+    # The target merges source sentences 1 and 2 into one sentence.
+    tgt = _unit([meaning[0], meaning[1] + meaning[2], meaning[3], meaning[4]])
+    links = align_sentences(src, tgt, skip_similarity=0.3)
+    assert [(l.src, l.tgt) for l in links] == [((0,), (0,)), ((1, 2), (1,)), ((2 + 1,), (2,)), ((4,), (3,))]
+
+
+def test_omitted_sentence_is_skipped_not_forced():
+    meaning = _meanings(6)
+    src = _noisy(meaning, scale=0.05, seed=4)
+    tgt = _noisy(meaning[[0, 1, 3, 4, 5]], scale=0.05, seed=5)  # sentence 2 left out
+    links = align_sentences(src, tgt, skip_similarity=0.3)
+    assert [(l.src, l.tgt) for l in links] == [((0,), (0,)), ((1,), (1,)), ((3,), (2,)), ((4,), (3,)), ((5,), (4,))]
+
+
+def test_unrelated_sequences_give_no_links():
+    links = align_sentences(_meanings(5, seed=7), _meanings(5, seed=8), skip_similarity=0.3)
+    assert links == []
+
+
+def test_margin_demotes_a_hub():
+    # Eight source passages (basis vectors); each has a weak translation (cosine 0.3), and
+    # one target "hub" sits at cosine 0.35 to every source passage.
+    n = 8
+    src = np.eye(2 * n, dtype=np.float32)[:n]
+    tgt = np.zeros((n + 1, 2 * n), np.float32)
+    for i in range(n):
+        tgt[i, i], tgt[i, n + i] = 0.3, np.sqrt(1 - 0.3**2)
+    tgt[n, :n] = 1 / np.sqrt(n)
+    similarity = src @ tgt.T
+    assert similarity.argmax(axis=1).tolist() == [n] * n  # raw cosine: the hub wins everywhere
+    src_mean, tgt_mean = neighbourhood_mean(src, tgt, k=3), neighbourhood_mean(tgt, src, k=3)
+    assert ratio_margin(similarity, src_mean, tgt_mean).argmax(axis=1).tolist() == list(range(n))
+    matches = mine_passages(src, tgt, src_mean, tgt_mean, min_margin=1.5, min_similarity=0.2)
+    assert [(m.src, m.tgt) for m in matches] == [(i, i) for i in range(n)]
+
+
+def test_mutual_best_drops_one_sided_matches():
+    score = np.array([[0.9, 0.1], [0.8, 0.2]])
+    assert mutual_best(score) == [(0, 0)]
+
+
+def test_faiss_and_numpy_neighbourhoods_agree():
+    queries, pool = _meanings(20, seed=11), _meanings(300, seed=12)
+    exact = neighbourhood_mean(queries, pool, k=4, faiss_above=10_000)
+    approximate = neighbourhood_mean(queries, pool, k=4, faiss_above=10)
+    assert np.allclose(exact, approximate, atol=1e-5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 7), st.integers(0, 7), st.integers(0, 1000))
+def test_every_sentence_in_at_most_one_link_and_links_in_order(n, m, seed):
+    rng = np.random.default_rng(seed)
+    src = _unit(rng.normal(size=(n, 8))) if n else np.zeros((0, 8), np.float32)
+    tgt = _unit(rng.normal(size=(m, 8))) if m else np.zeros((0, 8), np.float32)
+    links = align_sentences(src, tgt, skip_similarity=0.0)
+    used_src = [i for l in links for i in l.src]
+    used_tgt = [j for l in links for j in l.tgt]
+    assert used_src == sorted(set(used_src)) and used_tgt == sorted(set(used_tgt))
+    assert all(0 <= i < n for i in used_src) and all(0 <= j < m for j in used_tgt)
+    assert all((len(l.src), len(l.tgt)) in {(1, 1), (1, 2), (2, 1)} for l in links)
