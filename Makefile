@@ -26,6 +26,7 @@ STAMPS := $(BUILD)/.stamps
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system-deps all extract normalize detect segment embed align test test-fast \
+	eval align-texts review export bench bench-extract \
 	sample-corpus clean clean-build
 
 help: ## list the targets
@@ -34,7 +35,7 @@ help: ## list the targets
 	@echo
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
 
-setup: $(VENV)/.installed $(MODEL_DIR)/hamta_model.json ## create .venv, install pinned packages, build the default model
+setup: $(VENV)/.installed $(MODEL_DIR)/hamta_build.json ## create .venv, install pinned packages, build the default model
 	@echo "set-up done: now run 'make all' (or 'make all CORPUS=your/folder') and 'make test'"
 
 system-deps: ## install the Debian packages Hamta uses (Tesseract OCR, fonts, poppler, Chromium); needs root
@@ -54,7 +55,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-$(MODEL_DIR)/hamta_model.json: $(VENV)/.installed pipeline/model_build.py
+$(MODEL_DIR)/hamta_build.json: $(VENV)/.installed pipeline/model_build.py
 	$(PY) -m pipeline.model_build --out $(MODEL_DIR)
 
 all: align ## run every stage on CORPUS and write aligned/*.parquet
@@ -88,6 +89,24 @@ $(STAMPS)/embed: $(STAMPS)/segment $(CONFIG) $(call code,embed.py)
 
 $(ALIGNED)/alignments.parquet: $(STAMPS)/embed $(CONFIG) $(call code,align.py output.py stages.py)
 	$(HAMTA) align
+
+eval: ## align the evaluation set through the whole pipeline and print P/R/F1 per language pair
+	$(PY) -m pipeline.evaluate --config "$(CONFIG)"
+
+align-texts: ## align two pre-segmented files: make align-texts SRC=a.txt TGT=b.txt (one sentence per line)
+	$(PY) -m pipeline.align_texts "$(SRC)" "$(TGT)" --config "$(CONFIG)"
+
+review: ## serve the review page for aligned pairs on 127.0.0.1 (port from the config)
+	$(PY) -m pipeline.review --aligned "$(ALIGNED)" --corpus "$(CORPUS)" --config "$(CONFIG)"
+
+export: ## write accepted pairs as TMX 1.4b and TSV into aligned/
+	$(PY) -m pipeline.export --aligned "$(ALIGNED)" --config "$(CONFIG)"
+
+bench: ## speed and memory benchmarks (ratios against baselines measured in the same run)
+	$(PY) -m bench.speed --config "$(CONFIG)"
+
+bench-extract: ## extraction fidelity: CER and paragraph F1 per language, layout and PDF producer
+	$(PY) -m bench.extract_fidelity
 
 test: ## run the test suite (what CI runs)
 	$(PY) -m pytest -q -p no:cacheprovider

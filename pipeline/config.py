@@ -57,12 +57,20 @@ class AlignSettings(_Strict):
     confidence: ConfidenceWeights = ConfidenceWeights()
 
 
+class ReviewSettings(_Strict):
+    port: int = Field(8765, ge=1024, le=65535)  # the review server binds 127.0.0.1 only
+
+
 class Config(_Strict):
     languages: list[str] = ["en", "fa", "zh-Hant", "zh-Hans"]
     extract: ExtractSettings = ExtractSettings()
     detect: DetectSettings = DetectSettings()
     model: ModelSettings = ModelSettings()
     align: AlignSettings = AlignSettings()
+    review: ReviewSettings = ReviewSettings()
+    # Where per-document stages run: in this process (and a process pool for extraction),
+    # or as tasks on a local or remote cluster of a distributed engine.
+    engine: Literal["local", "dask", "ray"] = "local"
 
     @property
     def hash(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def model_identity(settings: ModelSettings) -> str:
     """What makes two runs' vectors comparable: the model's files (if local) and prefix."""
     identity = [settings.name, settings.prefix]
     folder = Path(settings.name)
-    for name in ("config.json", "hamta_model.json", "modules.json"):
+    for name in ("config.json", "hamta_build.json", "modules.json"):
         if (folder / name).exists():
             identity.append((folder / name).read_text(encoding="utf-8"))
     return hashlib.sha256("\0".join(identity).encode()).hexdigest()[:16]
@@ -122,7 +123,9 @@ class Embedder:
 
     def encode_texts(self, texts: list[str]) -> np.ndarray:
         """Vectors for texts, from the cache where possible."""
-        texts = [t.strip() for t in texts]  # surrounding whitespace changes the tokens
+        # Surrounding whitespace changes the tokens; NFC joins letters with combining marks
+        # that PDF text layers leave apart, as the model's own tokenizer expects.
+        texts = [unicodedata.normalize("NFC", t).strip() for t in texts]
         shas = [EmbeddingCache.text_sha(t) for t in texts]
         cached = self.cache.get(sorted(set(shas)))
         missing = sorted({sha: t for sha, t in zip(shas, texts) if sha not in cached}.items())
