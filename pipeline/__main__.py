@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     for stage in STAGES if args.stage == "all" else [args.stage]:
         if stage == "align":
             run_align(ws)
+            if not any((build / "embed").glob("*.parquet")):
+                print(f"hamta align: no document reached alignment; see the messages of the earlier "
+                      f"stages and fix the inputs in {corpus}/", file=sys.stderr)
+                return 1
             continue
         problems = run_document_stage(stage, ws)
         if not any((build / stage).glob("*.parquet")):

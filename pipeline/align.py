@@ -55,14 +55,93 @@ class PassageMatch:
     margin: float
 
 
+def by_cosine(scoring: str) -> bool:
+    """align.scoring: "margin" (the method) or "cosine", which picks mutual best matches by raw
+    cosine with the margin thresholds unused, only to measure what the margin buys (make eval).
+    The cosine mode always takes the exact n x m path."""
+    if scoring not in ("margin", "cosine"):
+        raise ValueError(f"align.scoring must be margin or cosine, not {scoring!r}")
+    return scoring == "cosine"
+
+
 def mine_passages(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarray, tgt_mean: np.ndarray,
-                  min_margin: float, min_similarity: float) -> list[PassageMatch]:
-    """Mutual best passage pairs by margin, above both thresholds."""
+                  min_margin: float, min_similarity: float, faiss_above: int = 4096,
+                  scoring: str = "margin") -> list[PassageMatch]:
+    """Mutual best passage pairs by margin (or cosine, see by_cosine), above the thresholds.
+
+    Sides larger than faiss_above are mined from k-NN candidates (see mutual_best_candidates),
+    so memory grows with the side sizes, not their product.
+    """
+    cosine = by_cosine(scoring)
+    if max(len(src), len(tgt)) > faiss_above and not cosine:
+        return [match for match in mutual_best_candidates(src, tgt, src_mean, tgt_mean)
+                if match.margin >= min_margin and match.similarity >= min_similarity]
     similarity = src @ tgt.T
     margin = ratio_margin(similarity, src_mean, tgt_mean)
     return [PassageMatch(i, j, float(similarity[i, j]), float(margin[i, j]))
-            for i, j in mutual_best(margin)
-            if margin[i, j] >= min_margin and similarity[i, j] >= min_similarity]
+            for i, j in mutual_best(similarity if cosine else margin)
+            if (cosine or margin[i, j] >= min_margin) and similarity[i, j] >= min_similarity]
+
+
+# Candidates per row and per column on the k-NN path. A pair that is mutual best by margin
+# is, in practice, among the nearest few by cosine in at least one direction: the margin only
+# divides the cosine by neighbourhood means, which differ little between near neighbours.
+MARGIN_CANDIDATES = 16
+# Pairs whose vectors are gathered at once when candidate cosines are recomputed.
+_GATHER_CHUNK = 1 << 16
+
+
+def _nearest(queries: np.ndarray, pool: np.ndarray, count: int) -> np.ndarray:
+    """Indices of each query's `count` nearest pool vectors by inner product (exact, FAISS)."""
+    import faiss
+
+    index = faiss.IndexFlatIP(pool.shape[1])
+    index.add(np.ascontiguousarray(pool, dtype=np.float32))
+    _, nearest = index.search(np.ascontiguousarray(queries, dtype=np.float32), count)
+    return nearest
+
+
+def _first_per_group(groups: np.ndarray, score: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
+    """Index of the highest score in each group, ties going to the lowest tiebreak (as argmax)."""
+    order = np.lexsort((tiebreak, -score, groups))
+    ordered = groups[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return order[starts]
+
+
+def mutual_best_candidates(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarray, tgt_mean: np.ndarray,
+                           candidates: int = MARGIN_CANDIDATES) -> list[PassageMatch]:
+    """Mutual best pairs by margin, searched among k-NN candidates instead of all n x m pairs.
+
+    Candidates are each source row's nearest targets and each target's nearest sources by
+    cosine (exact search with faiss IndexFlatIP); the margin is computed for those pairs only,
+    and a pair is kept when it is the best of its row and of its column among them. Memory is
+    O((n + m) * candidates). On the same vectors this gives the same pairs as
+    mutual_best(ratio_margin(...)) unless a row's best margin lies outside its candidates.
+    """
+    n, m = len(src), len(tgt)
+    if n == 0 or m == 0:
+        return []
+    forward = _nearest(src, tgt, min(candidates, m))
+    backward = _nearest(tgt, src, min(candidates, n))
+    rows = np.concatenate([np.repeat(np.arange(n), forward.shape[1]), backward.ravel()]).astype(np.int64)
+    cols = np.concatenate([forward.ravel(), np.repeat(np.arange(m), backward.shape[1])]).astype(np.int64)
+    present = (rows >= 0) & (cols >= 0)  # faiss pads with -1 when it finds fewer
+    pairs = np.unique(rows[present] * m + cols[present])
+    rows, cols = pairs // m, pairs % m
+    # Cosines recomputed per pair (not taken from the two searches) so a pair found in both
+    # directions has one value, computed the way the exact path computes it.
+    similarity = np.empty(len(pairs), np.float32)
+    for start in range(0, len(pairs), _GATHER_CHUNK):
+        part = slice(start, start + _GATHER_CHUNK)
+        similarity[part] = np.einsum("ij,ij->i", src[rows[part]], tgt[cols[part]])
+    margin = similarity / np.maximum((src_mean[rows] + tgt_mean[cols]) / 2, 1e-6)
+    best_of_row = np.zeros(len(pairs), bool)
+    best_of_row[_first_per_group(rows, margin, cols)] = True
+    best_of_col = np.zeros(len(pairs), bool)
+    best_of_col[_first_per_group(cols, margin, rows)] = True
+    return [PassageMatch(int(rows[c]), int(cols[c]), float(similarity[c]), float(margin[c]))
+            for c in np.flatnonzero(best_of_row & best_of_col)]
 
 
 @dataclass
@@ -149,21 +228,35 @@ def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndar
     """Sentence links between two sides: margin anchors, monotone blocks, DP inside each block."""
     if not len(src) or not len(tgt):
         return []
-    similarity = src @ tgt.T
-    margin = ratio_margin(similarity, src_mean, tgt_mean)
-    anchors = [(i, j) for i, j in mutual_best(margin)
-               if margin[i, j] >= settings.sentence_margin and similarity[i, j] >= settings.sentence_similarity]
+    cosine = by_cosine(getattr(settings, "scoring", "margin"))
+    if max(len(src), len(tgt)) > getattr(settings, "faiss_above", 4096) and not cosine:
+        mutual = [(m.src, m.tgt, m.similarity, m.margin)
+                  for m in mutual_best_candidates(src, tgt, src_mean, tgt_mean)]
+    else:
+        similarity = src @ tgt.T
+        margin = ratio_margin(similarity, src_mean, tgt_mean)
+        mutual = [(i, j, similarity[i, j], margin[i, j])
+                  for i, j in mutual_best(similarity if cosine else margin)]
+    anchor_margin = {(i, j): g for i, j, s, g in mutual
+                     if (cosine or g >= settings.sentence_margin) and s >= settings.sentence_similarity}
     links: list[SentenceLink] = []
-    for block in anchor_blocks(anchors, settings.max_gap):
-        if len(block) < settings.min_block and margin[block[0]] < settings.lone_anchor_margin:
-            continue  # a lone weak anchor is more often chance than a translation
+    for block in anchor_blocks(list(anchor_margin), settings.max_gap):
+        # A lone weak anchor is more often chance than a translation. By cosine alone no lone
+        # anchor can show that it is strong, so in the cosine mode every lone anchor is dropped.
+        if len(block) < settings.min_block and (cosine or anchor_margin[block[0]] < settings.lone_anchor_margin):
+            continue
         # One sentence of slack on each side lets a merge at the block's edge be found.
         i0, j0 = max(block[0][0] - 1, 0), max(block[0][1] - 1, 0)
         i1, j1 = min(block[-1][0] + 2, len(src)), min(block[-1][1] + 2, len(tgt))
         for link in align_sentences(src[i0:i1], tgt[j0:j1], settings.sentence_similarity,
                                     settings.merge_penalty):
-            links.append(SentenceLink(tuple(i + i0 for i in link.src), tuple(j + j0 for j in link.tgt),
-                                      link.similarity))
+            link = SentenceLink(tuple(i + i0 for i in link.src), tuple(j + j0 for j in link.tgt),
+                                link.similarity)
+            # The DP links by cosine; a link whose margin is below the anchors' threshold
+            # resembles everything in the other language as much as its partner (make eval:
+            # such links were nearly all wrong, e.g. Chinese to Chinese of unrelated papers).
+            if cosine or link_margin(link, src_mean, tgt_mean) >= settings.sentence_margin:
+                links.append(link)
     # Blocks may overlap by their slack: keep each sentence in its best link only.
     links.sort(key=lambda l: -l.similarity)
     taken_src, taken_tgt, kept = set(), set(), []
@@ -231,6 +324,24 @@ def _pools(sides: list[Side], level: str) -> dict[str, np.ndarray]:
     return {lang: np.concatenate(p) for lang, p in parts.items()}
 
 
+def same_pivot(lang_a: str, lang_b: str) -> bool:
+    """Whether two languages are embedded through the same pivot text (see normalize.py)."""
+    return lang_a.startswith("zh") and lang_b.startswith("zh")
+
+
+def pair_settings(settings, src_lang: str, tgt_lang: str):
+    """The settings for one language pair. Two sides with the same pivot (zh-Hant, zh-Hans)
+    compare like one language: unrelated Chinese sentences reach cosines (0.85-0.91) and
+    margins (1.0-1.03) that only translations reach across languages, while a real pair is
+    nearly the same pivot text (cosine 0.99), so such pairs need same_pivot_similarity."""
+    floor = getattr(settings, "same_pivot_similarity", None)
+    if floor is None or not same_pivot(src_lang, tgt_lang):
+        return settings
+    return settings.model_copy(update={
+        "sentence_similarity": max(settings.sentence_similarity, floor),
+        "passage_similarity": max(settings.passage_similarity, floor)})
+
+
 def align_corpus(sides: list[Side], settings, language_rank) -> tuple[list[dict], list[dict]]:
     """Every pair of sides in different languages: passage matches and sentence links.
 
@@ -251,13 +362,16 @@ def align_corpus(sides: list[Side], settings, language_rank) -> tuple[list[dict]
         return means[(level, index, other_lang)]
 
     links, side_pairs = [], []
+    general = settings
     for a, src in enumerate(sides):
         for b, tgt in enumerate(sides):
             if src.lang == tgt.lang or language_rank(src.lang) >= language_rank(tgt.lang):
                 continue
+            settings = pair_settings(general, src.lang, tgt.lang)
             matches = mine_passages(src.passage_vectors, tgt.passage_vectors,
                                     neighbourhood("passage", a, tgt.lang), neighbourhood("passage", b, src.lang),
-                                    settings.passage_margin, settings.passage_similarity)
+                                    settings.passage_margin, settings.passage_similarity,
+                                    settings.faiss_above, settings.scoring)
             src_mean, tgt_mean = neighbourhood("sentence", a, tgt.lang), neighbourhood("sentence", b, src.lang)
             sentence_links = align_sentence_sequences(src.sentence_vectors, tgt.sentence_vectors,
                                                       src_mean, tgt_mean, settings)

@@ -48,12 +48,18 @@ class AlignSettings(_Strict):
     passage_similarity: float = Field(0.83, ge=-1, le=1)
     sentence_similarity: float = Field(0.83, ge=-1, le=1)
     sentence_margin: float = Field(1.0, gt=0)
+    # Cosine a link needs between two languages embedded through the same pivot text
+    # (zh-Hant and zh-Hans: a translation is nearly the same text after OpenCC).
+    same_pivot_similarity: float = Field(0.95, ge=-1, le=1)
     max_gap: int = Field(5, ge=1)
     min_block: int = Field(3, ge=1)
     lone_anchor_margin: float = Field(1.1, gt=0)
     skip_kinds: list[str] = ["header", "footer", "page_number", "footnote", "reference", "caption", "table"]
     faiss_above: int = Field(4096, ge=1)
     merge_penalty: float = Field(0.05, ge=0)
+    # margin: mutual best matches by ratio margin (the method); cosine: by raw cosine with the
+    # margin thresholds unused, only to measure what the margin buys (make eval).
+    scoring: Literal["margin", "cosine"] = "margin"
     confidence: ConfidenceWeights = ConfidenceWeights()
 
 

@@ -110,6 +110,7 @@ class Embedder:
         self.key = model_identity(settings)
         self.cache = EmbeddingCache(Path(cache_dir) / "embeddings.sqlite", self.key)
         self._model = None
+        self._tokenizer = None
         self.encoded = 0  # texts actually run through the model (the rest came from the cache)
 
     @property
@@ -119,7 +120,22 @@ class Embedder:
         return self._model
 
     def token_count(self, text: str) -> int:
-        return len(self.model.tokenizer(self.settings.prefix + text)["input_ids"])
+        if self._tokenizer is None:
+            self._tokenizer = self._load_tokenizer()
+        return self._tokenizer(self.settings.prefix + text)
+
+    def _load_tokenizer(self):
+        """A token counter. A local model's tokenizer.json is read alone with `tokenizers`, so a
+        run whose vectors all come from the cache never loads the model (seconds of start-up)."""
+        file = Path(self.settings.name) / "tokenizer.json"
+        if self._model is None and file.exists():
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(file))
+            tokenizer.no_truncation()
+            tokenizer.no_padding()
+            return lambda text: len(tokenizer.encode(text).ids)
+        return lambda text: len(self.model.tokenizer(text)["input_ids"])
 
     def encode_texts(self, texts: list[str]) -> np.ndarray:
         """Vectors for texts, from the cache where possible."""
@@ -140,8 +156,8 @@ class Embedder:
         dim = len(next(iter(cached.values()))) if cached else 0
         return np.stack([cached[s] for s in shas]) if shas else np.zeros((0, dim), np.float32)
 
-    def embed(self, units: list[Unit]) -> np.ndarray:
-        """One normalized vector per unit; long passages as the mean of their sentence groups."""
+    def pieces(self, units: list[Unit]) -> list[list[str]]:
+        """The texts each unit's vector is made of: the unit whole, or its sentence groups."""
         pieces: list[list[str]] = []
         for unit in units:
             whole, sentences = unit.parts[0], unit.parts[1:]
@@ -149,6 +165,11 @@ class Embedder:
                 pieces.append([whole])
             else:
                 pieces.append(self._group_by_tokens(sentences))
+        return pieces
+
+    def embed(self, units: list[Unit]) -> np.ndarray:
+        """One normalized vector per unit; long passages as the mean of their sentence groups."""
+        pieces = self.pieces(units)
         flat = [text for group in pieces for text in group]
         vectors = self.encode_texts(flat)
         out, start = [], 0

@@ -46,7 +46,7 @@ ALIGNMENTS = pa.schema(
     + [(f"src_{name}", kind) for name, kind in _side]
     + [(f"tgt_{name}", kind) for name, kind in _side]
     + [("similarity", _float), ("margin", _float), ("confidence", _float),
-       ("model", _str), ("config_hash", _str)]
+       ("model", _str), ("config_hash", _str), ("review_status", _str)]
 )
 
 PROBLEMS = pa.schema([(name, _str) for name in ("doc_id", "path", "stage", "severity", "message")])

@@ -16,6 +16,7 @@ import os
 import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from pipeline import output
 from pipeline.config import Config
 from pipeline.corpus import CorpusFile, file_sha256, list_corpus
 from pipeline.records import Passage, Sentence, from_rows, passages_from_blocks, to_rows
-from pipeline.storage import read_metadata, read_rows, write_rows
+from pipeline.storage import read_metadata, read_rows, remove_stale_temp_files, write_rows
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -103,10 +104,20 @@ class Extract(DocumentStage):
     def settings(self, config):
         return config.extract.model_dump()
 
+    def __init__(self):
+        # doc_id -> futures of the PageScans of a large PDF whose page ranges were scanned
+        # in parallel (see _page_ranges); layout analysis then runs here on all its pages.
+        self.page_scans: dict[str, list] = {}
+
     def process(self, doc, rows, ws):
         from pipeline.extract import extract_file
+        from pipeline.extractors.pdf import extraction_from_scans
 
-        extraction = extract_file(doc.path, ws.config.extract)
+        if doc.doc_id in self.page_scans:
+            scans = [future.result() for future in self.page_scans.pop(doc.doc_id)]
+            extraction = extraction_from_scans(doc.path, ws.config.extract, scans)
+        else:
+            extraction = extract_file(doc.path, ws.config.extract)
         passages = passages_from_blocks(doc.doc_id, extraction.blocks)
         meta = {"format": extraction.format, "page_count": extraction.page_count,
                 "notes": json.dumps(extraction.notes, ensure_ascii=False)}
@@ -172,12 +183,16 @@ def _run_one(stage: DocumentStage, doc: CorpusFile, ws: Workspace, key: str):
     """Process one document; returns a Problem instead of raising, so the corpus goes on."""
     from pipeline.extract import ExtractionError
 
+    out = ws.output(stage.name, doc.doc_id)
     try:
         rows = [] if stage.previous is None else read_rows(ws.output(stage.previous, doc.doc_id))
         out_rows, meta = stage.process(doc, rows, ws)
     except ExtractionError as err:
-        return Problem(doc.doc_id, doc.relpath, stage.name, "error", str(err))
+        out.unlink(missing_ok=True)  # an output of the file's older version is not its result
+        # Messages name files as the user sees them in the corpus folder.
+        return Problem(doc.doc_id, doc.relpath, stage.name, "error", str(err).replace(str(doc.path), doc.relpath))
     except Exception as err:  # a bug or an input we did not foresee: report it, go on
+        out.unlink(missing_ok=True)
         detail = traceback.format_exception_only(type(err), err)[-1].strip()
         return Problem(doc.doc_id, doc.relpath, stage.name, "error",
                        f"{doc.relpath}: {stage.name} failed: {detail}")
@@ -187,9 +202,84 @@ def _run_one(stage: DocumentStage, doc: CorpusFile, ws: Workspace, key: str):
     return None
 
 
-def _run_one_in_worker(args):
-    stage_name, doc, ws, key = args
+def _run_one_in_worker(stage_name: str, doc: CorpusFile, ws: Workspace, key: str):
     return _run_one(DOCUMENT_STAGES[stage_name](), doc, ws, key)
+
+
+# A PDF of at least twice this many pages is scanned as page ranges of this size in parallel
+# (measured in docs/benchmarks.md): one large PDF then keeps every core busy, where one task
+# per document would leave all but one idle.
+PAGES_PER_TASK = 8
+
+
+def _page_ranges(doc: CorpusFile) -> list[tuple[int, int | None]]:
+    """Page ranges to scan in parallel, or [] to extract the document as one task."""
+    import pypdfium2
+
+    from pipeline.extract import sniff_format
+
+    if doc.path.suffix.lower() != ".pdf":
+        return []
+    try:
+        with doc.path.open("rb") as handle:
+            if sniff_format(handle.read(4096)) != "pdf":
+                return []
+        document = pypdfium2.PdfDocument(str(doc.path))
+        pages = len(document)
+        document.close()
+    except (OSError, pypdfium2.PdfiumError):
+        return []  # the whole-document task reports what is wrong with the file
+    if pages < 2 * PAGES_PER_TASK:
+        return []
+    starts = list(range(0, pages, PAGES_PER_TASK))
+    # the last range runs to the end, whatever pdfplumber counts there
+    return [(a, b) for a, b in zip(starts, starts[1:])] + [(starts[-1], None)]
+
+
+# Stages that run as tasks on a cluster with engine: dask. Embedding stays in the driver: its
+# model is loaded once and torch already spreads each batch over the machine's cores.
+ENGINE_STAGES = ("extract", "normalize", "detect", "segment")
+
+
+@contextmanager
+def _dask_client():
+    """The Dask client of this process if there is one (a test's LocalCluster), a scheduler
+    named by DASK_SCHEDULER_ADDRESS, or else a local cluster of one process per core."""
+    import dask
+    from distributed import Client, get_client
+
+    try:
+        yield get_client()
+        return
+    except ValueError:
+        pass
+    if dask.config.get("scheduler-address", None):
+        client = Client()
+    else:
+        client = Client(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                        dashboard_address=None)
+    try:
+        yield client
+    finally:
+        client.close()
+        if client.cluster is not None:
+            client.cluster.close()
+
+
+@contextmanager
+def _executor(stage_name: str, ws: Workspace, tasks: int):
+    """submit(fn, *args) -> future, on the engine the config names; None to run in-process."""
+    if ws.config.engine == "dask" and stage_name in ENGINE_STAGES:
+        with _dask_client() as client:
+            yield lambda fn, *args: client.submit(fn, *args, pure=False)
+    elif ws.config.engine == "ray":
+        raise ValueError(f"{ws.config_path}: engine 'ray' is not supported; use local or dask "
+                         "(docs/benchmarks.md says why)")
+    elif stage_name == "extract" and min(ws.config.extract.workers, tasks) > 1:
+        with ProcessPoolExecutor(min(ws.config.extract.workers, tasks)) as pool:
+            yield pool.submit
+    else:
+        yield None
 
 
 def run_document_stage(stage_name: str, ws: Workspace) -> list[Problem]:
@@ -197,12 +287,16 @@ def run_document_stage(stage_name: str, ws: Workspace) -> list[Problem]:
     files, skipped = list_corpus(ws.corpus)
     problems = [Problem("", rel, stage_name, "warning", f"{rel}: {why}") for rel, why in skipped] \
         if stage.previous is None else []
+    remove_stale_temp_files(ws.build / stage_name)
     todo, done = [], 0
     for doc in files:
         key = stage.key(doc, ws)
-        if key is None:
-            continue
         out = ws.output(stage.name, doc.doc_id)
+        if key is None:
+            # Stopped at an earlier stage this time: an output left from a run when it got
+            # further would let it pass as processed.
+            out.unlink(missing_ok=True)
+            continue
         if out.exists() and read_metadata(out).get("key") == key:
             done += 1
         else:
@@ -210,26 +304,38 @@ def run_document_stage(stage_name: str, ws: Workspace) -> list[Problem]:
 
     bar = tqdm(total=len(todo), desc=f"{stage_name:<9}", unit="doc", file=sys.stderr,
                disable=not todo)
-    workers = min(ws.config.extract.workers, len(todo))
-    if stage_name == "extract" and workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            jobs = [(stage_name, doc, ws, key) for doc, key in todo]
-            for problem in pool.map(_run_one_in_worker, jobs):
+    splits = {doc.doc_id: _page_ranges(doc) for doc, _ in todo} if stage_name == "extract" else {}
+    tasks = sum(len(splits.get(doc.doc_id) or [None]) for doc, _ in todo)
+    with _executor(stage_name, ws, tasks) as submit:
+        if submit is None:
+            for doc, key in todo:
+                bar.set_postfix_str(doc.relpath[-30:])
+                problem = _run_one(stage, doc, ws, key)
                 problems += [problem] if problem else []
                 bar.update()
-    else:
-        for doc, key in todo:
-            bar.set_postfix_str(doc.relpath[-30:])
-            problem = _run_one(stage, doc, ws, key)
-            problems += [problem] if problem else []
-            bar.update()
+        else:
+            from pipeline.extractors.pdf import scan_pages
+
+            jobs = {}
+            for doc, key in todo:
+                if splits.get(doc.doc_id):
+                    stage.page_scans[doc.doc_id] = [submit(scan_pages, doc.path, ws.config.extract, a, b)
+                                                    for a, b in splits[doc.doc_id]]
+                else:
+                    jobs[doc.doc_id] = submit(_run_one_in_worker, stage_name, doc, ws, key)
+            # Results in corpus order; a split PDF's layout runs here once its ranges are in.
+            for doc, key in todo:
+                job = jobs.get(doc.doc_id)
+                problem = job.result() if job is not None else _run_one(stage, doc, ws, key)
+                problems += [problem] if problem else []
+                bar.update()
     bar.close()
 
     _remove_outputs_of_missing_documents(stage_name, files, ws)
     problems += _warnings_recorded_in_outputs(stage_name, files, ws)
     for problem in problems:
-        if problem.severity == "error":
-            print(f"hamta {stage_name}: {problem.message}", file=sys.stderr)
+        warning = "warning: " if problem.severity == "warning" else ""
+        print(f"hamta {stage_name}: {warning}{problem.message}", file=sys.stderr)
     write_rows([vars(p) for p in problems], ws.build / "problems" / f"{stage_name}.parquet",
                schema=output.PROBLEMS)
     fresh = len(todo) - sum(p.severity == "error" for p in problems)
@@ -340,16 +446,26 @@ def run_align(ws: Workspace) -> list[Problem]:
             "status": "ok" if doc_passages else "failed",
             "problem": failed.get(doc.doc_id),
         })
-        for lang in {p.lang for p in doc_passages} - set(ws.config.languages):
-            problems.append(Problem(doc.doc_id, doc.relpath, "align", "warning",
-                                    f"{doc.relpath}: passages in language '{lang}' are kept but not "
-                                    f"aligned (configured languages: {', '.join(ws.config.languages)})"))
+        for lang in sorted({p.lang for p in doc_passages} - set(ws.config.languages)):
+            count = sum(p.lang == lang for p in doc_passages)
+            what = (f"{count} passage(s) with no text in a language (only numbers, symbols or too "
+                    f"few letters) are" if lang == "und" else f"{count} passage(s) in language '{lang}' are")
+            message = (f"{doc.relpath}: {what} kept but not aligned "
+                       f"(configured languages: {', '.join(ws.config.languages)})")
+            problems.append(Problem(doc.doc_id, doc.relpath, "align", "warning", message))
+    for problem in problems:
+        if problem.stage == "align":  # after the loop, so no progress bar cuts into the line
+            print(f"hamta align: warning: {problem.message}", file=sys.stderr)
 
     sides = build_sides(passages, sentences, vectors, ws.config.languages, ws.config.align.skip_kinds)
     links, side_pairs = align_corpus(sides, ws.config.align, ws.config.language_rank)
     alignments = sorted((_alignment_row(link, ws) for link in links),
                         key=lambda r: (r["level"], r["src_doc_id"], r["tgt_doc_id"], r["src_lang"],
                                        r["tgt_lang"], r["src_char_start"], r["tgt_char_start"]))
+    # Translators' decisions live in aligned/reviews.sqlite and outlive this rewrite.
+    from pipeline.review.store import REVIEWS_FILE, read_decisions, review_statuses
+    for row, status in zip(alignments, review_statuses(alignments, read_decisions(ws.aligned / REVIEWS_FILE))):
+        row["review_status"] = status
     pairs = []
     for pair in side_pairs:
         src, tgt, matched = pair["src"], pair["tgt"], pair["matched"]
@@ -371,8 +487,11 @@ def run_align(ws: Workspace) -> list[Problem]:
         "sentences": [{k: v for k, v in vars(s).items()} for s in sentences],
         "problems": [vars(p) for p in problems],
     }
-    for name, rows in tables.items():
-        write_rows(rows, ws.aligned / f"{name}.parquet", schema=output.TABLES[name], metadata=meta)
+    remove_stale_temp_files(ws.aligned)
+    # alignments.parquet is make's target, so it is written last: a run killed before it
+    # leaves the target stale and make re-runs align, never trusting half-updated tables.
+    for name in sorted(tables, key=lambda name: name == "alignments"):
+        write_rows(tables[name], ws.aligned / f"{name}.parquet", schema=output.TABLES[name], metadata=meta)
     levels = {lvl: sum(r["level"] == lvl for r in alignments) for lvl in ("passage", "sentence")}
     print(f"hamta align: {len(pairs)} document pair(s), {levels['passage']} passage and "
           f"{levels['sentence']} sentence alignments -> {ws.aligned}/alignments.parquet", file=sys.stderr)

@@ -32,6 +32,19 @@ def write_table(table: pa.Table, path: Path, metadata: dict[str, str] | None = N
         raise
 
 
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Delete the temp files a killed run left in folder, and return them.
+
+    A finished write renames its temp file away, so any left are from a write that never
+    completed. Call it only when no write into folder is in flight (at a stage's start).
+    """
+    folder = Path(folder)
+    stale = sorted(folder.glob(".*.tmp")) if folder.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def write_rows(rows: list[dict], path: Path, schema: pa.Schema | None = None,
                metadata: dict[str, str] | None = None) -> None:
     if schema is not None:
@@ -55,9 +68,13 @@ def write_text(text: str, path: Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_json(obj, path: Path) -> None:

@@ -261,3 +261,67 @@ def test_undecodable_text(tmp_path):
     path = tmp_path / "latin1.txt"
     path.write_bytes("Café crème\n".encode("latin-1"))
     assert "undecodable" in _one_line_error(path)
+
+
+# --- Repairs seen on the sample corpus (corpus/, rendered by scripts/make_corpus.py) ------
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture(scope="module")
+def corpus_extractions():
+    names = ["fa-tea-road-summary.pdf", "fa-water-management.pdf", "en-water-management.pdf",
+             "zh-Hant-tea-road.pdf", "en-beekeeping.pdf"]
+    return {name: extract_file(CORPUS / name, SETTINGS) for name in names}
+
+
+def test_lam_alef_guillemets_and_persian_six(corpus_extractions):
+    chromium = "\n".join(b.text for b in corpus_extractions["fa-tea-road-summary.pdf"].blocks)
+    for word in ("خلاصه\u200cای", "استدلال", "«فصلنامهٔ", "تاریخی»", "(۱۶۵۰–۱۹۰۰)"):
+        assert word in chromium
+    for broken in ("خلصاه", "استدللا", "»فصلنامهٔ", "٦"):
+        assert broken not in chromium
+    libreoffice = "\n".join(b.text for b in corpus_extractions["fa-water-management.pdf"].blocks)
+    for word in ("ملایم", "اصلاح", "فلات", "بالاست", "دانشکدهٔ"):
+        assert word in libreoffice
+    for broken in ("ملیام", "اصلحا", "فلتا", "باالست", "دانشکدٔه"):
+        assert broken not in libreoffice
+
+
+def test_footnote_number_is_a_word_of_its_own(corpus_extractions):
+    notes = [b.text for b in corpus_extractions["fa-water-management.pdf"].blocks if b.kind == "footnote"]
+    assert [n.split()[0] for n in notes] == ["1", "2"]
+    assert notes[0].startswith("1 واژهٔ قنات")
+
+
+def test_paragraphs_join_across_column_and_page_breaks(corpus_extractions):
+    english = [flat(b.text) for b in kinds(corpus_extractions["en-water-management.pdf"], "paragraph")]
+    assert any("records for about 160,000 household connections" in p for p in english)  # column
+    assert any("remained almost unchanged, which suggests that garden" in p for p in english)  # page
+    assert any("combining sources that are managed separately" in p for p in english)
+    assert not any(p.startswith(("160,000", "suggests", "that are managed")) for p in english)
+    persian = [flat(b.text) for b in kinds(corpus_extractions["fa-water-management.pdf"], "paragraph")]
+    assert any("رهایی یافته است. این راه\u200cحل" in p for p in persian)
+    assert any("یک اجتماع می\u200cتواند مصرف کند" in p for p in persian)  # line with a footnote mark
+
+
+def test_hanging_indent_reference_entries_stay_whole(corpus_extractions):
+    english = [flat(b.text) for b in kinds(corpus_extractions["en-water-management.pdf"], "reference")]
+    assert [r[:2] for r in english] == ["1.", "2.", "3."]
+    persian_doc = [flat(b.text) for b in kinds(corpus_extractions["fa-water-management.pdf"], "reference")]
+    assert "Rahimi, A. (2021). The aquifer as a reserve: groundwater governance on the central plateau. " \
+        "Iranian Water Resources Journal, 17(3), 10–25." in persian_doc
+    assert not any(r.startswith(".") for r in persian_doc)
+
+
+def test_numbered_headings_are_headings(corpus_extractions):
+    headings = {flat(b.text) for name, e in corpus_extractions.items() for b in kinds(e, "heading")}
+    for heading in ("1. Introduction", "3. Qanats and the Historical Water Regime", "۲. قنات و نظام تاریخی آب",
+                    "壹、前言"):
+        assert heading in headings
+
+
+def test_one_page_running_header_is_not_body(corpus_extractions):
+    for name in ("en-beekeeping.pdf", "fa-tea-road-summary.pdf"):
+        first = corpus_extractions[name].blocks[0]
+        assert first.kind == "header"

@@ -70,7 +70,7 @@ def _margin_candidates(page: PageLayout) -> list[int]:
     return chosen
 
 
-def find_furniture(pages: list[PageLayout]) -> dict[tuple[int, int], str]:
+def find_furniture(pages: list[PageLayout], body_size: float) -> dict[tuple[int, int], str]:
     """(page index, line index) -> header | footer | page_number, for lines that repeat
     across pages near a margin, or that are only a page number near one."""
     candidates = {p: _margin_candidates(page) for p, page in enumerate(pages)}
@@ -91,7 +91,22 @@ def find_furniture(pages: list[PageLayout]) -> dict[tuple[int, int], str]:
                 kinds[(p, i)] = "page_number"
             elif len(seen[_furniture_key(line.text)]) >= repeats_needed:
                 kinds[(p, i)] = "header" if upper else "footer"
+            elif upper and _lone_running_header(page, i, body_size):
+                kinds[(p, i)] = "header"
     return kinds
+
+
+def _lone_running_header(page: PageLayout, index: int, body_size: float) -> bool:
+    """A header that cannot be seen to repeat (a one-page document): the topmost line, in
+    the top margin, smaller than the body text and set well apart from what follows."""
+    line = page.lines[index]
+    below = [l for l in page.lines if l.top > line.bottom]
+    if not below or line.top > 0.1 * page.height or line.size > 0.9 * body_size:
+        return False
+    if any(l.top < line.top for l in page.lines):
+        return False
+    gap = min(l.top for l in below) - line.bottom
+    return gap > 1.5 * line.size
 
 
 def _footnote_lines(page: PageLayout, taken: set[int], body_size: float) -> list[int]:
@@ -121,67 +136,167 @@ def _heading_like(line: Line, body_size: float) -> bool:
     return line.size >= 1.12 * body_size or (line.bold and line.size >= 0.95 * body_size)
 
 
+# Sentence-final punctuation, possibly followed by closing quotes or brackets.
+_SENTENCE_END = re.compile("[.!?\u061f\u3002\uff01\uff1f\u2026:;\uff1a\uff1b][\"'\u201d\u2019\u00bb)\\]\uff09\u300d\u300f]*\\s*$")
+# "1. Introduction", "2.3 Data", "۲. قنات", "IV. Results", "壹、前言", "一、緒論", "第三章 …"
+NUMBERED_HEADING = re.compile(
+    "^\\s*(?:[0-9\u06f0-\u06f9\u0660-\u0669]{1,3}(?:\\.[0-9\u06f0-\u06f9\u0660-\u0669]+)*[.)]\\s+\\S"
+    "|[0-9\u06f0-\u06f9\u0660-\u0669]{1,3}(?:\\.[0-9\u06f0-\u06f9\u0660-\u0669]+)+\\s+\\S"
+    "|[IVXLC]+\\.\\s+\\S"
+    "|[\u58f9\u8cb3\u8d30\u53c3\u53c1\u8086\u4f0d\u9678\u9646\u67d2\u634c\u7396\u62fe\u4e00\u4e8c\u4e09\u56db\u4e94\u516d\u4e03\u516b\u4e5d\u5341]+[\u3001.\uff0e]\\s*\\S"
+    "|\u7b2c[\u4e00\u4e8c\u4e09\u56db\u4e94\u516d\u4e03\u516b\u4e5d\u5341\\d]+[\u7ae0\u7bc0\u8282])"
+)
+_CJK_START = re.compile("^[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_LATIN_CONTINUATION = re.compile("^[a-z0-9(\\[,;:\u2013\u2014-]")
+_UPPER_LATIN = re.compile("^[A-Z]")
+
+
 @dataclass
 class _Draft:
     kind: str
     lines: list[Line]
 
 
-def _column_edges(lines: list[Line], body_size: float) -> dict[tuple[int, int], tuple[float, float]]:
+@dataclass
+class _Column:
+    left: float
+    right: float
+    rtl_flush_left: bool  # right-to-left lines set ragged on the right (LibreOffice "start")
+
+
+def _column_edges(lines: list[Line], body_size: float) -> dict[tuple[int, int], _Column]:
     groups: dict[tuple[int, int], list[Line]] = defaultdict(list)
     for line in lines:
-        groups[(line.band if line.column else -1, line.column)].append(line)
+        groups[_column_key(line)].append(line)
     edges = {}
     for key, members in groups.items():
         body = [l for l in members if abs(l.size - body_size) < 0.15 * body_size] or members
-        edges[key] = (min(l.x0 for l in body), max(l.x1 for l in body))
+        left, right = min(l.x0 for l in body), max(l.x1 for l in body)
+        rtl = [l for l in body if l.rtl]
+        flush_left = sum(l.x0 <= left + 1 for l in rtl)
+        flush_right = sum(l.x1 >= right - 1 for l in rtl)
+        edges[key] = _Column(left, right, flush_left > 2 * max(flush_right, 1))
     return edges
 
 
-def _leading(lines: list[Line]) -> dict[float, float]:
-    """Typical baseline-to-baseline distance per font size on the page."""
-    steps: dict[float, list[float]] = defaultdict(list)
+def _column_key(line: Line) -> tuple[int, int]:
+    return (line.band if line.column else -1, line.column)
+
+
+def _leading(lines: list[Line]) -> dict[tuple[float, bool], float]:
+    """Typical baseline-to-baseline distance per font size and direction on the page.
+
+    The lower quartile, not the median: in short paragraphs (references) the steps between
+    paragraphs are nearly as many as those inside them. Direction is part of the key
+    because a Persian font's lines are taller than a Latin font's of the same size.
+    """
+    steps: dict[tuple[float, bool], list[float]] = defaultdict(list)
     for a, b in zip(lines, lines[1:]):
         if a.column == b.column and abs(a.size - b.size) < 0.5 and b.baseline > a.baseline:
-            steps[round(a.size)].append(b.baseline - a.baseline)
-    return {size: min(median(v), 2.2 * size) for size, v in steps.items()}
+            steps[(round(a.size), b.rtl)].append(b.baseline - a.baseline)
+            steps[(round(a.size), None)].append(b.baseline - a.baseline)
+    return {key: min(sorted(v)[len(v) // 4], 2.2 * key[0]) for key, v in steps.items()}
 
 
-def _starts_paragraph(previous: Line, line: Line, edges, leading, body_size: float) -> bool:
-    if (line.band, line.column) != (previous.band, previous.column) or line.baseline < previous.baseline:
+def _expected_step(line: Line, leading) -> float:
+    return leading.get((round(line.size), line.rtl)) or leading.get(
+        (round(line.size), None), 1.45 * line.size)
+
+
+def _trailing_slack(line: Line, column: _Column) -> float:
+    """Free width where the line ends: on the left for right-to-left lines (unless the
+    column sets them ragged on the right), on the right otherwise."""
+    if line.rtl and not column.rtl_flush_left:
+        return line.x0 - column.left
+    return column.right - line.x1
+
+
+def _first_word_width(line: Line) -> float:
+    """Rough width of the line's first word (one character for CJK), from the line's mean
+    character width: enough to tell whether it would have fitted on the line above."""
+    text = line.text.strip()
+    if not text:
+        return 0.0
+    per_char = (line.x1 - line.x0) / max(len(text), 1)
+    word = text[0] if _CJK_START.match(text) else text.split()[0]
+    return per_char * len(word)
+
+
+def _runs_on(previous: Line, line: Line, column: _Column, draft_length: int = 2) -> bool:
+    """The line above is full (the next line's first word would not have fitted on it)
+    and stops mid-sentence: the text runs on to the next line, whatever the spacing says."""
+    if _SENTENCE_END.search(previous.text):
+        return False
+    return _trailing_slack(previous, column) - _indent_allowance(draft_length, previous, column) \
+        < max(0.5 * previous.size, 1.3 * _first_word_width(line) + 0.3 * previous.size)
+
+
+def _indent_allowance(draft_length: int, previous: Line, column: _Column) -> float:
+    """A ragged right-to-left column (text flush left) puts a first-line indent on the
+    right, where the line's free width is measured: that much of it is not free."""
+    if draft_length == 1 and previous.rtl and column.rtl_flush_left:
+        return 2 * previous.size
+    return 0.0
+
+
+def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: float) -> bool:
+    previous = draft[-1]
+    if _column_key(line) != _column_key(previous) or line.baseline < previous.baseline:
         return True
     if abs(line.size - previous.size) > 0.1 * body_size or line.bold != previous.bold:
         return True
     step = line.baseline - previous.baseline
-    expected = leading.get(round(line.size), 1.45 * line.size)
-    if step > 1.3 * expected:
+    expected = _expected_step(line, leading)
+    if step > 2.2 * expected:
         return True
-    left, right = edges[(line.band if line.column else -1, line.column)]
+    column = edges[_column_key(line)]
+    if _runs_on(previous, line, column, len(draft)):
+        return False
+    if step > 1.25 * expected:
+        return True
+    free = _trailing_slack(previous, column) - _indent_allowance(len(draft), previous, column)
+    if free > 1.3 * _first_word_width(line) + 0.5 * line.size:
+        return True  # the next word would have fitted: the line above ended by choice
     em = line.size
-    rtl = previous.rtl or line.rtl
-    if rtl:
-        previous_short = previous.x0 > left + 2 * em
-        indented = line.x1 < right - 0.8 * em and previous.x1 >= right - 0.5 * em
+    first = draft[0]
+    if previous.rtl or line.rtl:
+        if column.rtl_flush_left:
+            return False  # ragged-right Persian: indents cannot be told from raggedness
+        indented = line.x1 < column.right - 0.8 * em and previous.x1 >= column.right - 0.5 * em
+        hanging = first.x1 >= column.right - 0.5 * em and all(
+            abs(l.x1 - line.x1) < 0.3 * em for l in draft[1:])
+        outdented = len(draft) > 1 and line.x1 > previous.x1 + 0.8 * em and previous is not first
     else:
-        previous_short = previous.x1 < right - 2 * em
         # a first-line indent is an em or two; a short line set flush right after a full
         # one is the end of a right-to-left paragraph whose last line has no Persian in it
-        indented = left + 0.8 * em < line.x0 < left + 4 * em and previous.x0 <= left + 0.5 * em
-    return previous_short or indented
+        indented = column.left + 0.8 * em < line.x0 < column.left + 4 * em and previous.x0 <= column.left + 0.5 * em
+        hanging = first.x0 <= column.left + 0.5 * em and all(
+            abs(l.x0 - line.x0) < 0.3 * em for l in draft[1:])
+        outdented = len(draft) > 1 and line.x0 < previous.x0 - 0.8 * em
+    if indented and hanging:
+        return False  # a reference entry's turned-over lines, indented under its first
+    return indented or outdented
 
 
 def _paragraph_direction(lines: list[Line], edges) -> str:
-    """R or L for a block: its letters decide, or, if it has no right-to-left letters but
-    several lines, a last line that hugs the right edge while the others fill the width."""
+    """R or L for a block: its letters decide, or, if it has no right-to-left letters,
+    a last line that hugs the right edge while the others fill the width, or one that
+    starts with the full stop a right-to-left paragraph draws at the left end."""
     rtl_lines = sum(l.rtl for l in lines)
     if rtl_lines * 2 >= len(lines) and rtl_lines:
         return "R"
-    if len(lines) >= 2 and not any(has_rtl(l.text) for l in lines):
+    if not any(has_rtl(l.text) for l in lines):
         last = lines[-1]
-        left, right = edges[(last.band if last.column else -1, last.column)]
-        if last.x1 >= right - 0.5 * last.size and last.x0 > left + 2 * last.size:
+        if _LEADING_STOP.match(last.visual) and not _SENTENCE_END.search(last.visual):
+            return "R"
+        column = edges[_column_key(last)]
+        if (len(lines) >= 2 and last.x1 >= column.right - 0.5 * last.size
+                and last.x0 > column.left + 2 * last.size):
             return "R"
     return "L"
+
+
+_LEADING_STOP = re.compile(r"^[.,;:!?]\s*[A-Za-z0-9(]")
 
 
 def _block(page: int, kind: str, lines: list[Line], edges) -> Block:
@@ -200,31 +315,107 @@ def _block(page: int, kind: str, lines: list[Line], edges) -> Block:
     )
 
 
-def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float) -> list[Block]:
-    """Blocks of one page in reading order; furniture lines come first (header) or last."""
+_NOTE_NUMBER = re.compile("^([0-9\u06f0-\u06f9\u0660-\u0669]{1,3})(?=[^\\s0-9\u06f0-\u06f9\u0660-\u0669.)\\-\u2013,])")
+
+
+def _separate_note_number(text: str) -> str:
+    """LibreOffice sets a footnote's number right against its text ("1واژه"); keep the
+    number, as the reader sees it, but as a word of its own."""
+    return _NOTE_NUMBER.sub(lambda m: m.group(1) + " ", text, count=1)
+
+
+def _numbered_heading_line(lines: list[Line], edges) -> bool:
+    """A single short line that starts with a section number and ends without a full stop
+    ("2. Method", "۳. روش", "參、方法") is a heading even when set in the body font."""
+    if len(lines) != 1:
+        return False
+    line = lines[0]
+    column = edges[_column_key(line)]
+    return (bool(NUMBERED_HEADING.match(line.text)) and not _SENTENCE_END.search(line.text)
+            and line.x1 - line.x0 < 0.7 * (column.right - column.left))
+
+
+@dataclass
+class _Flow:
+    """Whether a paragraph may join the one before it across a column or page break."""
+
+    open_start: bool  # first in its column, first line not indented, continuation start
+    open_end: bool  # last in its column, last line full and mid-sentence
+
+
+def _continues(line: Line, column: _Column) -> bool:
+    text = line.text.lstrip()
+    if _UPPER_LATIN.match(text) or NUMBERED_HEADING.match(text):
+        return False
+    if line.rtl:
+        return column.rtl_flush_left or line.x1 >= column.right - 0.8 * line.size
+    if _CJK_START.match(text):
+        return line.x0 <= column.left + 0.8 * line.size
+    return bool(_LATIN_CONTINUATION.match(text)) and line.x0 <= column.left + 0.8 * line.size
+
+
+def _ends_open(line: Line, column: _Column) -> bool:
+    if _SENTENCE_END.search(line.text):
+        return False
+    ragged = column.rtl_flush_left and line.rtl
+    return _trailing_slack(line, column) < (6 if ragged else 1.5) * line.size
+
+
+def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
+                flows: dict[int, _Flow] | None = None) -> list[Block]:
+    """Blocks of one page in reading order; furniture lines come first (header) or last.
+
+    flows, when given, receives per paragraph block (by id) what document_blocks needs to
+    join paragraphs split by a column or page break.
+    """
     notes = set(_footnote_lines(page, set(furniture), body_size))
     content = [l for i, l in enumerate(page.lines) if i not in furniture and i not in notes]
-    edges = _column_edges(page.lines, body_size)
+    # furniture is left out of the column edges: a centred page number under the right
+    # column would move that column's left edge
+    edges = _column_edges([l for i, l in enumerate(page.lines) if i not in furniture], body_size)
+    for i in furniture:
+        edges.setdefault(_column_key(page.lines[i]), _Column(page.lines[i].x0, page.lines[i].x1, False))
     leading = _leading(content)
     drafts: list[_Draft] = []
     for line in content:
         kind = "heading" if _heading_like(line, body_size) else "paragraph"
-        if (drafts and drafts[-1].kind == kind
-                and not _starts_paragraph(drafts[-1].lines[-1], line, edges, leading, body_size)):
-            drafts[-1].lines.append(line)
-        else:
-            drafts.append(_Draft(kind, [line]))
+        if drafts and drafts[-1].kind == kind:
+            previous = drafts[-1].lines[-1]
+            if kind == "heading":
+                # a heading turned over onto a second line: same column, ordinary leading
+                joined = (_column_key(line) == _column_key(previous)
+                          and abs(line.size - previous.size) < 0.1 * body_size
+                          and 0 < line.baseline - previous.baseline <= 2.0 * line.size
+                          and not NUMBERED_HEADING.match(line.text))
+            else:
+                joined = not _starts_paragraph(drafts[-1].lines, line, edges, leading, body_size)
+            if joined:
+                drafts[-1].lines.append(line)
+                continue
+        drafts.append(_Draft(kind, [line]))
     blocks = []
     for i, kind in sorted(furniture.items()):
         if page.lines[i].top < 0.5 * page.height:
             blocks.append(_block(page.number, kind, [page.lines[i]], edges))
-    for draft in drafts:
+    for index, draft in enumerate(drafts):
         kind = draft.kind
         if kind == "heading" and len(draft.lines) > 3:
             kind = "paragraph"  # a long bold stretch is emphasis, not a heading
         if _CAPTION.match(draft.lines[0].text):
             kind = "caption"
-        blocks.append(_block(page.number, kind, draft.lines, edges))
+        elif kind == "paragraph" and _numbered_heading_line(draft.lines, edges):
+            kind = "heading"
+        block = _block(page.number, kind, draft.lines, edges)
+        blocks.append(block)
+        if flows is not None and kind == "paragraph":
+            first, last = draft.lines[0], draft.lines[-1]
+            key_first, key_last = _column_key(first), _column_key(last)
+            opens = index == 0 or _column_key(drafts[index - 1].lines[-1]) != key_first
+            closes = index == len(drafts) - 1 or _column_key(drafts[index + 1].lines[0]) != key_last
+            flows[id(block)] = _Flow(
+                open_start=opens and _continues(first, edges[key_first]),
+                open_end=closes and _ends_open(last, edges[key_last]),
+            )
     note_lines = [page.lines[i] for i in sorted(notes, key=lambda i: page.lines[i].top)]
     groups: list[list[Line]] = []
     for line in note_lines:
@@ -232,11 +423,39 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float) -
             groups.append([line])
         else:
             groups[-1].append(line)
-    blocks += [_block(page.number, "footnote", g, edges) for g in groups]
+    for group in groups:
+        block = _block(page.number, "footnote", group, edges)
+        block.text = _separate_note_number(block.text)
+        blocks.append(block)
     for i, kind in sorted(furniture.items()):
         if page.lines[i].top >= 0.5 * page.height:
             blocks.append(_block(page.number, kind, [page.lines[i]], edges))
     return blocks
+
+
+def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list[Block]:
+    """One passage for a paragraph that a column or page break cut in two: the part before
+    the break ends mid-sentence on a full line, the part after starts its column unindented
+    with a continuation (lowercase, digit; any Persian or Chinese text). Furniture and
+    footnotes in between keep their place after the joined paragraph."""
+    out: list[Block] = []
+    last_body: Block | None = None
+    for block in blocks:
+        flow = flows.get(id(block))
+        if (flow is not None and flow.open_start and last_body is not None
+                and flows[id(last_body)].open_end):
+            last_body.text += "\n" + block.text
+            if last_body.page == block.page:
+                last_body.x0, last_body.x1 = min(last_body.x0, block.x0), max(last_body.x1, block.x1)
+                last_body.top = min(last_body.top, block.top)
+                last_body.bottom = max(last_body.bottom, block.bottom)
+            flows[id(last_body)] = _Flow(flows[id(last_body)].open_start, flow.open_end)
+            continue
+        out.append(block)
+        if block.kind in _FURNITURE_KINDS or block.kind == "footnote":
+            continue
+        last_body = block if flow is not None else None
+    return out
 
 
 def mark_title(blocks: list[Block], pages: list[PageLayout], body_size: float) -> None:
@@ -248,27 +467,38 @@ def mark_title(blocks: list[Block], pages: list[PageLayout], body_size: float) -
                          if l.top >= b.top - 0.5 and l.bottom <= b.bottom + 0.5), default=0)
              for b in first}
     top = max(first, key=lambda b: sizes[id(b)])
-    if sizes[id(top)] >= 1.4 * body_size:
+    if sizes[id(top)] >= 1.3 * body_size:
         top.kind = "title"
 
 
+NOTES_HEADING = re.compile(
+    r"^\s*(?:notes|endnotes|footnotes|یادداشت‌?ها|پی‌?نوشت‌?ها|پانویس‌?ها|註釋|注释|附註|附注)\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+
+
 def mark_references(blocks: list[Block]) -> None:
-    """Paragraphs after a references heading are references, until another heading."""
-    inside = False
+    """Paragraphs after a references heading are references, and after a notes heading
+    (end notes) footnotes, until another heading."""
+    inside = None
     for block in blocks:
         if block.kind in ("heading", "title"):
-            inside = bool(REFERENCE_HEADING.match(" ".join(block.text.split())))
+            text = " ".join(block.text.split())
+            inside = ("reference" if REFERENCE_HEADING.match(text)
+                      else "footnote" if NOTES_HEADING.match(text) else None)
         elif inside and block.kind == "paragraph":
-            block.kind = "reference"
+            block.kind = inside
 
 
 def document_blocks(pages: list[PageLayout]) -> list[Block]:
     body_size = body_font_size(pages)
-    furniture = find_furniture(pages)
+    furniture = find_furniture(pages, body_size)
     blocks: list[Block] = []
+    flows: dict[int, _Flow] = {}
     for p, page in enumerate(pages):
         own = {i: kind for (q, i), kind in furniture.items() if q == p}
-        blocks += page_blocks(page, own, body_size)
+        blocks += page_blocks(page, own, body_size, flows)
+    blocks = join_broken_paragraphs(blocks, flows)
     mark_title(blocks, pages, body_size)
     mark_references(blocks)
     return blocks

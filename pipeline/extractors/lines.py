@@ -94,6 +94,20 @@ def _attached(char: dict) -> bool:
         char["x1"] - char["x0"] < 0.05 or unicodedata.category(text[0]) == "Mn")
 
 
+def _host_fit(char: dict, glyph: dict) -> tuple[float, float]:
+    """How well a glyph fits as the one an attached character belongs to; higher is better.
+
+    A mark sits inside its letter's box, so overlap decides. The alef half of a lam-alef
+    has no width and sits at the ligature's left edge, which is also the right edge of the
+    glyph drawn before it: the glyph that starts there is the ligature (both producers map
+    it to the lam), so with no overlap either way the nearer left edge wins.
+    """
+    overlap = min(glyph["x1"], char["x1"]) - max(glyph["x0"], char["x0"])
+    if unicodedata.category(char["text"][0]) == "Mn":
+        return (overlap, -abs(glyph["x0"] - char["x0"]))
+    return (max(overlap, 0.0), -abs(glyph["x0"] - char["x0"]))
+
+
 def _sort_drawn(row: list[dict]) -> None:
     """Left-to-right drawn order. A mark or zero-width half of a ligature goes just left of
     the glyph it sits on, so that after right-to-left reordering it follows its letter."""
@@ -109,7 +123,7 @@ def _sort_drawn(row: list[dict]) -> None:
                 if 0 <= j < len(row) and not _attached(row[j]) and row[j]["text"] not in _BLANKS]
         hosts = [g for g in near if g["x0"] - 0.5 <= char["x0"] <= g["x1"] + 0.01]
         if hosts:
-            host = max(hosts, key=lambda g: min(g["x1"], char["x1"]) - max(g["x0"], char["x0"]))
+            host = max(hosts, key=lambda g: _host_fit(char, g))
             keys[id(char)] = (_drawn_position(host)[0], -1, char["_index"])
         else:
             keys[id(char)] = (_drawn_position(char)[0], 0, char["_index"])
@@ -200,7 +214,9 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
             continue
         if (previous is not None and char["x0"] - previous["x1"] > space_gap
                 and parts[-1] not in (" ", ZWNJ)):
-            if not (_CJK.match(previous["text"][-1:]) and _CJK.match(text[:1])):
+            # no space from a gap next to CJK: LibreOffice sets a gap between Chinese and
+            # Latin or digits ("對 24 位") that was never typed; typed spaces are glyphs
+            if not (_CJK.match(previous["text"][-1:]) or _CJK.match(text[:1])):
                 parts.append(" ")
         if len(text) > 1 and not text.isascii():
             # a ligature glyph mapped to several letters lists them in typed order; the

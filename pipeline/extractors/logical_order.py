@@ -38,6 +38,15 @@ _LTR = re.compile(
 TATWEEL = "\u0640"
 ZWNJ = "\u200c"
 _ZWNJ_STAND_IN = "\U00010800"  # Cypriot syllable A: bidi class R, never in our texts
+# Chromium maps the guillemets of an Arabic font back to the characters typed, not to the
+# mirrored shapes drawn (it does so for brackets taken from a Latin fallback font), so they
+# must not be mirrored again: stand-ins that are neutral (ON) and not mirrored hold them.
+_GUILLEMET_STAND_INS = {"«": "\u2e3a", "»": "\u2e3b"}
+_GUILLEMETS_BACK = {v: k for k, v in _GUILLEMET_STAND_INS.items()}
+# Noto Naskh draws Persian six (U+06F6) and Arabic-Indic six (U+0666) with one glyph, and
+# Chromium's ToUnicode names the Arabic one; the other Persian digits have glyphs of their own.
+_ARABIC_INDIC_SIX = "\u0666"
+_OTHER_ARABIC_INDIC = re.compile("[\u0660-\u0665\u0667-\u0669]")
 
 
 def _joining_tables() -> tuple[str, str]:
@@ -63,6 +72,15 @@ _UNJOINED_ENDS, _LETTER_FORMS = _joining_tables()
 _MISSING_ZWNJ = re.compile(
     f"([{re.escape(_UNJOINED_ENDS)}])(?=[\u0620-\u063f\u0641-\u064a\u066e-\u06d3"
     f"{re.escape(_LETTER_FORMS)}\ufe80-\ufefc])"
+)
+
+
+# LibreOffice stretches justified Arabic-script lines with kashida glyphs and its text layer
+# maps them to "/" (or "<"). A kashida can only follow a letter that joins on to the next,
+# so a slash after a right-joining letter (و/یا) is a real one and stays.
+_KASHIDA_STAND_IN = re.compile(
+    f"(?<=[\u0626\u0628\u062a-\u062e\u0633-\u063a\u0641-\u0647\u0649-\u064a\u067e\u0686\u06a9\u06af\u06cc])"
+    f"[/<]+(?=[\u0620-\u064a\u067e-\u06d3])"
 )
 
 
@@ -119,12 +137,17 @@ def logical_line(visual: str, shaped: bool = False, base: str | None = None) -> 
         if shaped:
             # the mirroring implementation drops ZWNJ (a boundary-neutral); a strong
             # right-to-left stand-in between the two letters keeps its place
-            logical = mirroring_bidi.get_display(
-                visual.replace(ZWNJ, _ZWNJ_STAND_IN), base_dir=base
-            ).replace(_ZWNJ_STAND_IN, ZWNJ)
+            protected = visual.replace(ZWNJ, _ZWNJ_STAND_IN).translate(
+                str.maketrans(_GUILLEMET_STAND_INS))
+            logical = mirroring_bidi.get_display(protected, base_dir=base).replace(
+                _ZWNJ_STAND_IN, ZWNJ).translate(str.maketrans(_GUILLEMETS_BACK))
+            if _ARABIC_INDIC_SIX in logical and not _OTHER_ARABIC_INDIC.search(logical):
+                logical = logical.replace(_ARABIC_INDIC_SIX, "\u06f6")
         else:
             logical = get_display(visual, base_dir=base)
         logical = _MISSING_ZWNJ.sub(lambda m: m.group(1) + ZWNJ, logical)
+        if not shaped:
+            logical = _KASHIDA_STAND_IN.sub("", logical)
     else:
         logical = visual
     return fold_compatibility_forms(logical)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import pdfplumber
@@ -60,15 +61,30 @@ def _open(path: Path) -> pdfplumber.PDF:
     return pdf
 
 
+@dataclass
+class PageScan:
+    """What the per-page pass found on a run of pages. The page-by-page work (characters,
+    lines) is most of the cost, so a large PDF can be scanned as page ranges in parallel;
+    layout analysis then needs all the pages' lines at once (furniture repeats across pages)."""
+
+    layouts: list[PageLayout]
+    scanned: list[int]  # page numbers with images but no text layer
+    unmapped: int
+    page_count: int  # of the whole document
+
+
 def extract_pdf(path: Path, settings: ExtractSettings) -> Extraction:
+    return extraction_from_scans(path, settings, [scan_pages(path, settings)])
+
+
+def scan_pages(path: Path, settings: ExtractSettings, first: int = 0, stop: int | None = None) -> PageScan:
+    """Lines of pages first..stop-1 (0-based; all pages by default)."""
     pdf = _open(path)
     layouts: list[PageLayout] = []
-    scanned: list[int] = []  # page numbers with images but no text layer
-    ocr_blocks: dict[int, list[Block]] = {}
-    notes: list[str] = []
+    scanned: list[int] = []
     unmapped = 0
     try:
-        for page in pdf.pages:
+        for page in pdf.pages[first:stop]:
             try:
                 chars = page.chars
             except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as err:
@@ -87,6 +103,17 @@ def extract_pdf(path: Path, settings: ExtractSettings) -> Extraction:
         page_count = len(pdf.pages)
     finally:
         pdf.close()
+    return PageScan(layouts, scanned, unmapped, page_count)
+
+
+def extraction_from_scans(path: Path, settings: ExtractSettings, scans: list[PageScan]) -> Extraction:
+    """Blocks of the document from the scans of all its pages, in page order."""
+    layouts = [layout for scan in scans for layout in scan.layouts]
+    scanned = [number for scan in scans for number in scan.scanned]
+    unmapped = sum(scan.unmapped for scan in scans)
+    page_count = scans[0].page_count
+    ocr_blocks: dict[int, list[Block]] = {}
+    notes: list[str] = []
 
     if scanned and settings.ocr:
         from pipeline.extractors.ocr import ocr_pdf_pages

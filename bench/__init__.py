@@ -1,0 +1,1 @@
+"""Benchmarks: extraction fidelity (bench.extract_fidelity); speed lives in bench.speed."""

@@ -1,0 +1,437 @@
+"""Speed and memory of Hamta's stages, as ratios against baselines measured in the same run.
+
+    python -m bench.speed --config configs/default.yaml [--quick]
+
+- extraction: pages/s of the extract stage (process pool, large PDFs split into page ranges)
+  against a plain single-process pdfplumber loop (page.extract_text()) over the same PDFs;
+- embedding: texts/s of the Embedder (SQLite cache) on a cold and a warm cache against a
+  bare model.encode of the same texts;
+- alignment: time and peak memory of align_corpus on two synthetic sides of 1k, 10k and 100k
+  passages (random unit vectors with planted translation pairs), on the k-NN (FAISS) path
+  and, where a full n x m matrix fits in memory, on the exact numpy path;
+- peak RSS of each stage, each run in its own process.
+
+Results go to bench/results/speed.csv and speed.png; a full run (not --quick) also rewrites
+the table in docs/benchmarks.md between its markers. --quick (1k and 10k only, one copy of
+the stage corpus) takes under two minutes and is what tests/test_bench.py runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DOC = ROOT / "docs" / "benchmarks.md"
+FIXTURE_PDFS = ("en_two_column.pdf", "fa_chromium.pdf", "fa_libreoffice.pdf", "zh_hant.pdf")
+STAGES = ("extract", "normalize", "detect", "segment", "embed", "align")
+
+
+def _pdf_sources() -> list[Path]:
+    return sorted((ROOT / "corpus").glob("*.pdf")) + [ROOT / "tests" / "fixtures" / n for n in FIXTURE_PDFS]
+
+
+def _page_count(path: Path) -> int:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def replicated_pdfs(folder: Path, min_pages: int) -> list[Path]:
+    """Copies of the project's PDFs under new names until they hold min_pages pages, plus one
+    "book" made of all of them (pdfunite), so page-range splitting has a large PDF to split."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sources, made, pages, copy = _pdf_sources(), [], 0, 0
+    while pages < min_pages:
+        for source in sources:
+            target = folder / f"{source.stem}-{copy}.pdf"
+            shutil.copy(source, target)
+            made.append(target)
+            pages += _page_count(source)
+        copy += 1
+    book = folder / "book.pdf"
+    subprocess.run(["pdfunite", *map(str, sources * 2), str(book)], check=True)
+    return made + [book]
+
+
+def plain_pdfplumber_seconds(pdfs: list[Path]) -> tuple[float, int]:
+    """The baseline: one process, pdfplumber's own text extraction, page by page."""
+    import pdfplumber
+
+    start, pages = time.perf_counter(), 0
+    for path in pdfs:
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_text()
+                pages += 1
+    return time.perf_counter() - start, pages
+
+
+def _workspace(corpus: Path, build: Path, config, cache: Path | None = None):
+    from pipeline.stages import Workspace
+
+    return Workspace(corpus=corpus, build=build, aligned=build / "aligned", config=config,
+                     config_path=Path("configs/default.yaml"), cache=cache or build / "cache")
+
+
+def extract_stage_seconds(corpus: Path, build: Path, config, workers: int) -> float:
+    from pipeline.stages import run_document_stage
+
+    shutil.rmtree(build, ignore_errors=True)
+    config = config.model_copy(update={"extract": config.extract.model_copy(update={"workers": workers})})
+    start = time.perf_counter()
+    problems = run_document_stage("extract", _workspace(corpus, build, config))
+    elapsed = time.perf_counter() - start
+    errors = [p.message for p in problems if p.severity == "error"]
+    if errors:
+        raise RuntimeError(f"extract failed in the benchmark: {errors}")
+    return elapsed
+
+
+def bench_extraction(config, scratch: Path) -> list[dict]:
+    corpus = scratch / "pdfs"
+    pdfs = replicated_pdfs(corpus, min_pages=40)
+    book = corpus / "book.pdf"
+    cores = os.cpu_count() or 1
+    plain, pages = plain_pdfplumber_seconds(pdfs)
+    parallel = extract_stage_seconds(corpus, scratch / "build-extract", config, workers=cores)
+    single = extract_stage_seconds(corpus, scratch / "build-extract", config, workers=1)
+    # The book alone: one document, so only page-range splitting can use the second core.
+    book_only = scratch / "book"
+    book_only.mkdir()
+    shutil.copy(book, book_only / "book.pdf")
+    book_pages = _page_count(book)
+    book_plain, _ = plain_pdfplumber_seconds([book])
+    book_split = extract_stage_seconds(book_only, scratch / "build-book", config, workers=cores)
+    book_whole = extract_stage_seconds(book_only, scratch / "build-book", config, workers=1)
+    note = f"{len(pdfs)} PDFs, {pages} pages, {cores} cores"
+    return [
+        _row("extraction", "pdfplumber loop, 1 process", pages, pages / plain, "pages/s", "", note),
+        _row("extraction", "Hamta extract stage, 1 process", pages, pages / single, "pages/s",
+             plain / single, note),
+        _row("extraction", f"Hamta extract stage, {cores} processes", pages, pages / parallel, "pages/s",
+             plain / parallel, note),
+        _row("extraction", "one large PDF: pdfplumber loop", book_pages, book_pages / book_plain, "pages/s", "",
+             "book.pdf"),
+        _row("extraction", "one large PDF: Hamta, whole document", book_pages, book_pages / book_whole, "pages/s",
+             book_plain / book_whole, "book.pdf, 1 process"),
+        _row("extraction", "one large PDF: Hamta, page ranges in parallel", book_pages,
+             book_pages / book_split, "pages/s", book_plain / book_split, f"book.pdf, {cores} processes"),
+    ]
+
+
+def embedding_units(config, scratch: Path):
+    """Passages and sentences of the sample corpus and fixtures, as the embed stage sees them."""
+    from pipeline.embed import units_to_embed
+    from pipeline.records import Passage, Sentence, from_rows
+    from pipeline.stages import run_document_stage
+    from pipeline.storage import read_rows
+
+    corpus = scratch / "texts"
+    corpus.mkdir()
+    for source in _pdf_sources() + sorted((ROOT / "corpus").glob("*.html")):
+        shutil.copy(source, corpus / source.name)
+    ws = _workspace(corpus, scratch / "build-texts", config)
+    for stage in ("extract", "normalize", "detect", "segment"):
+        run_document_stage(stage, ws)
+    units = []
+    for path in sorted((ws.build / "segment").glob("*.parquet")):
+        passages = from_rows(Passage, read_rows(ws.output("detect", path.stem)))
+        units += units_to_embed(passages, from_rows(Sentence, read_rows(path)), config.align.skip_kinds)
+    return units
+
+
+def bench_embedding(config, scratch: Path) -> list[dict]:
+    import unicodedata
+
+    from pipeline.embed import Embedder, load_model
+
+    units = embedding_units(config, scratch)
+    model = load_model(config.model)
+    cold = Embedder(config.model, scratch / "cache")
+    cold._model = model  # the model's load time is left out of both sides
+    start = time.perf_counter()
+    cold.embed(units)
+    cold_seconds = time.perf_counter() - start
+    # The baseline encodes exactly the texts the Embedder sent to the model: long passages
+    # as sentence groups, each text once, prepared the same way.
+    texts = sorted({unicodedata.normalize("NFC", t).strip() for group in cold.pieces(units) for t in group})
+    assert cold.encoded == len(texts), "the cold run should have encoded every text once"
+    start = time.perf_counter()
+    model.encode([config.model.prefix + t for t in texts], batch_size=config.model.batch_size,
+                 normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+    bare_seconds = time.perf_counter() - start
+    warm = Embedder(config.model, scratch / "cache")  # a new run: the model is never loaded
+    start = time.perf_counter()
+    warm.embed(units)
+    warm_seconds = time.perf_counter() - start
+    assert warm.encoded == 0 and warm._model is None, "the warm run should come from the cache"
+    count = len(texts)
+    note = f"{len(units)} units, {count} unique texts, batch {config.model.batch_size}"
+    return [
+        _row("embedding", "bare model.encode", count, count / bare_seconds, "texts/s", "", note),
+        _row("embedding", "Embedder, cold cache", count, count / cold_seconds, "texts/s",
+             bare_seconds / cold_seconds, note),
+        _row("embedding", "Embedder, warm cache", count, count / warm_seconds, "texts/s",
+             bare_seconds / warm_seconds, note),
+    ]
+
+
+# --- alignment on synthetic sides, one process per size so peak RSS is that size's --------
+
+def synthetic_sides(n: int, dim: int = 384, planted_share: float = 0.5, seed: int = 0):
+    """Two sides (en, fa) of n passages: random unit vectors, where planted_share of the fa
+    passages are noisy copies (cosine about 0.9) of en passages, in shuffled order."""
+    import numpy as np
+
+    from pipeline.align import Side
+    from pipeline.records import Passage
+
+    rng = np.random.default_rng(seed)
+
+    def unit(x):
+        return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+    en = unit(rng.standard_normal((n, dim), dtype=np.float32))
+    fa = unit(rng.standard_normal((n, dim), dtype=np.float32))
+    planted = int(n * planted_share)
+    src = rng.choice(n, planted, replace=False)
+    tgt = rng.choice(n, planted, replace=False)
+    noise = rng.standard_normal((planted, dim), dtype=np.float32) * (0.5 / np.sqrt(dim))
+    fa[tgt] = unit(en[src] + noise)
+
+    def side(doc_id, lang, vectors):
+        passages = [Passage(doc_id, f"{doc_id}:p{i}", i, 1, "paragraph", "", 0, 0, lang=lang)
+                    for i in range(n)]
+        return Side(doc_id, lang, passages, vectors, [], np.zeros((0, dim), np.float32))
+
+    return [side("en-doc", "en", en), side("fa-doc", "fa", fa)], set(zip(src.tolist(), tgt.tolist()))
+
+
+def align_once(n: int, faiss_above: int) -> dict:
+    """Runs in its own process (see bench_alignment)."""
+    from pipeline.align import align_corpus
+    from pipeline.config import AlignSettings
+
+    sides, planted = synthetic_sides(n)
+    settings = AlignSettings(faiss_above=faiss_above)
+    rank = {"en": 0, "fa": 1}.get
+    start = time.perf_counter()
+    links, _ = align_corpus(sides, settings, rank)
+    seconds = time.perf_counter() - start
+    found = {(int(l["src"][0].index), int(l["tgt"][0].index)) for l in links if l["level"] == "passage"}
+    return {"seconds": seconds, "recall": len(found & planted) / len(planted),
+            "precision": len(found & planted) / max(len(found), 1),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _in_subprocess(code: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if done.returncode:
+        raise RuntimeError(f"benchmark subprocess failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_alignment(sizes: list[int], exact_up_to: int) -> list[dict]:
+    rows = []
+    for mode, faiss_above in (("k-NN (FAISS)", 1), ("exact (numpy)", 10**12)):
+        for n in sizes:
+            if mode.startswith("exact") and n > exact_up_to:
+                continue  # two float32 n x n matrices: 80 GB at 100k
+            result = _in_subprocess(f"import json; from bench.speed import align_once; "
+                                    f"print(json.dumps(align_once({n}, {faiss_above})))")
+            note = f"recall {result['recall']:.3f}, precision {result['precision']:.3f}"
+            rows.append(_row("alignment", f"{mode}: seconds", n, result["seconds"], "s", "", note))
+            rows.append(_row("alignment", f"{mode}: peak RSS", n, result["peak_rss_mb"], "MB", "", note))
+    for mode in ("k-NN (FAISS)", "exact (numpy)"):
+        times = {r["size"]: r["value"] for r in rows if r["measure"] == f"{mode}: seconds"}
+        for small, large in zip(sorted(times), sorted(times)[1:]):
+            exponent = _growth(times[small], times[large], small, large)
+            rows.append(_row("alignment", f"{mode}: time growth exponent {small}->{large}", large, exponent,
+                             "", "", "1 = linear, 2 = quadratic"))
+    return rows
+
+
+def _growth(t_small: float, t_large: float, n_small: int, n_large: int) -> float:
+    import math
+
+    return math.log(t_large / t_small) / math.log(n_large / n_small)
+
+
+# --- peak RSS per stage ------------------------------------------------------------------
+
+_STAGE_IN_CHILD = """
+import resource, subprocess, sys, json
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(json.dumps(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))
+"""
+
+
+def bench_stage_memory(config_path: Path, corpus: Path, scratch: Path, label: str) -> list[dict]:
+    """Each stage in a fresh process: ru_maxrss of its children is the largest process's peak
+    (a pool worker's included)."""
+    build, cache, aligned = scratch / f"build-{label}", scratch / f"cache-{label}", scratch / f"aligned-{label}"
+    rows = []
+    for stage in STAGES:
+        command = [sys.executable, "-m", "pipeline", stage, "--corpus", str(corpus), "--config", str(config_path),
+                   "--build", str(build), "--aligned", str(aligned), "--cache", str(cache)]
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", _STAGE_IN_CHILD, *command], cwd=ROOT,
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"stage {stage} failed in the benchmark:\n{done.stderr[-3000:]}")
+        seconds = time.perf_counter() - start
+        rows.append(_row("stage memory", f"{stage}: peak RSS", label, float(done.stdout.strip()), "MB", "",
+                         f"{seconds:.1f} s incl. start-up"))
+    return rows
+
+
+def _row(section, measure, size, value, unit, ratio, note) -> dict:
+    return {"section": section, "measure": measure, "size": size, "value": round(float(value), 4),
+            "unit": unit, "ratio": "" if ratio == "" else round(float(ratio), 3), "note": note}
+
+
+# --- output ------------------------------------------------------------------------------
+
+def write_csv(rows: list[dict], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def markdown_table(rows: list[dict]) -> str:
+    lines = ["| section | measure | size | value | unit | ratio to baseline | note |",
+             "| --- | --- | ---: | ---: | --- | ---: | --- |"]
+    for r in rows:
+        value = f"{r['value']:.3g}" if abs(r["value"]) < 1000 else f"{r['value']:.0f}"
+        ratio = f"{r['ratio']:.2f}x" if r["ratio"] != "" else ""
+        lines.append(f"| {r['section']} | {r['measure']} | {r['size']} | {value} | {r['unit']} | {ratio} | {r['note']} |")
+    return "\n".join(lines)
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ratios, growth, memory) = plt.subplots(1, 3, figsize=(16, 4.8))
+    ratio_rows = [r for r in rows if r["ratio"] != ""]
+    ratios.barh([r["measure"] for r in ratio_rows], [r["ratio"] for r in ratio_rows], color="tab:blue")
+    ratios.axvline(1, color="black", linewidth=0.8)
+    ratios.set_xscale("log")
+    ratios.set_xlabel("speed relative to the baseline (log)")
+    ratios.set_title("Extraction and embedding")
+    for mode, colour in (("k-NN (FAISS)", "tab:green"), ("exact (numpy)", "tab:red")):
+        points = sorted((r["size"], r["value"]) for r in rows if r["measure"] == f"{mode}: seconds")
+        if points:
+            growth.loglog(*zip(*points), "o-", color=colour, label=mode)
+    sizes = sorted({r["size"] for r in rows if r["section"] == "alignment" and "seconds" in r["measure"]})
+    if sizes:
+        base = [r["value"] for r in rows if r["measure"] == "k-NN (FAISS): seconds" and r["size"] == sizes[0]]
+        if base:
+            growth.loglog(sizes, [base[0] * (s / sizes[0]) for s in sizes], ":", color="grey", label="linear")
+            growth.loglog(sizes, [base[0] * (s / sizes[0]) ** 2 for s in sizes], "--", color="grey",
+                          label="quadratic")
+    growth.set_xlabel("passages per side")
+    growth.set_ylabel("seconds")
+    growth.set_title("Passage mining, two sides of n")
+    growth.legend()
+    stage_rows = [r for r in rows if r["section"] == "stage memory"]
+    labels = sorted({r["size"] for r in stage_rows})
+    width = 0.8 / max(len(labels), 1)
+    for k, label in enumerate(labels):
+        values = [next((r["value"] for r in stage_rows if r["size"] == label and r["measure"].startswith(s + ":")), 0)
+                  for s in STAGES]
+        memory.bar([i + k * width for i in range(len(STAGES))], values, width, label=f"corpus {label}")
+    memory.set_xticks([i + width * (len(labels) - 1) / 2 for i in range(len(STAGES))], STAGES)
+    memory.set_ylabel("peak RSS, MB (largest process)")
+    memory.set_title("Memory per stage")
+    memory.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def update_doc(table: str, path: Path = DOC) -> None:
+    begin, end = "<!-- speed-table:begin -->", "<!-- speed-table:end -->"
+    text = path.read_text(encoding="utf-8")
+    if begin not in text or end not in text:
+        raise ValueError(f"{path}: markers {begin} and {end} not found; the table was not written")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    stamp = time.strftime("%Y-%m-%d")
+    path.write_text(f"{head}{begin}\n_Measured {stamp} with `make bench` on {os.cpu_count()} cores._\n\n"
+                    f"{table}\n{end}{tail}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(prog="python -m bench.speed", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", default="configs/default.yaml")
+    parser.add_argument("--quick", action="store_true", help="1k and 10k passages only, one corpus copy (< 2 min)")
+    parser.add_argument("--out", default=str(RESULTS), help="folder for speed.csv and speed.png")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)  # the config's model path is relative to the project
+
+    from pipeline.config import load_config
+
+    config_path = Path(args.config)
+    config = load_config(config_path)
+    out = Path(args.out)
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="hamta-bench-") as tmp:
+        scratch = Path(tmp)
+        for name, run in (
+            ("extraction", lambda: bench_extraction(config, scratch)),
+            ("embedding", lambda: bench_embedding(config, scratch)),
+            ("alignment", lambda: bench_alignment([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000],
+                                                  exact_up_to=10_000)),
+            ("stage memory", lambda: bench_stage_memory(config_path, scratch / "pdfs", scratch, "40+ pages")
+             + ([] if args.quick else bench_stage_memory(config_path, _triple(scratch), scratch, "3x"))),
+        ):
+            start = time.perf_counter()
+            rows += run()
+            print(f"bench: {name} done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    write_csv(rows, out / "speed.csv")
+    plot(rows, out / "speed.png")
+    table = markdown_table(rows)
+    print(table)
+    if not args.quick:
+        update_doc(table)
+    print(f"bench: wrote {out / 'speed.csv'} and {out / 'speed.png'}", file=sys.stderr)
+    return rows
+
+
+def _triple(scratch: Path) -> Path:
+    """Three copies of the benchmark PDFs: a stage's peak memory should not grow with them."""
+    folder = scratch / "pdfs-3x"
+    folder.mkdir(exist_ok=True)
+    for copy in range(3):
+        for pdf in sorted((scratch / "pdfs").glob("*.pdf")):
+            shutil.copy(pdf, folder / f"{pdf.stem}-x{copy}.pdf")
+    return folder
+
+
+if __name__ == "__main__":
+    main()

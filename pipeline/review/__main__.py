@@ -1,0 +1,53 @@
+"""Command line: python -m pipeline.review --aligned DIR --corpus DIR --config FILE.
+
+Serves the review page on http://127.0.0.1:<review.port>/ (never on other interfaces).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HOST = "127.0.0.1"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.review", description=__doc__)
+    parser.add_argument("--aligned", default="aligned")
+    parser.add_argument("--corpus", default="corpus")
+    parser.add_argument("--config", default="configs/default.yaml")
+    parser.add_argument("--port", type=int, default=None, help="override review.port from the config")
+    args = parser.parse_args(argv)
+
+    from pipeline.config import ConfigError, load_config
+    from pipeline.review.pairs import AlignedTablesError
+    from pipeline.review.store import ReviewStoreError
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as err:
+        print(f"hamta review: {err}", file=sys.stderr)
+        return 2
+    corpus = Path(args.corpus)
+    if not corpus.is_dir():
+        print(f"hamta review: {corpus}: corpus folder not found (pass CORPUS=path/to/folder)", file=sys.stderr)
+        return 2
+    try:
+        from pipeline.review.app import create_app
+
+        app = create_app(Path(args.aligned), corpus)
+    except (AlignedTablesError, ReviewStoreError) as err:
+        print(f"hamta review: {err}", file=sys.stderr)
+        return 2
+
+    import uvicorn
+
+    port = args.port if args.port is not None else config.review.port
+    print(f"hamta review: serving {args.aligned}/ on http://{HOST}:{port}/ (Ctrl+C to stop)", flush=True)
+    uvicorn.run(app, host=HOST, port=port, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

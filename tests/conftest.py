@@ -1,0 +1,77 @@
+"""Shared fixtures: the bad-input zoo (tests/zoo/make_zoo.py) and one reference run of
+`make all` on it, which test_zoo.py checks and test_reliability.py compares other runs with."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "zoo"))
+
+from make_zoo import make_zoo  # noqa: E402
+
+
+@dataclass
+class Run:
+    corpus: Path
+    build: Path
+    aligned: Path
+    cache: Path
+    returncode: int
+    stderr: str
+
+
+def hamta_env() -> dict:
+    return dict(os.environ, PYTHONUNBUFFERED="1")
+
+
+def message_lines(stderr: str) -> list[str]:
+    """Hamta's own lines of a run's stderr (progress bars redraw with carriage returns)."""
+    return [line.strip() for line in stderr.replace("\r", "\n").split("\n")
+            if line.strip().startswith("hamta")]
+
+
+def make_all(corpus: Path, out: Path, cache: Path, config: str = "configs/default.yaml",
+             **popen) -> subprocess.CompletedProcess | subprocess.Popen:
+    """`make all` with every output under out (and the embedding cache in cache)."""
+    command = ["make", "--no-print-directory", "all", f"CORPUS={corpus}", f"CONFIG={config}",
+               f"BUILD={out / 'build'}", f"ALIGNED={out / 'aligned'}", f"CACHE={cache}"]
+    if popen:
+        return subprocess.Popen(command, cwd=ROOT, env=hamta_env(), **popen)
+    return subprocess.run(command, cwd=ROOT, env=hamta_env(), capture_output=True, text=True,
+                          timeout=600)
+
+
+def python_all(corpus: Path, out: Path, cache: Path,
+               config: str = "configs/default.yaml") -> subprocess.CompletedProcess:
+    """`python -m pipeline all`, the Makefile's stages in one process."""
+    command = [sys.executable, "-m", "pipeline", "all", "--corpus", str(corpus), "--config", config,
+               "--build", str(out / "build"), "--aligned", str(out / "aligned"), "--cache", str(cache)]
+    return subprocess.run(command, cwd=ROOT, env=hamta_env(), capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.fixture(scope="session")
+def zoo(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("zoo") / "bad inputs"
+    make_zoo(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def embedding_cache(tmp_path_factory) -> Path:
+    """One cache for the zoo runs: later runs reuse the vectors of the first."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def zoo_run(zoo, embedding_cache, tmp_path_factory) -> Run:
+    out = tmp_path_factory.mktemp("zoo-run")
+    done = make_all(zoo, out, embedding_cache)
+    return Run(zoo, out / "build", out / "aligned", embedding_cache, done.returncode, done.stderr)

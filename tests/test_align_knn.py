@@ -1,0 +1,63 @@
+"""The k-NN (FAISS) mining path against the exact numpy path on the same vectors."""
+
+import numpy as np
+
+from pipeline.align import (align_sentence_sequences, mine_passages, mutual_best,
+                            mutual_best_candidates, neighbourhood_mean, ratio_margin)
+from pipeline.config import AlignSettings
+
+
+def _unit(rows):
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _planted_sides(n_src=1500, n_tgt=1200, planted=700, dim=48, seed=0):
+    """Random passages on both sides; `planted` target rows are noisy translations of
+    source rows, in shuffled order, and a few near-duplicate source rows act as hubs."""
+    rng = np.random.default_rng(seed)
+    src = _unit(rng.normal(size=(n_src, dim)))
+    tgt = _unit(rng.normal(size=(n_tgt, dim)))
+    src[:20] = _unit(src[20:40] + rng.normal(scale=0.05, size=(20, dim)))  # near-duplicates
+    chosen_src = rng.choice(n_src, planted, replace=False)
+    chosen_tgt = rng.choice(n_tgt, planted, replace=False)
+    tgt[chosen_tgt] = _unit(src[chosen_src] + rng.normal(scale=0.05, size=(planted, dim)))
+    return src, tgt, set(zip(chosen_src.tolist(), chosen_tgt.tolist()))
+
+
+def test_knn_mining_gives_the_same_matches_as_the_exact_path():
+    src, tgt, planted = _planted_sides()
+    src_mean, tgt_mean = neighbourhood_mean(src, tgt, 4), neighbourhood_mean(tgt, src, 4)
+    exact = mine_passages(src, tgt, src_mean, tgt_mean, 1.02, 0.7, faiss_above=100_000)
+    knn = mine_passages(src, tgt, src_mean, tgt_mean, 1.02, 0.7, faiss_above=100)
+    assert [(m.src, m.tgt) for m in knn] == [(m.src, m.tgt) for m in exact]
+    assert np.allclose([m.margin for m in knn], [m.margin for m in exact], atol=1e-5)
+    assert np.allclose([m.similarity for m in knn], [m.similarity for m in exact], atol=1e-5)
+    # The case is not trivial: most planted pairs are found, and only planted pairs.
+    found = {(m.src, m.tgt) for m in exact}
+    assert len(found & planted) > 0.9 * len(planted) and len(found - planted) <= 20
+
+
+def test_knn_mutual_best_without_thresholds_matches_the_full_matrix():
+    # Random rows have weak, unplanted mutual bests too: the candidates must find those.
+    src, tgt, _ = _planted_sides(n_src=600, n_tgt=500, planted=100, seed=3)
+    src_mean, tgt_mean = neighbourhood_mean(src, tgt, 4), neighbourhood_mean(tgt, src, 4)
+    exact = mutual_best(ratio_margin(src @ tgt.T, src_mean, tgt_mean))
+    knn = [(m.src, m.tgt) for m in mutual_best_candidates(src, tgt, src_mean, tgt_mean)]
+    assert len(exact) > 150  # more than the planted pairs
+    assert knn == exact
+
+
+def test_sentence_anchors_agree_between_paths():
+    # Two long "documents" whose sentences are translations in order, with some omitted.
+    rng = np.random.default_rng(5)
+    meaning = _unit(rng.normal(size=(900, 48)))
+    src = _unit(meaning + rng.normal(scale=0.1, size=meaning.shape))
+    kept = np.sort(rng.choice(900, 800, replace=False))
+    tgt = _unit(meaning[kept] + rng.normal(scale=0.1, size=(800, 48)))
+    src_mean, tgt_mean = neighbourhood_mean(src, tgt, 4), neighbourhood_mean(tgt, src, 4)
+    exact = align_sentence_sequences(src, tgt, src_mean, tgt_mean,
+                                     AlignSettings(sentence_similarity=0.5, faiss_above=100_000))
+    knn = align_sentence_sequences(src, tgt, src_mean, tgt_mean,
+                                   AlignSettings(sentence_similarity=0.5, faiss_above=100))
+    assert [(l.src, l.tgt) for l in knn] == [(l.src, l.tgt) for l in exact]
+    assert len(exact) > 700

@@ -1,0 +1,225 @@
+"""The review page as a translator uses it, in headless Chromium, on a corpus run through
+the whole pipeline: filter, decide with the keyboard, edit Persian, reload, re-run, export."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser, pytest.mark.slow,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} not installed (apt-get install chromium)"),
+]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+# Our own field notes, written for this test: an English note and its Persian translation,
+# one paragraph of which quotes markup that must show as text.
+EN_NOTES = """Notes from the field office
+
+The wind pump at the northern well stopped twice during the dry month. The mechanic replaced its leather valve and the pump has worked without trouble since then.
+
+A visitor asked why the web form printed <script>alert("x")</script> on the notice board. The clerk had pasted the page source instead of the text.
+
+The next inspection of the storage tank is planned for the first week of autumn.
+"""
+FA_NOTES = """یادداشت‌های دفتر صحرایی
+
+تلمبهٔ بادی چاه شمالی در ماه خشک دو بار از کار افتاد. مکانیک دریچهٔ چرمی آن را عوض کرد و تلمبه از آن زمان بی‌هیچ دردسری کار کرده است.
+
+بازدیدکننده‌ای پرسید چرا فرم وب روی تابلوی اعلانات <script>alert("x")</script> چاپ کرده است. کارمند به جای متن، کد منبع صفحه را چسبانده بود.
+
+بازرسی بعدی مخزن ذخیره برای هفتهٔ نخست پاییز برنامه‌ریزی شده است.
+"""
+FA_EDIT = "تلمبهٔ بادیِ چاه شمالی در ماه خشک دو بار از کار افتاد."
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Workdir:
+    def __init__(self, root: Path):
+        self.root, self.corpus, self.aligned = root, root / "corpus", root / "aligned"
+        self.config = root / "config.yaml"
+
+    def hamta(self, *args: str, module: str = "pipeline") -> subprocess.CompletedProcess:
+        extra = ["--corpus", str(self.corpus), "--build", str(self.root / "build"),
+                 "--cache", str(self.root / "cache")] if module == "pipeline" else []
+        result = subprocess.run([sys.executable, "-m", module, *args, "--config", str(self.config),
+                                 "--aligned", str(self.aligned), *extra],
+                                cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result
+
+    def alignments(self) -> pd.DataFrame:
+        return pd.read_parquet(self.aligned / "alignments.parquet")
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    root = tmp_path_factory.mktemp("review")
+    work = Workdir(root)
+    work.corpus.mkdir()
+    shutil.copy(ROOT / "corpus" / "fa-water-management.pdf", work.corpus)  # Persian body + English abstract
+    (work.corpus / "en-site-notes.txt").write_text(EN_NOTES, encoding="utf-8")
+    (work.corpus / "fa-site-notes.txt").write_text(FA_NOTES, encoding="utf-8")
+    port = _free_port()
+    work.config.write_text((ROOT / "configs" / "default.yaml").read_text(encoding="utf-8")
+                           .replace("port: 8765", f"port: {port}"), encoding="utf-8")
+    work.hamta("all")
+    server = subprocess.Popen([sys.executable, "-m", "pipeline.review", "--aligned", str(work.aligned),
+                               "--corpus", str(work.corpus), "--config", str(work.config)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    work.url = f"http://127.0.0.1:{port}/"
+    assert work.url in server.stdout.readline()  # it prints its address
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(work.url + "progress", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield work
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    yield page
+    context.close()
+
+
+def _card(page, text: str):
+    return page.locator("article.pair", has_text=text).filter(
+        has=page.locator('[data-role="src-context"]', has_text=text)).first
+
+
+def _notes_filter(page, work):
+    page.goto(work.url)
+    page.select_option('select[name="langs"]', "en|fa")
+    docs = page.locator('select[name="docs"] option', has_text="en-site-notes.txt").get_attribute("value")
+    page.select_option('select[name="docs"]', docs)
+    page.select_option('select[name="level"]', "sentence")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_translator_filters_decides_edits_reloads_reruns_and_exports(work, page):
+    _notes_filter(page, work)
+    cards = page.locator("article.pair")
+    assert cards.count() >= 3
+    assert all(side == "en-site-notes.txt" for side in page.locator(".side:first-child .doc").all_inner_texts())
+    confidences = [float(t.split()[-1]) for t in page.locator(".conf").all_inner_texts()]
+    assert confidences == sorted(confidences, reverse=True)
+    persian = page.locator('article.pair .side[lang="fa"]').first
+    assert persian.get_attribute("dir") == "rtl"
+    assert persian.evaluate("el => getComputedStyle(el).direction") == "rtl"
+
+    # Accept with the keyboard: pick the pair, press a.
+    pump = _card(page, "The wind pump at the northern well stopped twice")
+    pump.locator('[data-role="src-context"]').click()
+    page.keyboard.press("a")
+    page.wait_for_function("id => document.getElementById(id).dataset.status === 'accepted'",
+                           arg=pump.get_attribute("id"))
+    pump_id = pump.get_attribute("data-pair-id")
+
+    # Reject another pair, then take it back with u.
+    tank = _card(page, "The next inspection of the storage tank")
+    tank.locator('[data-role="src-context"]').click()
+    page.keyboard.press("r")
+    page.wait_for_function("id => document.getElementById(id).dataset.status === 'rejected'", arg=tank.get_attribute("id"))
+    page.keyboard.press("u")
+    page.wait_for_function("id => document.getElementById(id).dataset.status === 'unreviewed'", arg=tank.get_attribute("id"))
+
+    # Edit the Persian side of the accepted pair: e, type, Ctrl+Enter.
+    pump.locator('[data-role="src-context"]').click()
+    page.keyboard.press("e")
+    editor = pump.locator('[data-role="tgt-editor"]')
+    assert editor.is_visible() and editor.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    editor.fill(FA_EDIT)
+    editor.press("Control+Enter")
+    page.wait_for_function("id => document.getElementById(id).dataset.status === 'edited'", arg=pump.get_attribute("id"))
+
+    # Reload: the decision and the edit are still there.
+    page.reload()
+    pump = page.locator(f"#pair-{pump_id}")
+    assert pump.locator('[data-role="status"]').inner_text().lower() == "edited"
+    assert pump.locator('[data-role="tgt-edit"]').inner_text() == FA_EDIT
+    assert tank.locator('[data-role="status"]').inner_text().lower() == "unreviewed"
+
+    # Re-run the align stage: the decision is kept, and written into alignments.parquet.
+    work.hamta("align")
+    rows = work.alignments().set_index("pair_id")
+    assert rows.loc[pump_id, "review_status"] == "edited"
+    assert set(rows.drop(index=pump_id).review_status) == {"unreviewed"}
+    page.reload()
+    assert page.locator(f"#pair-{pump_id} [data-role='status']").inner_text().lower() == "edited"
+
+    # Export: the TMX parses back and carries the edited Persian text under xml:lang="fa".
+    work.hamta(module="pipeline.export")
+    root = ET.parse(work.aligned / "hamta.en-fa.tmx").getroot()
+    assert root.find("header").get("srclang") == "en"
+    unit = next(tu for tu in root.iter("tu") if tu.get("tuid") == pump_id)
+    segs = {tuv.get(XML_LANG): tuv.find("seg").text for tuv in unit.iter("tuv")}
+    assert segs["fa"] == FA_EDIT and segs["en"].startswith("The wind pump")
+
+    # The English note changes: the decision is kept but flagged for re-review.
+    notes = work.corpus / "en-site-notes.txt"
+    notes.write_text(EN_NOTES.replace("stopped twice during the dry month", "stopped three times during the dry month"),
+                     encoding="utf-8")
+    work.hamta("all")
+    assert work.alignments().set_index("pair_id").loc[pump_id, "review_status"] == "stale"
+    page.reload()
+    assert page.locator(f"#pair-{pump_id} [data-role='status']").inner_text().lower() == "stale"
+    page.goto(work.url + "progress")
+    row = page.locator('tr[data-langs="en|fa"]')
+    assert "stale" in page.locator(".summary").inner_text()
+    assert int(row.locator("td").nth(0).inner_text()) == len(work.alignments().query("src_lang == 'en' and tgt_lang == 'fa'"))
+
+
+def test_markup_in_a_document_shows_as_text(work, page):
+    _notes_filter(page, work)
+    card = _card(page, "A visitor asked why the web form printed")
+    assert '<script>alert("x")</script>' in card.locator('[data-role="src-context"]').inner_text()
+    assert '<script>alert("x")</script>' in card.locator('[data-role="tgt-context"]').inner_text()
+    assert page.evaluate("document.scripts.length") == 1  # only the page's own review.js
+    assert page.dialogs == []
+
+
+def test_pdf_side_shows_the_page_region_it_came_from(work, page):
+    page.goto(work.url + "?langs=en%7Cfa&level=passage")
+    crop = page.locator("img.crop").first
+    crop.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=crop.element_handle())
+    width, height = crop.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert 40 < width <= 1300 and 10 < height < 1700  # a region at 144 dpi, not a whole A4 page
+    assert any((work.aligned / ".review-crops").glob("*.png"))  # cached for the next view
+    page.screenshot(path=str(work.root / "review-page.png"))
