@@ -60,6 +60,10 @@ class EmbeddingCache:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT, text_sha TEXT, "
                          "vector BLOB, PRIMARY KEY (model, text_sha))")
+        # Token counts too: with them a run whose vectors are all cached needs no tokenizer
+        # (loading one takes longer than reading every vector).
+        self._db.execute("CREATE TABLE IF NOT EXISTS token_counts (model TEXT, text_sha TEXT, "
+                         "tokens INTEGER, PRIMARY KEY (model, text_sha))")
         self._model = model_key
 
     @staticmethod
@@ -75,6 +79,16 @@ class EmbeddingCache:
                 f"({','.join('?' * len(chunk))})", [self._model, *chunk])
             found.update({sha: np.frombuffer(blob, dtype=np.float32) for sha, blob in rows})
         return found
+
+    def token_count(self, sha: str) -> int | None:
+        row = self._db.execute("SELECT tokens FROM token_counts WHERE model = ? AND text_sha = ?",
+                               (self._model, sha)).fetchone()
+        return row[0] if row else None
+
+    def put_token_counts(self, counts: dict[str, int]) -> None:
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO token_counts VALUES (?, ?, ?)",
+                                 [(self._model, sha, n) for sha, n in counts.items()])
 
     def put(self, vectors: dict[str, np.ndarray]) -> None:
         with self._db:
@@ -111,6 +125,7 @@ class Embedder:
         self.cache = EmbeddingCache(Path(cache_dir) / "embeddings.sqlite", self.key)
         self._model = None
         self._tokenizer = None
+        self._new_counts: dict[str, int] = {}  # token counts not yet written to the cache
         self.encoded = 0  # texts actually run through the model (the rest came from the cache)
 
     @property
@@ -120,9 +135,14 @@ class Embedder:
         return self._model
 
     def token_count(self, text: str) -> int:
-        if self._tokenizer is None:
-            self._tokenizer = self._load_tokenizer()
-        return self._tokenizer(self.settings.prefix + text)
+        text = self.settings.prefix + text
+        sha = EmbeddingCache.text_sha(text)
+        count = self._new_counts.get(sha) or self.cache.token_count(sha)
+        if count is None:
+            if self._tokenizer is None:
+                self._tokenizer = self._load_tokenizer()
+            count = self._new_counts[sha] = self._tokenizer(text)
+        return count
 
     def _load_tokenizer(self):
         """A token counter. A local model's tokenizer.json is read alone with `tokenizers`, so a
@@ -165,6 +185,9 @@ class Embedder:
                 pieces.append([whole])
             else:
                 pieces.append(self._group_by_tokens(sentences))
+        if self._new_counts:
+            self.cache.put_token_counts(self._new_counts)
+            self._new_counts = {}
         return pieces
 
     def embed(self, units: list[Unit]) -> np.ndarray:

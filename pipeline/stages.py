@@ -241,10 +241,16 @@ def _page_ranges(doc: CorpusFile) -> list[tuple[int, int | None]]:
 ENGINE_STAGES = ("extract", "normalize", "detect", "segment")
 
 
+_started_clients: list = []  # the local cluster this process started, kept for later stages
+
+
 @contextmanager
 def _dask_client():
     """The Dask client of this process if there is one (a test's LocalCluster), a scheduler
-    named by DASK_SCHEDULER_ADDRESS, or else a local cluster of one process per core."""
+    named by DASK_SCHEDULER_ADDRESS, or else a local cluster of one process per core, started
+    once and reused by the following stages (start-up takes seconds)."""
+    import atexit
+
     import dask
     from distributed import Client, get_client
 
@@ -258,9 +264,18 @@ def _dask_client():
     else:
         client = Client(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
                         dashboard_address=None)
+        _started_clients.append(client)
+        atexit.register(_close_started_clients)
     try:
         yield client
     finally:
+        if client not in _started_clients:
+            client.close()
+
+
+def _close_started_clients():
+    while _started_clients:
+        client = _started_clients.pop()
         client.close()
         if client.cluster is not None:
             client.cluster.close()
@@ -276,6 +291,11 @@ def _executor(stage_name: str, ws: Workspace, tasks: int):
         raise ValueError(f"{ws.config_path}: engine 'ray' is not supported; use local or dask "
                          "(docs/benchmarks.md says why)")
     elif stage_name == "extract" and min(ws.config.extract.workers, tasks) > 1:
+        # Workers are forked from this process: modules imported here (pdfplumber, the
+        # extractors: most of a second) are not imported again in each of them.
+        import pipeline.extract  # noqa: F401
+        import pipeline.extractors.pdf  # noqa: F401
+
         with ProcessPoolExecutor(min(ws.config.extract.workers, tasks)) as pool:
             yield pool.submit
     else:

@@ -10,30 +10,66 @@ from bench import extract_fidelity as F
 
 DOCS = {d.name: d for d in F.bench_documents()}
 
-# (document, producer) pairs that meet the targets today; a regression in any fails CI.
-# The ones still short of them are listed in docs/extraction-fidelity.md.
-PASSING = [
-    ("fa-single", "chromium"), ("fa-two_column", "chromium"), ("fa-footnotes", "chromium"),
-    ("fa-mixed", "chromium"), ("fa-running_header", "chromium"),
-    ("fa-single", "libreoffice"), ("fa-two_column", "libreoffice"),
-    ("en-single", "chromium"), ("en-two_column", "chromium"), ("en-running_header", "chromium"),
-    ("en-footnotes", "chromium"), ("en-single", "libreoffice"), ("en-two_column", "libreoffice"),
-    ("en-running_header", "libreoffice"), ("en-footnotes", "libreoffice"),
-    ("zh-Hant-single", "chromium"), ("zh-Hant-two_column", "chromium"),
-    ("zh-Hant-running_header", "chromium"), ("zh-Hant-footnotes", "chromium"),
-    ("zh-Hans-single", "libreoffice"), ("zh-Hant-single", "libreoffice"),
-    ("fa-running_header", "libreoffice"), ("zh-Hant-running_header", "libreoffice"),
-    ("zh-Hans-running_header", "libreoffice"), ("zh-Hant-footnotes", "libreoffice"),
-]
+# Every benchmark document meets the targets with both producers; a regression in any
+# layout, language or producer fails CI.
+CASES = [(doc.name, producer) for doc in DOCS.values() for producer in F.PRODUCERS]
 
 
-@pytest.mark.parametrize("name, producer", PASSING)
-def test_targets_met(name, producer):
+@pytest.fixture(scope="module")
+def results():
+    return {(name, producer): F.evaluate(DOCS[name], producer) for name, producer in CASES}
+
+
+@pytest.mark.parametrize("name, producer", CASES)
+def test_targets_met(results, name, producer):
     doc = DOCS[name]
-    result = F.evaluate(doc, producer)
+    result = results[(name, producer)]
     assert result.cer < F.TARGET_CER[doc.lang], f"{name} {producer}: CER {result.cer:.4f}"
     assert result.furniture == 0
-    assert result.para_f1 >= 0.85, f"{name} {producer}: paragraph F1 {result.para_f1:.2f}"
+    assert result.para_f1 >= 0.95, f"{name} {producer}: paragraph F1 {result.para_f1:.2f}"
+
+
+@pytest.mark.parametrize("lang", F.LANGS)
+def test_language_targets_met(results, lang):
+    """The per-language figures of docs/extraction-fidelity.md, with some room below the
+    targets: what the benchmark measures today, not only what the targets allow."""
+    own = [r for (name, _), r in results.items() if DOCS[name].lang == lang]
+    cer = sum(r.cer * r.chars for r in own) / sum(r.chars for r in own)
+    assert cer < F.TARGET_CER[lang] / 2, f"{lang}: CER {cer:.4f}"
+    assert sum(r.para_f1 for r in own) / len(own) >= 0.99
+
+
+def test_mixed_paragraphs_keep_their_sentence_order(results):
+    """English sentences in Persian paragraphs and Persian ones in English paragraphs, both
+    producers: each line is reordered with its paragraph's direction."""
+    for lang in ("fa", "en"):
+        for producer in F.PRODUCERS:
+            assert results[(f"{lang}-mixed", producer)].cer < 0.003, (lang, producer)
+
+
+def test_libreoffice_kashida_in_any_disguise_dropped():
+    """LibreOffice's kashida glyphs come out as "(", a space or (cid:N) depending on the
+    document; none may reach the text or split a word."""
+    from pipeline.config import ExtractSettings
+    from pipeline.extract import extract_file
+
+    for name, word in (("fa-mixed", "نیمه\u200cساختاریافته"), ("fa-footnotes", "خاندان\u200cهایی")):
+        extraction = extract_file(F.pdf_path(DOCS[name], "libreoffice"), ExtractSettings())
+        text = "\n".join(b.text for b in extraction.blocks)
+        assert word in text, name
+        assert "((" not in text and "(cid:" not in text
+
+
+def test_short_second_column_read_after_the_first():
+    """LibreOffice's two-column Chinese page: the second column is only a few lines long and
+    full-width punctuation hangs into the gutter; the columns are still read one by one."""
+    from pipeline.config import ExtractSettings
+    from pipeline.extract import extract_file
+
+    extraction = extract_file(F.pdf_path(DOCS["zh-Hant-two_column"], "libreoffice"), ExtractSettings())
+    body = [b for b in extraction.blocks if b.kind in F.BODY_KINDS]
+    assert [b.kind for b in body[:2]] == ["title", "paragraph"]
+    assert body[0].text.replace("\n", "") == DOCS["zh-Hant-two_column"].blocks[0].text
 
 
 def test_edit_distance_and_boundaries_see_damage():

@@ -100,3 +100,11 @@ SUPPLEMENT_TO_IDEOGRAPH = {
     "\u2ef2": "亀",
     "\u2ef3": "龟",
 }
+
+# Radicals whose glyph in the Simplified Chinese fonts (Noto Serif CJK SC, Source Han SC) is
+# a simplified ideograph rather than the one NFKC gives: Noto Serif CJK SC draws the door
+# radical ⼾ with the glyph of 户, so Chromium's ToUnicode names the radical where 户 was
+# typed, and NFKC would make it the traditional 戶. Found the same way as the table above.
+SIMPLIFIED_FONT_RADICALS = {
+    "\u2f3e": "户",
+}

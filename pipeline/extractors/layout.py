@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import median
 
 from pipeline.extractors.lines import Line
-from pipeline.extractors.logical_order import has_rtl, logical_line
+from pipeline.extractors.logical_order import first_strong, logical_line, strong_counts
 from pipeline.records import Block
 
 _DIGITS = re.compile(r"[0-9\u06f0-\u06f9\u0660-\u0669]+")
@@ -279,35 +279,98 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
 
 
 def _paragraph_direction(lines: list[Line], edges) -> str:
-    """R or L for a block: its letters decide, or, if it has no right-to-left letters,
-    a last line that hugs the right edge while the others fill the width, or one that
-    starts with the full stop a right-to-left paragraph draws at the left end."""
-    rtl_lines = sum(l.rtl for l in lines)
-    if rtl_lines * 2 >= len(lines) and rtl_lines:
+    """R or L for a block, the base direction its lines were laid out in.
+
+    The whole paragraph decides, not each line: a line of a Persian paragraph may hold
+    more English than Persian, and reading it as a left-to-right line would turn its parts
+    around. With letters of both directions, where the lines sit says it (indent, short
+    last line), else the paragraph's first letter, else the direction of most words. With
+    no right-to-left letters, a last line that hugs the right edge while the others fill
+    the width, or one that starts with the full stop a right-to-left paragraph draws at the
+    left end, still says R.
+    """
+    rtl, ltr = strong_counts("".join(l.visual for l in lines))
+    if rtl and not ltr:
         return "R"
-    if not any(has_rtl(l.text) for l in lines):
-        last = lines[-1]
-        if _LEADING_STOP.match(last.visual) and not _SENTENCE_END.search(last.visual):
-            return "R"
-        column = edges[_column_key(last)]
-        if (len(lines) >= 2 and last.x1 >= column.right - 0.5 * last.size
-                and last.x0 > column.left + 2 * last.size):
-            return "R"
+    if rtl:
+        return _layout_direction(lines, edges) or _first_letter_direction(lines[0]) or (
+            "R" if _words(lines, "R") >= _words(lines, "L") else "L")
+    last = lines[-1]
+    if _LEADING_STOP.match(last.visual) and not _SENTENCE_END.search(last.visual):
+        return "R"
+    column = edges[_column_key(last)]
+    if (len(lines) >= 2 and last.x1 >= column.right - 0.5 * last.size
+            and last.x0 > column.left + 2 * last.size):
+        return "R"
     return "L"
 
 
 _LEADING_STOP = re.compile(r"^[.,;:!?]\s*[A-Za-z0-9(]")
 
 
+def _layout_direction(lines: list[Line], edges) -> str | None:
+    """R or L from where the paragraph's lines sit: a first-line indent is on the side
+    the paragraph starts, and a short last line keeps to that side."""
+    first, last = lines[0], lines[-1]
+    column = edges[_column_key(first)]
+    em = first.size
+    votes = 0
+    if len(lines) >= 2:
+        if first.x0 > column.left + 0.8 * em and first.x1 >= column.right - 0.5 * em:
+            votes -= 1
+        elif first.x1 < column.right - 0.8 * em and first.x0 <= column.left + 0.5 * em:
+            votes += 1
+        if not column.rtl_flush_left:
+            if last.x0 <= column.left + 0.5 * em and last.x1 < column.right - 2 * em:
+                votes -= 1
+            elif last.x1 >= column.right - 0.5 * em and last.x0 > column.left + 2 * em:
+                votes += 1
+    return "R" if votes > 0 else "L" if votes < 0 else None
+
+
+def _first_letter_direction(line: Line) -> str | None:
+    """The direction of the paragraph's first letter (bidi rule P2) where the first line
+    tells it either way: read left to right its leftmost letter comes first, read right to
+    left its rightmost; when both are of one direction, that is the paragraph's."""
+    letters = [d for d in (first_strong(line.visual), first_strong(line.visual[::-1])) if d]
+    return letters[0] if letters and len(set(letters)) == 1 else None
+
+
+def _words(lines: list[Line], direction: str) -> int:
+    """Words whose first letter has the direction (letters would favour English, whose
+    words are longer in letters than Persian ones)."""
+    return sum(first_strong(word) == direction for line in lines for word in line.visual.split())
+
+
+def paragraph_texts(lines: list[Line], direction: str) -> list[str]:
+    """The lines' logical texts, each reordered with the paragraph's base direction (the
+    bidi paragraph level), as the producer laid them out.
+
+    Line by line the ends of a line lose their context: a comma at the end of an English
+    phrase that runs on to the next line of a Persian paragraph belongs to the English.
+    So a line with letters of the other direction only, followed by a line that does not
+    start in the paragraph's direction (it starts in the other one, or with a number), is
+    read in that other direction; the paragraph's last line always takes the paragraph's
+    direction, since its end is where the paragraph ends.
+    """
+    other = "L" if direction == "R" else "R"
+    texts: list[str] = [""] * len(lines)
+    following = direction  # of the first letter of the next line, in typed order
+    for k in range(len(lines) - 1, -1, -1):
+        line = lines[k]
+        rtl, ltr = strong_counts(line.visual)
+        only_other = (ltr and not rtl) if direction == "R" else (rtl and not ltr)
+        base = other if only_other and following != direction else direction
+        if not rtl and base == "L":
+            texts[k] = line.text  # nothing to reorder
+        else:
+            texts[k] = logical_line(line.visual, line.shaped, base=base)
+        following = first_strong(texts[k])
+    return texts
+
+
 def _block(page: int, kind: str, lines: list[Line], edges) -> Block:
-    direction = _paragraph_direction(lines, edges)
-    texts = [line.text for line in lines]
-    last = lines[-1]
-    if direction == "R" and not last.rtl:
-        # only the paragraph's last line ends where the paragraph does: a full stop drawn at
-        # its left belongs at the end. Earlier lines run on into Latin text, so their
-        # punctuation stays with it, as the line's own direction already has it.
-        texts[-1] = logical_line(last.visual, last.shaped, base="R")
+    texts = paragraph_texts(lines, _paragraph_direction(lines, edges))
     return Block(
         page=page, kind=kind, text="\n".join(texts),
         x0=min(l.x0 for l in lines), top=min(l.top for l in lines),
@@ -341,6 +404,9 @@ class _Flow:
 
     open_start: bool  # first in its column, first line not indented, continuation start
     open_end: bool  # last in its column, last line full and mid-sentence
+    flush_start: bool = False  # first in its column, first line not indented
+    full_end: bool = False  # last in its column, last line full (a sentence may end there)
+    indented: bool | None = None  # first line indented; None where that cannot be told
 
 
 def _continues(line: Line, column: _Column) -> bool:
@@ -357,8 +423,29 @@ def _continues(line: Line, column: _Column) -> bool:
 def _ends_open(line: Line, column: _Column) -> bool:
     if _SENTENCE_END.search(line.text):
         return False
+    return _ends_full(line, column)
+
+
+def _ends_full(line: Line, column: _Column) -> bool:
     ragged = column.rtl_flush_left and line.rtl
     return _trailing_slack(line, column) < (6 if ragged else 1.5) * line.size
+
+
+def _hanging(lines: list[Line]) -> bool:
+    """Lines after the first set in from it: a reference entry or list item, which starts
+    flush although the document indents its paragraphs."""
+    first, em = lines[0], lines[0].size
+    if first.rtl:
+        return len(lines) > 1 and all(l.x1 < first.x1 - 0.8 * em for l in lines[1:])
+    return len(lines) > 1 and all(l.x0 > first.x0 + 0.8 * em for l in lines[1:])
+
+
+def _first_line_indented(line: Line, column: _Column) -> bool | None:
+    """Whether a paragraph's first line is indented; None in a ragged right-to-left column,
+    whose free width on the right cannot be told from an indent."""
+    if line.rtl:
+        return None if column.rtl_flush_left else line.x1 < column.right - 0.8 * line.size
+    return line.x0 > column.left + 0.8 * line.size
 
 
 def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
@@ -383,9 +470,11 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
             previous = drafts[-1].lines[-1]
             if kind == "heading":
                 # a heading turned over onto a second line: same column, ordinary leading
+                # (Arabic-script fonts are tall: their lines sit further apart)
                 joined = (_column_key(line) == _column_key(previous)
                           and abs(line.size - previous.size) < 0.1 * body_size
-                          and 0 < line.baseline - previous.baseline <= 2.0 * line.size
+                          and 0 < line.baseline - previous.baseline
+                          <= (2.4 if line.rtl or previous.rtl else 2.0) * line.size
                           and not NUMBERED_HEADING.match(line.text))
             else:
                 joined = not _starts_paragraph(drafts[-1].lines, line, edges, leading, body_size)
@@ -412,9 +501,13 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
             key_first, key_last = _column_key(first), _column_key(last)
             opens = index == 0 or _column_key(drafts[index - 1].lines[-1]) != key_first
             closes = index == len(drafts) - 1 or _column_key(drafts[index + 1].lines[0]) != key_last
+            indented = _first_line_indented(first, edges[key_first])
             flows[id(block)] = _Flow(
                 open_start=opens and _continues(first, edges[key_first]),
                 open_end=closes and _ends_open(last, edges[key_last]),
+                flush_start=opens and indented is False and not _hanging(draft.lines),
+                full_end=closes and _ends_full(last, edges[key_last]),
+                indented=indented if len(draft.lines) > 1 and not opens else None,
             )
     note_lines = [page.lines[i] for i in sorted(notes, key=lambda i: page.lines[i].top)]
     groups: list[list[Line]] = []
@@ -437,19 +530,27 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
     """One passage for a paragraph that a column or page break cut in two: the part before
     the break ends mid-sentence on a full line, the part after starts its column unindented
     with a continuation (lowercase, digit; any Persian or Chinese text). Furniture and
-    footnotes in between keep their place after the joined paragraph."""
+    footnotes in between keep their place after the joined paragraph.
+
+    Where the document indents the first line of its paragraphs, a break can also fall
+    between two sentences: a part after the break that starts its column unindented, after
+    a part that fills its last line, is the same paragraph."""
+    told = [f.indented for f in flows.values() if f.indented is not None]
+    indents = len(told) >= 2 and sum(told) > 0.8 * len(told)
     out: list[Block] = []
     last_body: Block | None = None
     for block in blocks:
         flow = flows.get(id(block))
-        if (flow is not None and flow.open_start and last_body is not None
-                and flows[id(last_body)].open_end):
+        before = flows[id(last_body)] if last_body is not None else None
+        if flow is not None and before is not None and (
+                (flow.open_start and before.open_end)
+                or (indents and flow.flush_start and before.full_end)):
             last_body.text += "\n" + block.text
             if last_body.page == block.page:
                 last_body.x0, last_body.x1 = min(last_body.x0, block.x0), max(last_body.x1, block.x1)
                 last_body.top = min(last_body.top, block.top)
                 last_body.bottom = max(last_body.bottom, block.bottom)
-            flows[id(last_body)] = _Flow(flows[id(last_body)].open_start, flow.open_end)
+            flows[id(last_body)] = replace(before, open_end=flow.open_end, full_end=flow.full_end)
             continue
         out.append(block)
         if block.kind in _FURNITURE_KINDS or block.kind == "footnote":

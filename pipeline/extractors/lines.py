@@ -16,13 +16,16 @@ from statistics import median
 
 import numpy as np
 
-from pipeline.extractors.logical_order import ZWNJ, is_rtl_line, logical_line, shaped_glyphs
+from pipeline.extractors.cjk_radicals import SIMPLIFIED_FONT_RADICALS
+from pipeline.extractors.logical_order import ZWNJ, has_rtl, is_rtl_line, logical_line, shaped_glyphs
 
 _UNMAPPED_GLYPH = re.compile(r"^\(cid:\d+\)$")
 _CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _BLANKS = {" ", "\u00a0", "\u200b", "\u200c", "\u2009", "\u202f"}
 _ARABIC_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\ufb50-\ufdff\ufe70-\ufefc]")
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc]")
+_SIMPLIFIED_CJK_FONT = re.compile(r"(?:CJK|Han(?:Sans|Serif))(?:sc|SC)\b")
+_LTR_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
 _FOOTNOTE_MARK = re.compile(r"^[0-9\u06f0-\u06f9\u0660-\u0669*\u2020\u2021]+$")
 
 
@@ -130,14 +133,80 @@ def _sort_drawn(row: list[dict]) -> None:
     row.sort(key=lambda c: keys[id(c)])
 
 
+def _glyph_signature(char: dict) -> tuple[str, str, float]:
+    return (char["fontname"], char["text"], round((char["x1"] - char["x0"]) / max(char["size"], 1), 3))
+
+
+def _stacked(row: list[dict], k: int) -> bool:
+    """The glyph at k overlaps a copy of itself by more than half its width."""
+    char = row[k]
+    width = char["x1"] - char["x0"]
+    return width > 0.05 and any(
+        0 <= j < len(row) and row[j]["text"] == char["text"] and row[j]["fontname"] == char["fontname"]
+        and abs(row[j]["x0"] - char["x0"]) < 0.5 * width
+        for j in (k - 1, k + 1))
+
+
+def kashida_signatures(rows: list[list[dict]]) -> set[tuple[str, str, float]]:
+    """Glyphs that are kashida, told by how they are drawn rather than by their text.
+
+    LibreOffice stretches justified Persian lines with kashida glyphs and its text layer
+    maps them to whatever it likes: "/", "(", a space, a ZWNJ or nothing (cid:N). A
+    kashida longer than one glyph is drawn as copies that overlap, which no typed
+    character does; a non-letter glyph of an Arabic-script line stacked like that between
+    two Arabic letters names the font's kashida (font, text and width), and every other
+    glyph with that signature between two Arabic letters is one too.
+    """
+    found = set()
+    for row in rows:
+        for k, char in enumerate(row):
+            if _ARABIC_LETTER.match(char["text"]) or not _stacked(row, k):
+                continue
+            before = next((c for c in reversed(row[:k]) if c["text"] != char["text"]), None)
+            after = next((c for c in row[k + 1:] if c["text"] != char["text"]), None)
+            if (before is not None and after is not None and _ARABIC_LETTER.match(before["text"][-1:])
+                    and _ARABIC_LETTER.match(after["text"][:1])):
+                found.add(_glyph_signature(char))
+    return found
+
+
+def _drop_kashidas(row: list[dict], signatures: set) -> list[dict]:
+    """The row without glyphs of a kashida signature set between Arabic letters."""
+    kept = []
+    for k, char in enumerate(row):
+        signature = _glyph_signature(char)
+        if signature in signatures:
+            before = next((c for c in reversed(row[:k]) if _glyph_signature(c) != signature), None)
+            after = next((c for c in row[k + 1:] if _glyph_signature(c) != signature), None)
+            if (before is not None and after is not None and _ARABIC_LETTER.match(before["text"][-1:])
+                    and _ARABIC_LETTER.match(after["text"][:1])
+                    and after["x0"] - before["x1"] < 1.5 * max(char["size"], 1)):
+                continue
+        kept.append(char)
+    return kept
+
+
+# Full-width closing punctuation draws its mark in the left part of a full em box, and
+# LibreOffice hangs it past the end of a full line: the box reaches into the gap between
+# two columns while nothing visible does, so for columns it counts as ending where it starts.
+_CLOSING_FULL_WIDTH = frozenset("\u3001\u3002\uff0c\uff0e\uff1a\uff1b\uff01\uff1f"
+                                "\u300d\u300f\uff09\u3015\u3011\u3009\u300b")
+
+
+def _right_edge(char: dict) -> float:
+    if char["text"] in _CLOSING_FULL_WIDTH:
+        return min(char["x1"], char["x0"] + 0.1)
+    return char["x1"]
+
+
 def _phrases(row: list[dict]) -> list[tuple[float, float]]:
     """Horizontal stretches of a row with no gap wider than one and a half font sizes."""
-    spans, start, end = [], row[0]["x0"], row[0]["x1"]
+    spans, start, end = [], row[0]["x0"], _right_edge(row[0])
     for char in row[1:]:
         if char["x0"] - end > 1.5 * max(char["size"], 1):
             spans.append((start, end))
             start = char["x0"]
-        end = max(end, char["x1"])
+        end = max(end, _right_edge(char))
     spans.append((start, end))
     return spans
 
@@ -178,7 +247,48 @@ def find_gutter(rows: list[list[dict]], page_width: float) -> tuple[float, float
         1 for spans in phrases
         if any(x1 <= gutter[0] + 1 for _, x1 in spans) and any(x0 >= gutter[1] - 1 for x0, _ in spans)
     )
-    return gutter if two_sided >= max(3, 0.2 * len(phrases)) else None
+    if two_sided >= max(3, 0.2 * len(phrases)):
+        return gutter
+    return gutter if _columns_side_by_side(rows, phrases, gutter) else None
+
+
+def _columns_side_by_side(rows: list[list[dict]], phrases: list[list[tuple[float, float]]],
+                          gutter: tuple[float, float]) -> bool:
+    """Two columns whose lengths differ (the last page of an article, a short second
+    column), or whose baselines do not line up (a heading in one column shifts the lines
+    below it), have few rows with text on both sides. They are still columns when, over
+    the stretch of page both sides share, no row crosses the gap and the text on each side
+    keeps a straight edge along it (several lines end, or start, at one x)."""
+    lefts, rights = [], []
+    for row, spans in zip((r for r in rows if r), phrases):
+        level = row[0]["_baseline"]
+        if any(x0 < gutter[1] - 1 and x1 > gutter[0] + 1 for x0, x1 in spans):
+            lefts.append((level, None))  # crossing: marks the row without an edge
+            rights.append((level, None))
+            continue
+        left = [x1 for _, x1 in spans if x1 <= gutter[0] + 1]
+        right = [x0 for x0, _ in spans if x0 >= gutter[1] - 1]
+        if left:
+            lefts.append((level, max(left)))
+        if right:
+            rights.append((level, min(right)))
+    left_levels = [y for y, x in lefts if x is not None]
+    right_levels = [y for y, x in rights if x is not None]
+    if len(left_levels) < 3 or len(right_levels) < 3:
+        return False
+    top = max(min(left_levels), min(right_levels))
+    bottom = min(max(left_levels), max(right_levels))
+    shared_left = [x for y, x in lefts if top <= y <= bottom]
+    shared_right = [x for y, x in rights if top <= y <= bottom]
+    if None in shared_left or None in shared_right or bottom <= top:
+        return False
+    left_edge = max(x for _, x in lefts if x is not None)
+    right_edge = min(x for _, x in rights if x is not None)
+    return (sum(abs(x - left_edge) < 1.0 for x in shared_left) >= _STRAIGHT_EDGE_LINES
+            and sum(abs(x - right_edge) < 1.0 for x in shared_right) >= _STRAIGHT_EDGE_LINES)
+
+
+_STRAIGHT_EDGE_LINES = 4
 
 
 def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
@@ -218,6 +328,8 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
             # Latin or digits ("對 24 位") that was never typed; typed spaces are glyphs
             if not (_CJK.match(previous["text"][-1:]) or _CJK.match(text[:1])):
                 parts.append(" ")
+        if text in SIMPLIFIED_FONT_RADICALS and _SIMPLIFIED_CJK_FONT.search(char["fontname"]):
+            text = SIMPLIFIED_FONT_RADICALS[text]
         if len(text) > 1 and not text.isascii():
             # a ligature glyph mapped to several letters lists them in typed order; the
             # rest of the string is in drawn order, so flip it to match
@@ -265,6 +377,10 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
         return PageLines([], 0, 1)
     shaped = shaped_glyphs("".join(c["text"] for c in chars))
     rows = _rows(chars, page_height, y_tolerance)
+    signatures = kashida_signatures(rows) if _ARABIC_LETTER.search(
+        "".join(c["text"] for c in chars)) else set()
+    if signatures:
+        rows = [_drop_kashidas(row, signatures) for row in rows]
     gutter = find_gutter(rows, page_width)
     pieces: list[tuple[list[dict], int]] = []  # (chars, column) in top-to-bottom order
     for row in rows:
@@ -272,11 +388,11 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
             pieces.append((row, 0))
             continue
         middle = (gutter[0] + gutter[1]) / 2
-        crossing = any(c["x0"] < gutter[1] - 1 and c["x1"] > gutter[0] + 1 for c in row)
+        crossing = any(c["x0"] < gutter[1] - 1 and _right_edge(c) > gutter[0] + 1 for c in row)
         if crossing:
             pieces.append((row, 0))
             continue
-        left = [c for c in row if c["x1"] <= middle]
+        left = [c for c in row if _right_edge(c) <= middle]
         right = [c for c in row if c["x0"] >= middle]
         pieces += [(part, side) for part, side in ((left, 1), (right, 2)) if part]
     lines, unmapped = [], 0
@@ -303,7 +419,28 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
         else:
             lines.append(line)
     lines += _columns_in_order(pending)
+    _settle_mixed_directions(lines)
     return PageLines(lines, unmapped, 2 if gutter else 1)
+
+
+def _settle_mixed_directions(lines: list[Line]) -> None:
+    """A line with letters of both directions sits in its column as its neighbours do.
+
+    Counting its letters would favour English, whose words are longer than Persian ones,
+    and where a line ends (its free width, its indent) is judged by its direction. The
+    nearest line above in the same column with letters of one direction only decides,
+    else the nearest below; with neither the letter count stands.
+    """
+    pure = [None if has_rtl(l.text) and _LTR_LETTER.search(l.text) else l.rtl for l in lines]
+    for k, line in enumerate(lines):
+        if pure[k] is not None:
+            continue
+        same = [j for j in range(len(lines)) if pure[j] is not None
+                and (lines[j].band, lines[j].column) == (line.band, line.column)]
+        above = [j for j in same if j < k]
+        below = [j for j in same if j > k]
+        if above or below:
+            line.rtl = pure[above[-1]] if above else pure[below[0]]
 
 
 def _columns_in_order(lines: list[Line]) -> list[Line]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bidi import algorithm as mirroring_bidi
 from bidi import get_display
 
 from pipeline.extractors.cjk_radicals import SUPPLEMENT_TO_IDEOGRAPH
@@ -37,12 +36,6 @@ _LTR = re.compile(
 )
 TATWEEL = "\u0640"
 ZWNJ = "\u200c"
-_ZWNJ_STAND_IN = "\U00010800"  # Cypriot syllable A: bidi class R, never in our texts
-# Chromium maps the guillemets of an Arabic font back to the characters typed, not to the
-# mirrored shapes drawn (it does so for brackets taken from a Latin fallback font), so they
-# must not be mirrored again: stand-ins that are neutral (ON) and not mirrored hold them.
-_GUILLEMET_STAND_INS = {"«": "\u2e3a", "»": "\u2e3b"}
-_GUILLEMETS_BACK = {v: k for k, v in _GUILLEMET_STAND_INS.items()}
 # Noto Naskh draws Persian six (U+06F6) and Arabic-Indic six (U+0666) with one glyph, and
 # Chromium's ToUnicode names the Arabic one; the other Persian digits have glyphs of their own.
 _ARABIC_INDIC_SIX = "\u0666"
@@ -108,6 +101,22 @@ def has_rtl(text: str) -> bool:
     return _RTL.search(text) is not None
 
 
+def strong_counts(text: str) -> tuple[int, int]:
+    """(right-to-left, left-to-right) letters in text."""
+    return len(_RTL.findall(text)), len(_LTR.findall(text))
+
+
+_FIRST_STRONG = re.compile(f"[{RTL_CHARS}]|{_LTR.pattern}")
+
+
+def first_strong(text: str) -> str | None:
+    """R or L for the first letter of text that has a direction (bidi rule P2), else None."""
+    found = _FIRST_STRONG.search(text)
+    if found is None:
+        return None
+    return "R" if _RTL.match(found.group()) else "L"
+
+
 _ARABIC_BASE_LETTER = re.compile("[\u0620-\u064a\u067e-\u06d3]")
 _ARABIC_FORM = re.compile("[\ufb50-\ufdff\ufe70-\ufefc]")
 
@@ -124,6 +133,42 @@ def shaped_glyphs(text: str) -> bool:
     return forms > 0 and forms >= 0.3 * (forms + len(_ARABIC_BASE_LETTER.findall(text)))
 
 
+_OPENING = {"(": ")", "[": "]", "{": "}"}
+_CLOSING = {v: k for k, v in _OPENING.items()}
+
+
+def _mirror_reversed_brackets(text: str) -> str:
+    """Mirror the brackets of pairs that reordering turned around: a shape-mapped PDF names
+    a bracket by the shape drawn, so a pair in right-to-left text, read back, comes out as
+    ")...(". A closing bracket with no opening one before it starts such a pair; the
+    opening bracket that matches it ends it."""
+    chars = list(text)
+    normal: list[str] = []  # opening brackets waiting for their closing one
+    reversed_open: list[tuple[int, str]] = []  # reversed pairs: (index, opening expected)
+    for i, char in enumerate(chars):
+        if char in _OPENING:
+            if reversed_open and reversed_open[-1][1] == char:
+                start, _ = reversed_open.pop()
+                chars[start], chars[i] = _CLOSING[chars[start]], _OPENING[char]
+            else:
+                normal.append(char)
+        elif char in _CLOSING:
+            if normal and normal[-1] == _CLOSING[char]:
+                normal.pop()
+            else:
+                reversed_open.append((i, _CLOSING[char]))
+    return "".join(chars)
+
+
+RLM = "\u200f"
+# A number in Persian or Arabic-Indic digits belongs to the right-to-left text around it.
+# In a left-to-right paragraph such a number at the end of a Persian phrase is drawn on the
+# phrase's left, next to the English before it, where read on its own it would join the
+# English; right-to-left marks around it keep it with the Persian.
+_EASTERN_NUMBER = re.compile(
+    "[\u06f0-\u06f9\u0660-\u0669]+(?:[\u066b\u066c,.][\u06f0-\u06f9\u0660-\u0669]+)*")
+
+
 def logical_line(visual: str, shaped: bool = False, base: str | None = None) -> str:
     """The logical text of one line given as drawn from left to right.
 
@@ -134,20 +179,25 @@ def logical_line(visual: str, shaped: bool = False, base: str | None = None) -> 
     if base == "R" or (not visual.isascii() and has_rtl(visual)):
         visual = visual.replace(TATWEEL, "")  # kashida only stretches justified lines
         base = base or ("R" if is_rtl_line(visual) else "L")
+        if base == "L":
+            visual = _EASTERN_NUMBER.sub(lambda m: RLM + m.group() + RLM, visual)
         if shaped:
-            # the mirroring implementation drops ZWNJ (a boundary-neutral); a strong
-            # right-to-left stand-in between the two letters keeps its place
-            protected = visual.replace(ZWNJ, _ZWNJ_STAND_IN).translate(
-                str.maketrans(_GUILLEMET_STAND_INS))
-            logical = mirroring_bidi.get_display(protected, base_dir=base).replace(
-                _ZWNJ_STAND_IN, ZWNJ).translate(str.maketrans(_GUILLEMETS_BACK))
+            # brackets are resolved as pairs (rule N0: "(Karimi, 2019: 57)." at the end of
+            # a Persian paragraph keeps its brackets round the English), which only the
+            # non-mirroring implementation does; the pairs it turned around are mirrored
+            logical = _mirror_reversed_brackets(get_display(visual, base_dir=base))
             if _ARABIC_INDIC_SIX in logical and not _OTHER_ARABIC_INDIC.search(logical):
                 logical = logical.replace(_ARABIC_INDIC_SIX, "\u06f6")
         else:
             logical = get_display(visual, base_dir=base)
-        logical = _MISSING_ZWNJ.sub(lambda m: m.group(1) + ZWNJ, logical)
+        logical = _MISSING_ZWNJ.sub(lambda m: m.group(1) + ZWNJ, logical.replace(RLM, ""))
         if not shaped:
             logical = _KASHIDA_STAND_IN.sub("", logical)
     else:
         logical = visual
-    return fold_compatibility_forms(logical)
+    # Noto CJK draws the en dash and the figure dash with one glyph and Chromium's ToUnicode
+    # names the figure dash, which is hardly ever typed ("1650‒1900")
+    return fold_compatibility_forms(logical).replace(_FIGURE_DASH, "\u2013")
+
+
+_FIGURE_DASH = "\u2012"

@@ -1,0 +1,38 @@
+"""The speed benchmark in --quick mode: its ratios point the right way. Directions only, with
+wide margins, never absolute times: the machine may be busy with other work."""
+
+import csv
+import math
+
+import pytest
+
+from bench import speed
+
+
+@pytest.mark.slow
+def test_quick_benchmark_ratios_point_the_right_way(tmp_path):
+    speed.main(["--quick", "--out", str(tmp_path)])
+    with (tmp_path / "speed.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert (tmp_path / "speed.png").stat().st_size > 10_000
+    measured = {(r["measure"], r["size"]): r for r in rows}
+
+    def ratio(measure):
+        return next(float(r["ratio"]) for (m, _), r in measured.items() if m == measure)
+
+    assert ratio("Embedder, warm cache") >= 5
+    assert ratio("Embedder, cold cache") >= 0.5  # the cache's bookkeeping is no burden
+    # Splitting one large PDF into page ranges must not lose to extracting it whole.
+    assert ratio("one large PDF: Hamta, page ranges in parallel") >= \
+        0.8 * ratio("one large PDF: Hamta, whole document")
+
+    def value(measure, size):
+        return float(measured[(measure, str(size))]["value"])
+
+    knn_growth = math.log(value("k-NN (FAISS): seconds", 10_000) / value("k-NN (FAISS): seconds", 1_000)) / math.log(10)
+    assert knn_growth < 2, "the k-NN path should grow less than quadratically from 1k to 10k"
+    # Memory: the exact path holds n x m matrices, the k-NN path does not.
+    assert value("k-NN (FAISS): peak RSS", 10_000) < value("exact (numpy): peak RSS", 10_000)
+    for size in (1_000, 10_000):
+        for mode in ("k-NN (FAISS)", "exact (numpy)"):
+            assert "recall 1.000" in measured[(f"{mode}: seconds", str(size))]["note"]

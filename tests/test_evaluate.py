@@ -1,0 +1,141 @@
+"""The evaluation set and its scoring (pipeline/evaluate.py); the slow test runs the whole
+pipeline on eval/corpus/ and holds the aligner to quality floors, so a regression fails CI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import load_config
+from pipeline.evaluate import (EVAL_CORPUS, EVAL_SPEC, LEVELS, PAIRS, corpus_spec_module, fit_confidence,
+                               is_body, labelled_rows, load_gold, normalize, read_run, reliability, run_pipeline,
+                               score, score_run, side_matches, write_confidence_weights)
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "configs" / "default.yaml"
+
+
+@pytest.fixture(scope="module")
+def gold():
+    return load_gold(EVAL_CORPUS, EVAL_SPEC)
+
+
+# ------------------------------------------------------------------------- the set
+
+def test_bank_has_150_sentences_in_all_four_languages():
+    spec = corpus_spec_module()
+    documents = spec.load_documents(EVAL_SPEC)
+    bank = spec.load_bank([EVAL_SPEC.parent / p for p in
+                           __import__("yaml").safe_load(EVAL_SPEC.read_text(encoding="utf-8"))["bank"]])
+    full = [s for u in bank.values() for s in u.sentences if {"en", "fa", "zh-Hant"} <= set(s.texts)]
+    assert len(full) >= 150
+    assert {b.lang for d in documents for b in d.blocks if b.from_bank} == {"en", "fa", "zh-Hant", "zh-Hans"}
+    assert 10 <= len(documents) <= 14  # CI runs the whole set
+
+
+def test_every_pair_has_gold_and_unrelated_documents_have_none(gold):
+    for level in LEVELS:
+        assert all(gold.by_pair(pair, level) for pair in PAIRS), level
+    unrelated = {"en-clock-repair.pdf", "fa-pistachio-harvest.pdf"}
+    assert unrelated <= set(gold.documents)
+    assert not [l for l in gold.links + gold.passage_links if {l.doc_a, l.doc_b} & unrelated]
+
+
+def test_merge_links_to_both_members_and_split_parts_to_the_whole(gold):
+    merged = [l for l in gold.by_pair("en|fa") if l.doc_a == "en-carpet-dyes.pdf" and "1882" in l.text_a]
+    assert sorted(i for l in merged for i in l.ids) == ["carpet.i04", "carpet.i05"]
+    parts = [l for l in gold.by_pair("en|fa") if l.doc_a == "en-carpet-dyes.pdf" and l.ids == ("carpet.x02",)]
+    assert len({l.text_a for l in parts}) == 2
+
+
+# ------------------------------------------------------------------------ matching
+
+def test_near_match_forgives_a_swapped_letter_pair_but_not_another_sentence():
+    right = normalize("این یادداشت خلاصه‌ای از مقاله‌ای است که به زبان چینی منتشر شده است.")
+    swapped = right.replace("خلاصه", "خلصاه")  # what PDF text layers do to lam-alef
+    other = normalize("این مقاله سازمان این تجارت را بر پایهٔ دفاتر گمرکی بازسازی می‌کند.")
+    assert side_matches(swapped, right) and not side_matches(other, right)
+
+
+def test_titles_and_headings_are_set_aside_but_a_heading_with_a_sentence_is_wrong(gold):
+    title = {"src_lang": "en", "src_doc": "en-adobe-houses.pdf", "tgt_lang": "zh-Hans",
+             "tgt_doc": "zh-Hans-adobe-houses.pdf",
+             "src_text": "2. Building Traditions in the Valley", "tgt_text": "3 谷中的营造传统"}
+    result = score([title], gold)["en|zh"]
+    assert (result.rows, result.set_aside) == (0, 1)
+    sentence = next(l for l in gold.by_pair("en|zh") if l.doc_b == "zh-Hans-adobe-houses.pdf")
+    mixed = dict(title, tgt_text=sentence.text_b)
+    result = score([mixed], gold)["en|zh"]
+    assert (result.rows, result.matched_rows, result.set_aside) == (1, 0, 0)
+    assert not is_body(normalize("Results"), "en-adobe-houses.pdf", gold)
+
+
+def test_right_rows_score_perfectly_at_both_levels(gold):
+    for level in LEVELS:
+        links = [l for l in (gold.links if level == "sentence" else gold.passage_links)]
+        rows = [{"src_lang": l.lang_b, "src_text": l.text_b, "src_doc": l.doc_b,
+                 "tgt_lang": l.lang_a, "tgt_text": l.text_a, "tgt_doc": l.doc_a} for l in links]
+        for pair, result in score(rows, gold, level=level).items():
+            assert result.precision == 1.0 and result.recall == 1.0, (level, result)
+
+
+# --------------------------------------------------------------------- calibration
+
+def test_fitted_weights_are_written_into_the_config_keeping_its_comments():
+    text = CONFIG.read_text(encoding="utf-8")
+    weights = {"bias": -12.5, "w_margin": 9.25, "w_similarity": 3.0}
+    written = write_confidence_weights(text, weights, "default.yaml")
+    assert "    bias: -12.5\n" in written and "    w_margin: 9.25\n" in written
+    comments = lambda t: [line for line in t.splitlines() if line.lstrip().startswith("#")]  # noqa: E731
+    assert comments(written) == comments(text)
+    with pytest.raises(ValueError, match="default.yaml: no align.confidence"):
+        write_confidence_weights("align:\n  k: 4\n", weights, "default.yaml")
+
+
+def test_reliability_bins_and_fit_need_both_outcomes():
+    bins = reliability([0.05, 0.92, 0.95, 1.0], [False, True, False, True])
+    assert bins[0].count == 1 and bins[9].count == 3 and bins[9].observed == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="both right and wrong"):
+        fit_confidence([1.0, 1.1], [0.9, 0.95], [True, True])
+
+
+# ------------------------------------------------------------ the whole pipeline, floors
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    build, cache = tmp_path_factory.mktemp("eval-build"), tmp_path_factory.mktemp("eval-cache")
+    config = load_config(CONFIG)
+    cosine = config.model_copy(update={"align": config.align.model_copy(update={"scoring": "cosine"})})
+    run_pipeline(config, EVAL_CORPUS, build, build / "aligned", cache, CONFIG)
+    run_pipeline(cosine, EVAL_CORPUS, build, build / "aligned-cosine", cache, CONFIG, align_only=True)
+    return read_run("margin", build / "aligned"), read_run("cosine", build / "aligned-cosine")
+
+
+@pytest.mark.slow
+def test_sentence_alignment_floors(runs, gold):
+    scores = score_run(runs[0], gold)["sentence"]
+    for pair, result in scores.items():
+        assert result.f1 >= 0.9 and result.precision >= 0.95, result
+
+
+@pytest.mark.slow
+def test_passage_alignment_floors(runs, gold):
+    scores = score_run(runs[0], gold)["passage"]
+    for pair, result in scores.items():
+        assert result.f1 >= 0.85 and result.precision >= 0.95, result
+
+
+@pytest.mark.slow
+def test_margin_makes_fewer_wrong_links_than_raw_cosine(runs, gold):
+    wrong = {}
+    for run in runs:
+        labelled = [ok for level in LEVELS for _, ok in labelled_rows(run.rows[level], gold, level)]
+        wrong[run.name] = labelled.count(False)
+    assert wrong["margin"] < wrong["cosine"], wrong
+
+
+@pytest.mark.slow
+def test_unrelated_documents_get_no_sentence_links(runs):
+    unrelated = {"en-clock-repair.pdf", "fa-pistachio-harvest.pdf"}
+    assert not [r for r in runs[0].rows["sentence"] if {r["src_doc"], r["tgt_doc"]} & unrelated]
