@@ -480,10 +480,8 @@ What the extractor does for the layouts above (`pipeline/extractors/`):
   found by their straight inner edges; full-width closing punctuation hung into the gutter
   does not count as crossing it.
 
-What is left: a line break next to Chinese text that is not between two Chinese characters
-("至\\n2022") becomes a space in the normalised text (the normalize stage removes whitespace
-only between CJK characters), and a title wrapped right after an opening bracket reads
-"( ۱۶۵۰" for the same reason.
+Fixed since the first run, in the normalize stage: a line break beside a Chinese character
+("至\\n2022") or just inside a bracket ("(\\n۱۶۵۰") is dropped instead of becoming a space.
 """
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from pipeline.config import ConfigError, load_config
+from pipeline.corpus import CorpusNotFound, corpus_folder
 from pipeline.stages import DOCUMENT_STAGES, Workspace, run_align, run_document_stage, workspace_env_check
 
 STAGES = [*DOCUMENT_STAGES, "align"]
@@ -26,13 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     workspace_env_check()
     try:
-        config = load_config(args.config)
-    except ConfigError as err:
+        config, corpus = load_config(args.config), corpus_folder(args.corpus)
+    except (ConfigError, CorpusNotFound) as err:
         print(f"hamta: {err}", file=sys.stderr)
-        return 2
-    corpus = Path(args.corpus)
-    if not corpus.is_dir():
-        print(f"hamta: {corpus}: corpus folder not found (pass CORPUS=path/to/folder)", file=sys.stderr)
         return 2
     build = Path(args.build) if args.build else Path("build") / corpus.resolve().name
     ws = Workspace(corpus=corpus, build=build, aligned=Path(args.aligned), config=config,

@@ -223,6 +223,10 @@ def anchor_blocks(anchors: list[tuple[int, int]], max_gap: int) -> list[list[tup
     return blocks
 
 
+def _crosses(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return (a[0] - b[0]) * (a[1] - b[1]) < 0
+
+
 def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarray, tgt_mean: np.ndarray,
                              settings) -> list[SentenceLink]:
     """Sentence links between two sides: margin anchors, monotone blocks, DP inside each block."""
@@ -240,10 +244,16 @@ def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndar
     anchor_margin = {(i, j): g for i, j, s, g in mutual
                      if (cosine or g >= settings.sentence_margin) and s >= settings.sentence_similarity}
     links: list[SentenceLink] = []
-    for block in anchor_blocks(list(anchor_margin), settings.max_gap):
+    blocks = anchor_blocks(list(anchor_margin), settings.max_gap)
+    confirmed = [anchor for block in blocks if len(block) >= settings.min_block for anchor in block]
+    for block in blocks:
         # A lone weak anchor is more often chance than a translation. By cosine alone no lone
         # anchor can show that it is strong, so in the cosine mode every lone anchor is dropped.
-        if len(block) < settings.min_block and (cosine or anchor_margin[block[0]] < settings.lone_anchor_margin):
+        # Sections may move as a whole, but a lone sentence that crosses a run of anchors
+        # (before it on one side, after it on the other) is chance too.
+        if len(block) < settings.min_block and (
+                cosine or anchor_margin[block[0]] < settings.lone_anchor_margin
+                or any(_crosses(anchor, block[0]) for anchor in confirmed)):
             continue
         # One sentence of slack on each side lets a merge at the block's edge be found.
         i0, j0 = max(block[0][0] - 1, 0), max(block[0][1] - 1, 0)
@@ -302,6 +312,20 @@ def build_sides(passages, sentences, vectors: dict[str, np.ndarray], languages: 
             np.stack([vectors[s.sentence_id] for s in side_sentences]) if side_sentences
             else np.zeros((0, members and len(vectors[members[0].passage_id]) or 1), np.float32)))
     return sides
+
+
+# Titles and headings match their like in any paper ("Conclusion" / 五、结论): they show
+# structure, not that two documents are related.
+NO_EVIDENCE_KINDS = ("title", "heading")
+
+
+def side_relation(matches: list[PassageMatch], src: Side, tgt: Side) -> str:
+    """relation_of, counted over the passages that are evidence (not titles or headings)."""
+    def evidence(passage) -> bool:
+        return passage.kind not in NO_EVIDENCE_KINDS
+
+    matched = sum(evidence(src.passages[m.src]) and evidence(tgt.passages[m.tgt]) for m in matches)
+    return relation_of(matched, sum(map(evidence, src.passages)) or 1, sum(map(evidence, tgt.passages)) or 1)
 
 
 def relation_of(matched: int, src_count: int, tgt_count: int) -> str:
@@ -375,7 +399,12 @@ def align_corpus(sides: list[Side], settings, language_rank) -> tuple[list[dict]
             src_mean, tgt_mean = neighbourhood("sentence", a, tgt.lang), neighbourhood("sentence", b, src.lang)
             sentence_links = align_sentence_sequences(src.sentence_vectors, tgt.sentence_vectors,
                                                       src_mean, tgt_mean, settings)
-            side_pairs.append({"src": src, "tgt": tgt, "matched": len(matches),
+            relation = side_relation(matches, src, tgt)
+            if relation in ("comparable", "unrelated") and not by_cosine(settings.scoring):
+                matches = [m for m in matches if m.margin >= settings.comparable_margin]
+                sentence_links = [link for link in sentence_links
+                                  if link_margin(link, src_mean, tgt_mean) >= settings.comparable_margin]
+            side_pairs.append({"src": src, "tgt": tgt, "matched": len(matches), "relation": relation,
                                "sentence_links": len(sentence_links)})
             for match in matches:
                 links.append({"level": "passage", "method": "margin-mutual-best", "src_side": src,

@@ -16,7 +16,7 @@ class _Strict(BaseModel):
 
 
 class ExtractSettings(_Strict):
-    workers: int = Field(2, ge=1, le=64)
+    workers: int = Field(0, ge=0, le=64)  # 0: one process per core
     y_tolerance: float = Field(6, gt=0, le=50)
     ocr: bool = False
     ocr_languages: str = "fas+eng+chi_tra+chi_sim"
@@ -54,6 +54,7 @@ class AlignSettings(_Strict):
     max_gap: int = Field(5, ge=1)
     min_block: int = Field(3, ge=1)
     lone_anchor_margin: float = Field(1.1, gt=0)
+    comparable_margin: float = Field(1.06, gt=0)
     skip_kinds: list[str] = ["header", "footer", "page_number", "footnote", "reference", "caption", "table"]
     faiss_above: int = Field(4096, ge=1)
     merge_penalty: float = Field(0.05, ge=0)
@@ -76,12 +77,17 @@ class Config(_Strict):
     review: ReviewSettings = ReviewSettings()
     # Where per-document stages run: in this process (and a process pool for extraction),
     # or as tasks on a local or remote cluster of a distributed engine.
-    engine: Literal["local", "dask", "ray"] = "local"
+    engine: Literal["local", "dask"] = "local"
 
     @property
     def hash(self) -> str:
-        """Short hash of the parsed settings: the same settings always give the same hash."""
-        canonical = json.dumps(self.model_dump(), sort_keys=True, ensure_ascii=False)
+        """Short hash of the settings that shape the rows: the same settings, the same hash.
+
+        Where and how widely the work runs (engine, extract.workers) and the review
+        server's port change no row, so a change to them leaves the hash, and every output
+        stamped with it, as it was."""
+        shaping = self.model_dump(exclude={"engine": True, "review": True, "extract": {"workers"}})
+        canonical = json.dumps(shaping, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
     def language_rank(self, lang: str) -> int:

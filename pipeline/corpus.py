@@ -31,6 +31,17 @@ def doc_id_for(relpath: str) -> str:
     return f"{slug[:40]}-{digest}" if slug else f"doc-{digest}"
 
 
+class CorpusNotFound(ValueError):
+    """The corpus folder a command was given does not exist."""
+
+
+def corpus_folder(folder: str | Path) -> Path:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CorpusNotFound(f"{folder}: corpus folder not found (pass CORPUS=path/to/folder)")
+    return folder
+
+
 def list_corpus(folder: str | Path) -> tuple[list[CorpusFile], list[tuple[str, str]]]:
     """The corpus files in a stable order, and (relpath, reason) for files left out."""
     folder = Path(folder)

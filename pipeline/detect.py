@@ -184,6 +184,25 @@ def _strength(text: str, script: str, lang: str, prob: float, settings: DetectSe
     return 2 if sure else 1
 
 
+# A short Latin passage in a language that no other passage of the document is sure of,
+# while other Latin passages are, is more often an n-gram accident than a real switch
+# (an English keyword list read as Afrikaans); it then follows its neighbours.
+_STRAY_FACTOR = 20
+
+
+def _demote_stray_anchors(passages, guesses, strength, settings: DetectSettings) -> list[int]:
+    """Strength 1 for lone Latin anchors shorter than _STRAY_FACTOR x min_chars."""
+    latin = [i for i, ((lang, _), level) in enumerate(zip(guesses, strength))
+             if level == 2 and _lang_script(lang) == "latin"]
+    sure_of: Counter = Counter(guesses[i][0] for i in latin)
+    demoted = list(strength)
+    for i in latin:
+        lone = sure_of[guesses[i][0]] == 1 and len(sure_of) > 1
+        if lone and _letter_count(passages[i].text) < _STRAY_FACTOR * settings.min_chars:
+            demoted[i] = 1
+    return demoted
+
+
 def detect_passages(passages: list[Passage], settings: DetectSettings) -> list[Passage]:
     """New passages with lang, lang_prob and run filled in.
 
@@ -201,6 +220,7 @@ def detect_passages(passages: list[Passage], settings: DetectSettings) -> list[P
     scripts = [script_of(p.text) for p in passages]
     strength = [_strength(p.text, script, lang, prob, settings)
                 for p, script, (lang, prob) in zip(passages, scripts, guesses)]
+    strength = _demote_stray_anchors(passages, guesses, strength, settings)
     anchor = [s == 2 for s in strength]
     by_script: dict[str, Counter] = {}
     for level in (2, 1):  # anchors; passages sure of themselves for scripts without anchors

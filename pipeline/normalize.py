@@ -9,7 +9,8 @@ Policies, by script:
 
 all      NFC; bidi controls, zero-width spaces, BOM and soft hyphens removed; the Latin
          ligatures U+FB00-FB06 spelled out; Latin words broken at a line end re-joined
-         (see _join_line_end_hyphens); line breaks become spaces; whitespace collapsed.
+         (see _join_line_end_hyphens); line breaks become spaces, except just inside a
+         bracket; whitespace collapsed.
 arabic   Presentation forms (U+FB50-FDFF, U+FE70-FEFF) folded to base letters; Arabic
          ي ى ك ە ھ to Persian ی ی ک ه ه (hazm's table); kashida and short-vowel diacritics
          (harakat, superscript alef) removed because PDFs carry them inconsistently;
@@ -21,7 +22,8 @@ arabic   Presentation forms (U+FB50-FDFF, U+FE70-FEFF) folded to base letters; A
          the English and Chinese sides of an alignment write ASCII digits.
 han      Kangxi radicals and CJK radical-supplement forms folded to unified ideographs
          (PDF fonts often map 人 to ⼈); whitespace between CJK characters removed (layout
-         breaks, not words); full-width punctuation kept. Pivot: OpenCC t2s of the
+         breaks, not words), and line breaks beside a CJK character too ("至\n2022"
+         is 至2022); full-width punctuation kept. Pivot: OpenCC t2s of the
          normalized text, full-width digits and letters in ASCII.
 latin    Pivot = normalized.
 """
@@ -135,10 +137,15 @@ def _join_line_end_hyphens(text: str) -> str:
     return _LINE_END_HYPHEN.sub(join, text)
 
 
+# A line wrapped just inside a bracket ("(\n1650") was never a space in the text as written.
+_LINE_BREAK_INSIDE_BRACKETS = re.compile(r"(?<=[(\[{«])[^\S\n]*\n\s*|[^\S\n]*\n\s*(?=[)\]}»])")
+
+
 def _shared_cleanup(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text).translate(_LIGATURES)
     text = _SOFT_HYPHEN_BREAK.sub("", text).replace("\u00ad", "")
+    text = _LINE_BREAK_INSIDE_BRACKETS.sub("", text)
     return _join_line_end_hyphens(text)
 
 
@@ -245,6 +252,9 @@ _CJK_CHAR = ("\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff"
              "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
              "\u201c\u201d\u2018\u2019\u2026\U00020000-\U0003134f")
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK_CHAR}])\s+(?=[{_CJK_CHAR}])")
+# Chinese wraps lines anywhere, also between a character and a number or Latin word
+# ("至\n2022年"); such a break was never a space in the text as written.
+_LINE_BREAK_BY_CJK = re.compile(rf"(?<=[{_CJK_CHAR}])[^\S\n]*\n\s*|[^\S\n]*\n\s*(?=[{_CJK_CHAR}])")
 _FULLWIDTH_ALNUM = str.maketrans(
     {cp: cp - 0xFEE0 for lo, hi in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
      for cp in range(lo, hi + 1)}
@@ -270,6 +280,7 @@ def _normalize_han(text: str) -> str:
     text = _KANGXI.sub(lambda m: unicodedata.normalize("NFKC", m[0]), text)
     text = text.translate(_RADICAL_SUPPLEMENT)
     text = _SPACE_BETWEEN_CJK.sub("", text)
+    text = _LINE_BREAK_BY_CJK.sub("", text)
     return _collapse_whitespace(text)
 
 

@@ -102,7 +102,7 @@ class Extract(DocumentStage):
     modules = ("extract", "extractors", "records")
 
     def settings(self, config):
-        return config.extract.model_dump()
+        return config.extract.model_dump(exclude={"workers"})  # how many processes changes no row
 
     def __init__(self):
         # doc_id -> futures of the PageScans of a large PDF whose page ranges were scanned
@@ -206,6 +206,18 @@ def _run_one_in_worker(stage_name: str, doc: CorpusFile, ws: Workspace, key: str
     return _run_one(DOCUMENT_STAGES[stage_name](), doc, ws, key)
 
 
+def _result_of(job, doc: CorpusFile, stage_name: str):
+    """A worker's Problem or None; a worker that died (a crash in a PDF library, memory
+    exhausted) becomes an error for its document instead of ending the run."""
+    try:
+        return job.result()
+    except Exception as err:
+        detail = traceback.format_exception_only(type(err), err)[-1].strip()
+        return Problem(doc.doc_id, doc.relpath, stage_name, "error",
+                       f"{doc.relpath}: {stage_name} worker died: {detail}; "
+                       "if this repeats, run with extract.workers: 1 to see the failing file alone")
+
+
 # A PDF of at least twice this many pages is scanned as page ranges of this size in parallel
 # (measured in docs/benchmarks.md): one large PDF then keeps every core busy, where one task
 # per document would leave all but one idle.
@@ -281,22 +293,23 @@ def _close_started_clients():
             client.cluster.close()
 
 
+def extract_workers(config) -> int:
+    return config.extract.workers or os.cpu_count() or 1
+
+
 @contextmanager
 def _executor(stage_name: str, ws: Workspace, tasks: int):
     """submit(fn, *args) -> future, on the engine the config names; None to run in-process."""
     if ws.config.engine == "dask" and stage_name in ENGINE_STAGES:
         with _dask_client() as client:
             yield lambda fn, *args: client.submit(fn, *args, pure=False)
-    elif ws.config.engine == "ray":
-        raise ValueError(f"{ws.config_path}: engine 'ray' is not supported; use local or dask "
-                         "(docs/benchmarks.md says why)")
-    elif stage_name == "extract" and min(ws.config.extract.workers, tasks) > 1:
+    elif stage_name == "extract" and min(extract_workers(ws.config), tasks) > 1:
         # Workers are forked from this process: modules imported here (pdfplumber, the
         # extractors: most of a second) are not imported again in each of them.
         import pipeline.extract  # noqa: F401
         import pipeline.extractors.pdf  # noqa: F401
 
-        with ProcessPoolExecutor(min(ws.config.extract.workers, tasks)) as pool:
+        with ProcessPoolExecutor(min(extract_workers(ws.config), tasks)) as pool:
             yield pool.submit
     else:
         yield None
@@ -345,8 +358,8 @@ def run_document_stage(stage_name: str, ws: Workspace) -> list[Problem]:
                     jobs[doc.doc_id] = submit(_run_one_in_worker, stage_name, doc, ws, key)
             # Results in corpus order; a split PDF's layout runs here once its ranges are in.
             for doc, key in todo:
-                job = jobs.get(doc.doc_id)
-                problem = job.result() if job is not None else _run_one(stage, doc, ws, key)
+                problem = _result_of(jobs[doc.doc_id], doc, stage_name) if doc.doc_id in jobs \
+                    else _run_one(stage, doc, ws, key)
                 problems += [problem] if problem else []
                 bar.update()
     bar.close()
@@ -434,7 +447,7 @@ def run_align(ws: Workspace) -> list[Problem]:
     """Read every document's stage files, align across languages, write aligned/*.parquet."""
     import numpy as np
 
-    from pipeline.align import align_corpus, build_sides, relation_of
+    from pipeline.align import align_corpus, build_sides
     from pipeline.detect import document_language, document_languages
 
     files, _ = list_corpus(ws.corpus)
@@ -493,7 +506,7 @@ def run_align(ws: Workspace) -> list[Problem]:
             continue
         pairs.append({
             "src_doc_id": src.doc_id, "tgt_doc_id": tgt.doc_id, "src_lang": src.lang, "tgt_lang": tgt.lang,
-            "relation": relation_of(matched, len(src.passages), len(tgt.passages)),
+            "relation": pair["relation"],
             "score": round(2 * matched / (len(src.passages) + len(tgt.passages)), 6),
             "matched_passages": matched, "src_passages": len(src.passages), "tgt_passages": len(tgt.passages),
             "model": ws.config.model.name, "config_hash": ws.config.hash,

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
@@ -89,6 +90,16 @@ def _finish(produced: Path, out_pdf: Path) -> None:
     out_pdf.write_bytes(fix_pdf_dates(data))
 
 
+@contextmanager
+def _scratch(prefix: str, source_name: str, text: str):
+    """A private folder holding the source file, and an environment whose HOME (the
+    renderers' profiles) and time zone are that folder and UTC, so runs do not interfere."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        folder = Path(tmp)
+        (folder / source_name).write_text(text, encoding="utf-8")
+        yield folder, folder / source_name, dict(os.environ, HOME=str(folder), TZ="UTC")
+
+
 def render_chromium(html: str, out_pdf: Path) -> Path:
     """Print an HTML document (a complete page, with its own @page CSS) to out_pdf.
 
@@ -97,22 +108,14 @@ def render_chromium(html: str, out_pdf: Path) -> Path:
     """
     out_pdf = Path(out_pdf)
     chromium = _find_program(CHROMIUM_CANDIDATES, "Chromium")
-    with tempfile.TemporaryDirectory(prefix="hamta-chromium-") as tmp:
-        tmp_dir = Path(tmp)
-        page = tmp_dir / "page.html"
-        page.write_text(html, encoding="utf-8")
-        produced = tmp_dir / "out.pdf"
-        profile = tmp_dir / "profile"
-        profile.mkdir()
-        command = [
-            chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--disable-extensions", "--disable-default-apps",
-            "--mute-audio", f"--user-data-dir={profile}", "--no-pdf-header-footer",
-            f"--print-to-pdf={produced}", page.as_uri(),
-        ]
-        env = dict(os.environ, HOME=str(tmp_dir), TZ="UTC")
-        _run(command, out_pdf, env)
+    with _scratch("hamta-chromium-", "page.html", html) as (folder, page, env):
+        produced = folder / "out.pdf"
+        (folder / "profile").mkdir()
+        _run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+              "--no-first-run", "--disable-background-networking", "--disable-component-update",
+              "--disable-sync", "--disable-extensions", "--disable-default-apps",
+              "--mute-audio", f"--user-data-dir={folder / 'profile'}", "--no-pdf-header-footer",
+              f"--print-to-pdf={produced}", page.as_uri()], out_pdf, env)
         _finish(produced, out_pdf)
     return out_pdf
 
@@ -121,18 +124,9 @@ def render_libreoffice(fodt: str, out_pdf: Path) -> Path:
     """Convert a flat ODT document (the XML text of a .fodt file) to out_pdf."""
     out_pdf = Path(out_pdf)
     soffice = _find_program(SOFFICE_CANDIDATES, "LibreOffice (soffice)")
-    with tempfile.TemporaryDirectory(prefix="hamta-soffice-") as tmp:
-        tmp_dir = Path(tmp)
-        source = tmp_dir / "document.fodt"
-        source.write_text(fodt, encoding="utf-8")
-        profile = tmp_dir / "profile"
-        out_dir = tmp_dir / "out"
-        command = [
-            soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-            "--norestore", "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export",
-            "--outdir", str(out_dir), str(source),
-        ]
-        env = dict(os.environ, HOME=str(tmp_dir), TZ="UTC")
-        _run(command, out_pdf, env)
-        _finish(out_dir / "document.pdf", out_pdf)
+    with _scratch("hamta-soffice-", "document.fodt", fodt) as (folder, source, env):
+        _run([soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
+              "--norestore", "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export",
+              "--outdir", str(folder / "out"), str(source)], out_pdf, env)
+        _finish(folder / "out" / "document.pdf", out_pdf)
     return out_pdf

@@ -90,3 +90,36 @@ def test_every_sentence_in_at_most_one_link_and_links_in_order(n, m, seed):
     assert used_src == sorted(set(used_src)) and used_tgt == sorted(set(used_tgt))
     assert all(0 <= i < n for i in used_src) and all(0 <= j < m for j in used_tgt)
     assert all((len(l.src), len(l.tgt)) in {(1, 1), (1, 2), (2, 1)} for l in links)
+
+
+def test_lone_sentence_crossing_a_run_of_anchors_is_dropped_but_a_moved_section_is_kept():
+    from pipeline.align import align_sentence_sequences
+    from pipeline.config import AlignSettings
+
+    settings = AlignSettings(sentence_similarity=0.5, sentence_margin=1.0, max_gap=2, min_block=3,
+                             lone_anchor_margin=1.05)
+    meaning = _meanings(12, seed=11)
+    # Source: sections A (0-4) and B (5-8), then a lone sentence 9. Target: B before A, and the
+    # lone sentence first, before the run A it follows in the source.
+    src = _noisy(meaning[:10], scale=0.05, seed=12)
+    tgt = _noisy(meaning[[9, 5, 6, 7, 8, 10, 0, 1, 2, 3, 4]], scale=0.05, seed=13)
+    links = align_sentence_sequences(src, tgt, neighbourhood_mean(src, tgt, 3), neighbourhood_mean(tgt, src, 3),
+                                     settings)
+    pairs = {(l.src, l.tgt) for l in links}
+    assert pairs == {((i,), (i + 6,)) for i in range(5)} | {((i,), (i - 4,)) for i in range(5, 9)}
+
+
+def test_headings_are_no_evidence_that_two_documents_are_related():
+    from pipeline.align import PassageMatch, Side, side_relation
+    from pipeline.records import Block, passages_from_blocks
+
+    def side(doc_id, kinds):
+        passages = passages_from_blocks(doc_id, [Block(page=1, kind=k, text=f"{k} {i}") for i, k in enumerate(kinds)])
+        return Side(doc_id, "en", passages, np.zeros((len(kinds), 4), np.float32), [], np.zeros((0, 4), np.float32))
+
+    src = side("a", ["title", "heading", "paragraph", "heading", "paragraph", "paragraph"])
+    tgt = side("b", ["title", "heading", "paragraph", "heading", "paragraph"])
+    headings_only = [PassageMatch(0, 0, 0.9, 1.05), PassageMatch(1, 1, 0.9, 1.04), PassageMatch(3, 3, 0.9, 1.04)]
+    assert side_relation(headings_only, src, tgt) == "unrelated"
+    with_body = headings_only + [PassageMatch(2, 2, 0.9, 1.1), PassageMatch(4, 4, 0.9, 1.1)]
+    assert side_relation(with_body, src, tgt) == "translation"

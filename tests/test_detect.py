@@ -133,6 +133,34 @@ def test_short_latin_line_misread_by_langdetect_joins_its_run():
     assert [p.run for p in result] == [0, 0, 0]
 
 
+def test_keyword_list_read_as_another_language_joins_its_abstract():
+    keywords = "Keywords: urban water management, qanat, tiered tariffs, wastewater reuse, Yazd"
+    guess, prob = detect_language(keywords, SETTINGS)
+    assert guess not in ("en", "fa") and prob > 0.9  # langdetect is sure, and wrong
+    passages = _passages(
+        "این مقاله مدیریت آب شهری را در شهرهای خشک ایران بررسی می‌کند.",
+        "Abstract",
+        "This paper studies how arid cities combine tariffs, old qanats and treated wastewater.",
+        "Household consumption fell after the tariff reform, but summer peaks stayed the same.",
+        keywords,
+        "۵",
+    )
+    assert [p.lang for p in detect_passages(passages, SETTINGS)] == ["fa", "en", "en", "en", "en", "en"]
+
+
+def test_long_passage_in_another_latin_language_keeps_its_language():
+    spanish = ("La cooperación regional se profundizó después de la cumbre, y los países firmaron "
+               "acuerdos sobre el comercio, el transporte y la energía que siguen vigentes hoy. "
+               "Los gobiernos crearon además un fondo común para financiar carreteras y puertos, "
+               "y una comisión mixta revisa cada año los proyectos que ese fondo ha pagado.")
+    passages = _passages(
+        "This paper studies how arid cities combine tariffs, old qanats and treated wastewater.",
+        spanish,
+        "Household consumption fell after the tariff reform, but summer peaks stayed the same.",
+    )
+    assert [p.lang for p in detect_passages(passages, SETTINGS)] == ["en", "es", "en"]
+
+
 def test_document_languages_by_share():
     result = detect_passages(PERSIAN_PAPER, SETTINGS)
     assert document_language(result) == "fa"

@@ -44,14 +44,14 @@ def _workspace(corpus: Path, build: Path, **settings) -> Workspace:
 
 
 def _outputs(ws: Workspace, stage: str) -> dict:
-    """Rows and metadata per document. Left out: config_hash (the engine is a setting) and
-    the stage key (it hashes the stage's source, which may change between two runs while
+    """Rows and metadata per document, config_hash included (where the work ran changes no
+    row, so it is not in the hash). Left out: the stage key (it hashes the stage's source, which may change between two runs while
     someone edits it). NaN (an HTML block has no box) is made comparable."""
     found = {}
     for path in sorted((ws.build / stage).glob("*.parquet")):
         meta = read_metadata(path)
         rows = [{k: "NaN" if v != v else v for k, v in row.items()} for row in read_rows(path)]
-        found[path.stem] = (rows, {k: v for k, v in meta.items() if k not in ("config_hash", "key")})
+        found[path.stem] = (rows, {k: v for k, v in meta.items() if k != "key"})
     return found
 
 

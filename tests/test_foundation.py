@@ -17,10 +17,35 @@ def test_default_config_loads_and_hash_is_stable():
     assert first.languages == ["en", "fa", "zh-Hant", "zh-Hans"]
 
 
+def test_config_hash_follows_what_shapes_the_rows(tmp_path):
+    base = load_config("configs/default.yaml")
+    text = open("configs/default.yaml", encoding="utf-8").read()
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text(text.replace("engine: local", "engine: dask").replace("port: 8765", "port: 9000"))
+    stricter = tmp_path / "stricter.yaml"
+    stricter.write_text(text.replace("sentence_margin: 1.0 ", "sentence_margin: 1.05"))
+    assert load_config(elsewhere).engine == "dask" and load_config(elsewhere).hash == base.hash
+    assert load_config(stricter).align.sentence_margin == 1.05 and load_config(stricter).hash != base.hash
+
+
+def test_a_worker_that_died_becomes_an_error_for_its_document():
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pipeline.corpus import CorpusFile
+    from pipeline.stages import _result_of
+
+    job = Future()
+    job.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
+    problem = _result_of(job, CorpusFile("big-0a1b2c", "/c/big.pdf", "big.pdf"), "extract")
+    assert problem.severity == "error" and problem.message.startswith("big.pdf: extract worker died")
+
+
 @pytest.mark.parametrize("text, fragment", [
     ("align:\n  kk: 3\n", "align.kk: Extra inputs are not permitted"),
     ("model:\n  batch_size: 0\n", "model.batch_size"),
     ("languages: 5\n", "languages"),
+    ("engine: ray\n", "engine"),
     ("align: [1, 2\n", "not valid YAML"),
     ("- just\n- a list\n", "mapping"),
 ])

@@ -138,6 +138,16 @@ def test_spaces_between_cjk_are_removed_but_not_around_latin():
     assert normalized == "區域合作的發展推動 5G 網路與 AI 應用"
 
 
+def test_line_break_beside_a_chinese_character_is_not_a_space():
+    normalized, _ = normalize_text("計畫延長至\n2022年，由 Belt\nand Road 基金\n出資", "han")
+    assert normalized == "計畫延長至2022年，由 Belt and Road 基金出資"
+
+
+def test_line_wrapped_inside_a_bracket_is_not_a_space():
+    assert normalize_text("تجارت چای (\n۱۶۵۰–۱۹۱۱\n) در ایران", "arabic")[0] == "تجارت چای (۱۶۵۰–۱۹۱۱) در ایران"
+    assert normalize_text("the tea road (\n1650-1911) and", "latin")[0] == "the tea road (1650-1911) and"
+
+
 def test_full_width_punctuation_is_kept():
     normalized, _ = normalize_text("他說：「合作，才能共贏。」（見第三章）", "han")
     assert normalized == "他說：「合作，才能共贏。」（見第三章）"

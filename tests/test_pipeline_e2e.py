@@ -95,6 +95,19 @@ def test_unrelated_document_yields_no_pairs(run):
     assert not ((pairs.src_doc_id == unrelated) | (pairs.tgt_doc_id == unrelated)).any()
 
 
+def test_papers_on_different_topics_share_no_pairs_not_even_their_headings(run):
+    """The water papers and the tea-road papers are all about history and policy, with
+    headings like "Conclusion" / 五、结论 in each: none of that may pair across topics."""
+    workdir, _ = run
+    topic = table(workdir, "documents").set_index("doc_id").path.map(
+        lambda path: "water" if "water" in path else "tea" if "tea" in path else path)
+    rows = table(workdir, "alignments")
+    crossing = rows[rows.src_doc_id.map(topic) != rows.tgt_doc_id.map(topic)]
+    assert crossing.empty, crossing[["src_text", "tgt_text", "margin"]].to_string()
+    pairs = table(workdir, "document_pairs")
+    assert (pairs.src_doc_id.map(topic) == pairs.tgt_doc_id.map(topic)).all()
+
+
 def test_document_languages_and_mixed_documents(run):
     workdir, _ = run
     documents = table(workdir, "documents").set_index("path")

@@ -118,8 +118,12 @@ def page(browser):
 
 
 def _card(page, text: str):
-    return page.locator("article.pair", has_text=text).filter(
-        has=page.locator('[data-role="src-context"]', has_text=text)).first
+    """The card whose source sentence itself (not the context shown around it) holds text."""
+    context = page.locator('[data-role="src-context"]')
+    matched = context.locator("mark", has_text=text).or_(context.filter(has_text=text).filter(has_not=page.locator("mark")))
+    cards = page.locator("article.pair").filter(has=matched)
+    assert cards.count() == 1, f"{cards.count()} cards with {text!r} as their source sentence"
+    return cards.first
 
 
 def _notes_filter(page, work):

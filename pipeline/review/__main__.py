@@ -21,23 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from pipeline.config import ConfigError, load_config
+    from pipeline.corpus import CorpusNotFound, corpus_folder
     from pipeline.review.pairs import AlignedTablesError
     from pipeline.review.store import ReviewStoreError
 
     try:
-        config = load_config(args.config)
-    except ConfigError as err:
-        print(f"hamta review: {err}", file=sys.stderr)
-        return 2
-    corpus = Path(args.corpus)
-    if not corpus.is_dir():
-        print(f"hamta review: {corpus}: corpus folder not found (pass CORPUS=path/to/folder)", file=sys.stderr)
-        return 2
-    try:
+        config, corpus = load_config(args.config), corpus_folder(args.corpus)
         from pipeline.review.app import create_app
 
         app = create_app(Path(args.aligned), corpus)
-    except (AlignedTablesError, ReviewStoreError) as err:
+    except (ConfigError, CorpusNotFound, AlignedTablesError, ReviewStoreError) as err:
         print(f"hamta review: {err}", file=sys.stderr)
         return 2
 
