@@ -206,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     text = "".join(format_link(link) + "\n" for link in links)
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        from pipeline.storage import write_text
+
+        write_text(text, args.output)
     else:
         sys.stdout.write(text)
     return 0

@@ -441,7 +441,7 @@ def fit_confidence(margins: list[float], similarities: list[float], correct: lis
 
 # The loosened thresholds of the calibration run (see main).
 CANDIDATE_SETTINGS = {"passage_margin": 0.95, "passage_similarity": 0.70, "sentence_margin": 0.95,
-                      "sentence_similarity": 0.70, "min_block": 1}
+                      "sentence_similarity": 0.70, "min_block": 1, "comparable_margin": 0.95}
 
 _WEIGHT_LINE = re.compile(r"^(?P<lead>\s+)(?P<key>bias|w_margin|w_similarity):(?P<gap>\s*)(?P<value>[^\s#]+)",
                           re.MULTILINE)
