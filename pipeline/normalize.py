@@ -9,8 +9,8 @@ Policies, by script:
 
 all      NFC; bidi controls, zero-width spaces, BOM and soft hyphens removed; the Latin
          ligatures U+FB00-FB06 spelled out; Latin words broken at a line end re-joined
-         (see _join_line_end_hyphens); line breaks become spaces, except just inside a
-         bracket; whitespace collapsed.
+         (see _join_line_end_hyphens); line breaks become spaces; no space just inside
+         a bracket; whitespace collapsed.
 arabic   Presentation forms (U+FB50-FDFF, U+FE70-FEFF) folded to base letters; Arabic
          ي ى ك ە ھ to Persian ی ی ک ه ه (hazm's table); kashida and short-vowel diacritics
          (harakat, superscript alef) removed because PDFs carry them inconsistently;
@@ -137,15 +137,16 @@ def _join_line_end_hyphens(text: str) -> str:
     return _LINE_END_HYPHEN.sub(join, text)
 
 
-# A line wrapped just inside a bracket ("(\n1650") was never a space in the text as written.
-_LINE_BREAK_INSIDE_BRACKETS = re.compile(r"(?<=[(\[{«])[^\S\n]*\n\s*|[^\S\n]*\n\s*(?=[)\]}»])")
+# A line wrapped just inside a bracket ("(\n1650") was never a space in the text as written,
+# nor is the space a right-to-left line's reordering can leave there ("( Rahimi, 2021").
+_SPACE_INSIDE_BRACKETS = re.compile(r"(?<=[(\[{«])\s+|\s+(?=[)\]}»])")
 
 
 def _shared_cleanup(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text).translate(_LIGATURES)
     text = _SOFT_HYPHEN_BREAK.sub("", text).replace("\u00ad", "")
-    text = _LINE_BREAK_INSIDE_BRACKETS.sub("", text)
+    text = _SPACE_INSIDE_BRACKETS.sub("", text)
     return _join_line_end_hyphens(text)
 
 
@@ -289,6 +290,23 @@ def han_pivot(normalized: str) -> str:
 
 
 # --- entry points -------------------------------------------------------------------
+
+_LINE_BREAK = re.compile(r"[^\S\n]*\n[^\S\n]*")
+
+
+def reflow(text: str) -> str:
+    """Text as written, with the page layout's line breaks joined as its script needs (none
+    beside a Chinese character or just inside a bracket, words broken at a hyphen re-joined,
+    else a space). Blank lines, which separate passages, are kept. For reading: the
+    characters are the original ones, unlike normalize_text's."""
+    return "\n\n".join(_reflow_paragraph(part) for part in text.split("\n\n"))
+
+
+def _reflow_paragraph(text: str) -> str:
+    text = _join_line_end_hyphens(_SOFT_HYPHEN_BREAK.sub("", text))
+    text = _LINE_BREAK_BY_CJK.sub("", _SPACE_INSIDE_BRACKETS.sub("", text))
+    return _LINE_BREAK.sub(" ", text)
+
 
 def normalize_text(text: str, script: str) -> tuple[str, str]:
     """(normalized, pivot) for text written in script (see SCRIPTS)."""

@@ -325,3 +325,14 @@ def test_one_page_running_header_is_not_body(corpus_extractions):
     for name in ("en-beekeeping.pdf", "fa-tea-road-summary.pdf"):
         first = corpus_extractions[name].blocks[0]
         assert first.kind == "header"
+
+
+def test_citation_wrapped_after_its_colon_keeps_the_colon_in_place(corpus_extractions):
+    """LibreOffice wrapped "(Rahimi, 2021: 14)" after the colon and drew the colon right of
+    2021, as the whole paragraph resolves it; read line by line it must stay there."""
+    from pipeline.normalize import normalize_text
+
+    persian = next(b.text for b in corpus_extractions["fa-water-management.pdf"].blocks
+                   if b.kind == "paragraph" and "Rahimi" in b.text)
+    assert ":Rahimi" not in persian and "2021:" in persian
+    assert "(Rahimi, 2021: 14)" in normalize_text(persian, "arabic")[0]

@@ -148,6 +148,15 @@ def test_line_wrapped_inside_a_bracket_is_not_a_space():
     assert normalize_text("the tea road (\n1650-1911) and", "latin")[0] == "the tea road (1650-1911) and"
 
 
+def test_reflow_joins_layout_lines_and_keeps_passages_and_characters():
+    from pipeline.normalize import reflow
+
+    assert reflow("در چنین حوضه‌هایی، (\nRahimi, 2021:\n14).\n\nبند دوم") == \
+        "در چنین حوضه‌هایی، (Rahimi, 2021: 14).\n\nبند دوم"
+    assert reflow("計畫延長至\n2022年，由 Belt\nand Road 基金\n出資") == "計畫延長至2022年，由 Belt and Road 基金出資"
+    assert reflow("ك\nي") == "ك ي"  # the characters as written: no normalization
+
+
 def test_full_width_punctuation_is_kept():
     normalized, _ = normalize_text("他說：「合作，才能共贏。」（見第三章）", "han")
     assert normalized == "他說：「合作，才能共贏。」（見第三章）"

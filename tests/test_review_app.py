@@ -5,6 +5,7 @@ The aligned/ tables are written by hand following docs/schema.md; the server run
 """
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -45,7 +46,7 @@ def server(tmp_path_factory):
     (corpus / "paper.pdf").write_bytes(PDF.read_bytes())
     (corpus / "page.html").write_text("<script>alert(1)</script><p>hi</p>", encoding="utf-8")
     (root / "secret.pdf").write_bytes(PDF.read_bytes())  # beside the corpus, not in it
-    text = 'Quoted <img src=x onerror="alert(1)"> in a paragraph.'
+    text = 'Quoted <img src=x onerror="alert(1)"> in a\nparagraph.'
     write_rows([_passage("paper", 0, text, 0, (72.0, 72.0, 300.0, 120.0)),
                 _passage("escape", 0, "Outside.", 0, (72.0, 72.0, 300.0, 120.0)),
                 _passage("web", 0, "Web page.", 0)], aligned / "passages.parquet", schema=output.PASSAGES)
@@ -100,6 +101,13 @@ def test_document_text_is_escaped_and_script_is_forbidden_inline(server):
     assert status == 200
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page and "<img src=x" not in page
     assert "script-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_context_is_shown_without_the_page_layouts_line_breaks(server):
+    url, _ = server
+    page = _get(url + "/")[2].decode()
+    context = re.search(r'data-role="src-context">(.*?)</p>', page, re.S)[1]
+    assert "&gt; in a paragraph." in context and "\n" not in context
 
 
 def test_files_outside_the_corpus_are_refused(server):

@@ -169,6 +169,15 @@ _EASTERN_NUMBER = re.compile(
     "[\u06f0-\u06f9\u0660-\u0669]+(?:[\u066b\u066c,.][\u06f0-\u06f9\u0660-\u0669]+)*")
 
 
+LRM = "\u200e"
+# Punctuation drawn glued to the right end of a Latin word or number, before a space or the
+# line's end, was resolved left-to-right by the producer, who saw the whole paragraph ("(Rahimi,
+# 2021: 14)" wrapped after the colon: it sits between 2021 and 14). In a right-to-left line
+# read alone it would sit between Latin and the line's end and turn right-to-left, moving to
+# the far side of the Latin words; a left-to-right mark after it keeps it where it was drawn.
+_LATIN_TRAILING_PUNCTUATION = re.compile(r"(?<=[A-Za-z0-9])([:;,.!?%]+)(?=\s|$)")
+
+
 def logical_line(visual: str, shaped: bool = False, base: str | None = None) -> str:
     """The logical text of one line given as drawn from left to right.
 
@@ -181,6 +190,8 @@ def logical_line(visual: str, shaped: bool = False, base: str | None = None) -> 
         base = base or ("R" if is_rtl_line(visual) else "L")
         if base == "L":
             visual = _EASTERN_NUMBER.sub(lambda m: RLM + m.group() + RLM, visual)
+        else:
+            visual = _LATIN_TRAILING_PUNCTUATION.sub(lambda m: m.group() + LRM, visual)
         if shaped:
             # brackets are resolved as pairs (rule N0: "(Karimi, 2019: 57)." at the end of
             # a Persian paragraph keeps its brackets round the English), which only the
@@ -190,7 +201,7 @@ def logical_line(visual: str, shaped: bool = False, base: str | None = None) -> 
                 logical = logical.replace(_ARABIC_INDIC_SIX, "\u06f6")
         else:
             logical = get_display(visual, base_dir=base)
-        logical = _MISSING_ZWNJ.sub(lambda m: m.group(1) + ZWNJ, logical.replace(RLM, ""))
+        logical = _MISSING_ZWNJ.sub(lambda m: m.group(1) + ZWNJ, logical.replace(RLM, "").replace(LRM, ""))
         if not shaped:
             logical = _KASHIDA_STAND_IN.sub("", logical)
     else:

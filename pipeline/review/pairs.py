@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from pipeline.normalize import reflow
 from pipeline.review.store import Decision, match_decisions, pair_text_hash, review_status
 
 RTL_LANGS = {"fa", "ar", "ur", "ps", "he", "yi"}
@@ -148,7 +149,9 @@ def _context(tables: AlignedTables, doc_id: str, start: int, end: int, fallback:
     text = "\n\n".join(p["text"] for p in touched)
     offset = touched[0]["char_start"]
     a, b = max(0, start - offset), min(len(text), end - offset)
-    return text[:a], text[a:b], text[b:], a == 0 and b == len(text)
+    # Shown without the page's line breaks: a narrow column's lines, or a Persian citation
+    # broken across two lines, read badly in a wide box.
+    return reflow(text[:a]), reflow(text[a:b]), reflow(text[b:]), a == 0 and b == len(text)
 
 
 def _has_box(passage: dict | None) -> bool:
