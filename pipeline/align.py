@@ -157,13 +157,16 @@ def _group_vector(vectors: np.ndarray, start: int, count: int) -> np.ndarray:
 
 
 def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
-                    merge_penalty: float = 0.05) -> list[SentenceLink]:
+                    merge_penalty: float = 0.05, src_starts: frozenset[int] = frozenset(),
+                    tgt_starts: frozenset[int] = frozenset()) -> list[SentenceLink]:
     """Best monotone alignment of two sentence sequences.
 
     A link covering s source and t target sentences gains (s + t) / 2 * (cosine - skip_similarity)
     minus merge_penalty when it is not 1-1; a skipped sentence gains nothing. So a link is
     made only where its cosine beats the skip threshold, and a 2-1 link wins over a 1-1 link
-    plus a skip only when the merged sentences really match better together.
+    plus a skip only when the merged sentences really match better together. Sentences at
+    the indexes in src_starts / tgt_starts begin a passage: no merge joins them to the
+    sentence before (a heading and the sentence above it are not one sentence).
     """
     n, m = len(src), len(tgt)
     gain = np.full((n + 1, m + 1), -np.inf)
@@ -175,6 +178,8 @@ def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
                 continue
             for s, t in LINK_SHAPES:
                 if s > i or t > j or gain[i - s, j - t] == -np.inf:
+                    continue
+                if (s == 2 and i - 1 in src_starts) or (t == 2 and j - 1 in tgt_starts):
                     continue
                 if s == 0 or t == 0:
                     step, cosine = 0.0, 0.0
@@ -227,9 +232,17 @@ def _crosses(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return (a[0] - b[0]) * (a[1] - b[1]) < 0
 
 
+def passage_starts(passage_ids: list[str]) -> frozenset[int]:
+    """Indexes of the sentences that begin a passage other than the first."""
+    return frozenset(k for k in range(1, len(passage_ids)) if passage_ids[k] != passage_ids[k - 1])
+
+
 def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarray, tgt_mean: np.ndarray,
-                             settings) -> list[SentenceLink]:
-    """Sentence links between two sides: margin anchors, monotone blocks, DP inside each block."""
+                             settings, src_starts: frozenset[int] = frozenset(),
+                             tgt_starts: frozenset[int] = frozenset()) -> list[SentenceLink]:
+    """Sentence links between two sides: margin anchors, monotone blocks, DP inside each block.
+
+    src_starts / tgt_starts: the sentences that begin a passage (see align_sentences)."""
     if not len(src) or not len(tgt):
         return []
     cosine = by_cosine(getattr(settings, "scoring", "margin"))
@@ -259,7 +272,8 @@ def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndar
         i0, j0 = max(block[0][0] - 1, 0), max(block[0][1] - 1, 0)
         i1, j1 = min(block[-1][0] + 2, len(src)), min(block[-1][1] + 2, len(tgt))
         for link in align_sentences(src[i0:i1], tgt[j0:j1], settings.sentence_similarity,
-                                    settings.merge_penalty):
+                                    settings.merge_penalty, frozenset(k - i0 for k in src_starts if i0 < k < i1),
+                                    frozenset(k - j0 for k in tgt_starts if j0 < k < j1)):
             link = SentenceLink(tuple(i + i0 for i in link.src), tuple(j + j0 for j in link.tgt),
                                 link.similarity)
             # The DP links by cosine; a link whose margin is below the anchors' threshold
@@ -275,7 +289,29 @@ def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndar
             kept.append(link)
             taken_src.update(link.src)
             taken_tgt.update(link.tgt)
-    return sorted(kept, key=lambda l: (l.src, l.tgt))
+    kept.sort(key=lambda l: (l.src, l.tgt))
+    if cosine:
+        return kept
+    return sorted(kept + _sandwiched_links(kept, src, tgt, src_mean, tgt_mean, settings),
+                  key=lambda l: (l.src, l.tgt))
+
+
+def _sandwiched_links(links: list[SentenceLink], src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarray,
+                      tgt_mean: np.ndarray, settings) -> list[SentenceLink]:
+    """A link for one sentence left out on each side between two consecutive links.
+
+    Its place says more than its score: the sentences before and after it are translations
+    of each other, so a pair a weaker model scores just under the thresholds (e5-small on
+    English-Chinese) is taken at the lower gap_margin."""
+    found = []
+    for before, after in zip(links, links[1:]):
+        i, j = before.src[-1] + 1, before.tgt[-1] + 1
+        if after.src[0] != i + 1 or after.tgt[0] != j + 1:
+            continue
+        link = SentenceLink((i,), (j,), float(src[i] @ tgt[j]))
+        if link_margin(link, src_mean, tgt_mean) >= settings.gap_margin:
+            found.append(link)
+    return found
 
 
 # --- The whole corpus -----------------------------------------------------------------
@@ -397,8 +433,10 @@ def align_corpus(sides: list[Side], settings, language_rank) -> tuple[list[dict]
                                     settings.passage_margin, settings.passage_similarity,
                                     settings.faiss_above, settings.scoring)
             src_mean, tgt_mean = neighbourhood("sentence", a, tgt.lang), neighbourhood("sentence", b, src.lang)
-            sentence_links = align_sentence_sequences(src.sentence_vectors, tgt.sentence_vectors,
-                                                      src_mean, tgt_mean, settings)
+            sentence_links = align_sentence_sequences(
+                src.sentence_vectors, tgt.sentence_vectors, src_mean, tgt_mean, settings,
+                passage_starts([s.passage_id for s in src.sentences]),
+                passage_starts([s.passage_id for s in tgt.sentences]))
             relation = side_relation(matches, src, tgt)
             if relation in ("comparable", "unrelated") and not by_cosine(settings.scoring):
                 matches = [m for m in matches if m.margin >= settings.comparable_margin]

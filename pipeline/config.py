@@ -55,6 +55,7 @@ class AlignSettings(_Strict):
     min_block: int = Field(3, ge=1)
     lone_anchor_margin: float = Field(1.1, gt=0)
     comparable_margin: float = Field(1.06, gt=0)
+    gap_margin: float = Field(0.99, gt=0)
     skip_kinds: list[str] = ["header", "footer", "page_number", "footnote", "reference", "caption", "table"]
     faiss_above: int = Field(4096, ge=1)
     merge_penalty: float = Field(0.05, ge=0)

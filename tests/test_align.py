@@ -123,3 +123,34 @@ def test_headings_are_no_evidence_that_two_documents_are_related():
     assert side_relation(headings_only, src, tgt) == "unrelated"
     with_body = headings_only + [PassageMatch(2, 2, 0.9, 1.1), PassageMatch(4, 4, 0.9, 1.1)]
     assert side_relation(with_body, src, tgt) == "translation"
+
+
+def test_no_merge_joins_the_first_sentence_of_a_passage_to_the_one_before():
+    meaning = _meanings(4, seed=21)
+    # The target merges source sentences 1 and 2; when 2 begins a new passage (a heading
+    # after a paragraph), the merge is not allowed and sentence 2 is skipped instead.
+    src = _noisy(meaning, scale=0.05, seed=22)
+    tgt = _unit([meaning[0], meaning[1] + meaning[2], meaning[3]])
+    merged = align_sentences(src, tgt, skip_similarity=0.3)
+    assert ((1, 2), (1,)) in [(l.src, l.tgt) for l in merged]
+    apart = align_sentences(src, tgt, skip_similarity=0.3, src_starts=frozenset({2}))
+    assert all(len(l.src) == 1 for l in apart) and ((1,), (1,)) in [(l.src, l.tgt) for l in apart]
+
+
+def test_one_sentence_left_out_on_each_side_between_links_is_linked_by_its_place():
+    from pipeline.align import align_sentence_sequences
+    from pipeline.config import AlignSettings
+
+    meaning = _meanings(7, seed=31)
+    src = _noisy(meaning, scale=0.05, seed=32)
+    tgt = _noisy(meaning, scale=0.05, seed=33)
+    # Sentence 3 is translated loosely: its cosine falls under the DP's threshold.
+    tgt[3] = _unit([meaning[3] + 1.1 * _meanings(1, seed=34)[0]])[0]
+    settings = AlignSettings(sentence_similarity=0.8, sentence_margin=1.0, max_gap=3, min_block=2, gap_margin=0.99)
+    means = neighbourhood_mean(src, tgt, 3), neighbourhood_mean(tgt, src, 3)
+    assert float(src[3] @ tgt[3]) < 0.8
+    links = align_sentence_sequences(src, tgt, *means, settings)
+    assert [(l.src, l.tgt) for l in links] == [((i,), (i,)) for i in range(7)]
+    strict = settings.model_copy(update={"gap_margin": 5.0})
+    links = align_sentence_sequences(src, tgt, *means, strict)
+    assert ((3,), (3,)) not in [(l.src, l.tgt) for l in links] and len(links) == 6
