@@ -9,6 +9,7 @@ program in the manner of Bertalign and Vecalign, with 1-1, 1-2, 2-1 links and 1-
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -350,6 +351,35 @@ def build_sides(passages, sentences, vectors: dict[str, np.ndarray], languages: 
     return sides
 
 
+def passages_of_sentence_links(links: list[SentenceLink], src: Side, tgt: Side,
+                               matches: list[PassageMatch]) -> list[tuple[int, int]]:
+    """Passage pairs (indexes in the sides) that the sentence links show and mining missed.
+
+    A paragraph with a translator's note added, or translated loosely, can stay under the
+    passage thresholds while its sentences link one by one to one paragraph of the other
+    side. Two passages are paired when at least two links join them and those links cover
+    half the sentences of the shorter one, and neither is in a pair already.
+    """
+    position = {p.passage_id: n for n, p in enumerate(src.passages)}
+    position_tgt = {p.passage_id: n for n, p in enumerate(tgt.passages)}
+    size = Counter(s.passage_id for s in src.sentences) + Counter(s.passage_id for s in tgt.sentences)
+    joined: Counter = Counter()
+    for link in links:
+        src_ids = {src.sentences[i].passage_id for i in link.src}
+        tgt_ids = {tgt.sentences[j].passage_id for j in link.tgt}
+        if len(src_ids) == len(tgt_ids) == 1:
+            joined[(src_ids.pop(), tgt_ids.pop())] += len(link.src)
+    taken_src, taken_tgt = {m.src for m in matches}, {m.tgt for m in matches}
+    found = []
+    for (p, q), count in sorted(joined.items(), key=lambda item: (-item[1], item[0])):
+        i, j = position[p], position_tgt[q]
+        if count >= 2 and 2 * count >= min(size[p], size[q]) and i not in taken_src and j not in taken_tgt:
+            found.append((i, j))
+            taken_src.add(i)
+            taken_tgt.add(j)
+    return sorted(found)
+
+
 # Titles and headings match their like in any paper ("Conclusion" / 五、结论): they show
 # structure, not that two documents are related.
 NO_EVIDENCE_KINDS = ("title", "heading")
@@ -442,10 +472,16 @@ def align_corpus(sides: list[Side], settings, language_rank) -> tuple[list[dict]
                 matches = [m for m in matches if m.margin >= settings.comparable_margin]
                 sentence_links = [link for link in sentence_links
                                   if link_margin(link, src_mean, tgt_mean) >= settings.comparable_margin]
-            side_pairs.append({"src": src, "tgt": tgt, "matched": len(matches), "relation": relation,
+            passage_links = [(match, "margin-mutual-best") for match in matches]
+            for i, j in passages_of_sentence_links(sentence_links, src, tgt, matches):
+                similarity = float(src.passage_vectors[i] @ tgt.passage_vectors[j])
+                margin = ratio_margin(np.array([[similarity]]), neighbourhood("passage", a, tgt.lang)[[i]],
+                                      neighbourhood("passage", b, src.lang)[[j]])[0, 0]
+                passage_links.append((PassageMatch(i, j, similarity, float(margin)), "sentence-links"))
+            side_pairs.append({"src": src, "tgt": tgt, "matched": len(passage_links), "relation": relation,
                                "sentence_links": len(sentence_links)})
-            for match in matches:
-                links.append({"level": "passage", "method": "margin-mutual-best", "src_side": src,
+            for match, method in passage_links:
+                links.append({"level": "passage", "method": method, "src_side": src,
                               "tgt_side": tgt, "src": [src.passages[match.src]], "tgt": [tgt.passages[match.tgt]],
                               "similarity": match.similarity, "margin": match.margin})
             for link in sentence_links:

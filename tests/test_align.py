@@ -154,3 +154,23 @@ def test_one_sentence_left_out_on_each_side_between_links_is_linked_by_its_place
     strict = settings.model_copy(update={"gap_margin": 5.0})
     links = align_sentence_sequences(src, tgt, *means, strict)
     assert ((3,), (3,)) not in [(l.src, l.tgt) for l in links] and len(links) == 6
+
+
+def test_passages_whose_sentences_link_one_by_one_are_paired_when_mining_missed_them():
+    from pipeline.align import PassageMatch, SentenceLink, Side, passages_of_sentence_links
+    from pipeline.records import Block, Sentence, passages_from_blocks
+
+    def side(doc_id, sentence_counts):
+        passages = passages_from_blocks(doc_id, [Block(page=1, kind="paragraph", text=f"passage {i}")
+                                                 for i in range(len(sentence_counts))])
+        sentences = [Sentence(doc_id, f"{p.passage_id}:s{k}", p.passage_id, k, 1, "paragraph", "en", "s", "s", "s", 0, 1)
+                     for p, count in zip(passages, sentence_counts) for k in range(count)]
+        empty = np.zeros((len(passages), 4), np.float32)
+        return Side(doc_id, "en", passages, empty, sentences, np.zeros((len(sentences), 4), np.float32))
+
+    src, tgt = side("a", [2, 3, 1]), side("b", [2, 4, 1])  # sentences 0-1 | 2-4 | 5 and 0-1 | 2-5 | 6
+    links = [SentenceLink((0,), (0,), .9), SentenceLink((1,), (1,), .9),  # passages 0-0: mined already
+             SentenceLink((2,), (2,), .9), SentenceLink((3, 4), (4,), .9),  # passages 1-1: 3 of 3 sentences
+             SentenceLink((5,), (6,), .9)]  # passages 2-2: one link is not enough
+    assert passages_of_sentence_links(links, src, tgt, [PassageMatch(0, 0, .9, 1.1)]) == [(1, 1)]
+    assert passages_of_sentence_links(links[2:3], src, tgt, []) == []
