@@ -432,6 +432,45 @@ def pair_settings(settings, src_lang: str, tgt_lang: str):
         "passage_similarity": max(settings.passage_similarity, floor)})
 
 
+@dataclass
+class Neighbourhoods:
+    """Mean cosine of each passage and sentence of two sides to its k nearest neighbours in
+    the other side's language, across the whole corpus (the ratio margin's denominators)."""
+
+    src_passages: np.ndarray
+    tgt_passages: np.ndarray
+    src_sentences: np.ndarray
+    tgt_sentences: np.ndarray
+
+
+@dataclass
+class SidePairAlignment:
+    passages: list[tuple[PassageMatch, str]]  # (match, method)
+    sentences: list[SentenceLink]
+    relation: str
+
+
+def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> SidePairAlignment:
+    """Passages mined by margin, sentences by anchors and the DP, then the checks between them."""
+    matches = mine_passages(src.passage_vectors, tgt.passage_vectors, means.src_passages, means.tgt_passages,
+                            settings.passage_margin, settings.passage_similarity, settings.faiss_above,
+                            settings.scoring)
+    sentence_links = align_sentence_sequences(
+        src.sentence_vectors, tgt.sentence_vectors, means.src_sentences, means.tgt_sentences, settings,
+        passage_starts([s.passage_id for s in src.sentences]), passage_starts([s.passage_id for s in tgt.sentences]))
+    relation = side_relation(matches, src, tgt)
+    if relation in ("comparable", "unrelated") and not by_cosine(settings.scoring):
+        matches = [m for m in matches if m.margin >= settings.comparable_margin]
+        sentence_links = [link for link in sentence_links
+                          if link_margin(link, means.src_sentences, means.tgt_sentences) >= settings.comparable_margin]
+    passages = [(match, "margin-mutual-best") for match in matches]
+    for i, j in passages_of_sentence_links(sentence_links, src, tgt, matches):
+        similarity = float(src.passage_vectors[i] @ tgt.passage_vectors[j])
+        margin = ratio_margin(np.array([[similarity]]), means.src_passages[[i]], means.tgt_passages[[j]])[0, 0]
+        passages.append((PassageMatch(i, j, similarity, float(margin)), "sentence-links"))
+    return SidePairAlignment(passages, sentence_links, relation)
+
+
 def align_corpus(sides: list[Side], settings, language_rank) -> tuple[list[dict], list[dict]]:
     """Every pair of sides in different languages: passage matches and sentence links.
 
@@ -452,42 +491,24 @@ def align_corpus(sides: list[Side], settings, language_rank) -> tuple[list[dict]
         return means[(level, index, other_lang)]
 
     links, side_pairs = [], []
-    general = settings
     for a, src in enumerate(sides):
         for b, tgt in enumerate(sides):
             if src.lang == tgt.lang or language_rank(src.lang) >= language_rank(tgt.lang):
                 continue
-            settings = pair_settings(general, src.lang, tgt.lang)
-            matches = mine_passages(src.passage_vectors, tgt.passage_vectors,
-                                    neighbourhood("passage", a, tgt.lang), neighbourhood("passage", b, src.lang),
-                                    settings.passage_margin, settings.passage_similarity,
-                                    settings.faiss_above, settings.scoring)
-            src_mean, tgt_mean = neighbourhood("sentence", a, tgt.lang), neighbourhood("sentence", b, src.lang)
-            sentence_links = align_sentence_sequences(
-                src.sentence_vectors, tgt.sentence_vectors, src_mean, tgt_mean, settings,
-                passage_starts([s.passage_id for s in src.sentences]),
-                passage_starts([s.passage_id for s in tgt.sentences]))
-            relation = side_relation(matches, src, tgt)
-            if relation in ("comparable", "unrelated") and not by_cosine(settings.scoring):
-                matches = [m for m in matches if m.margin >= settings.comparable_margin]
-                sentence_links = [link for link in sentence_links
-                                  if link_margin(link, src_mean, tgt_mean) >= settings.comparable_margin]
-            passage_links = [(match, "margin-mutual-best") for match in matches]
-            for i, j in passages_of_sentence_links(sentence_links, src, tgt, matches):
-                similarity = float(src.passage_vectors[i] @ tgt.passage_vectors[j])
-                margin = ratio_margin(np.array([[similarity]]), neighbourhood("passage", a, tgt.lang)[[i]],
-                                      neighbourhood("passage", b, src.lang)[[j]])[0, 0]
-                passage_links.append((PassageMatch(i, j, similarity, float(margin)), "sentence-links"))
-            side_pairs.append({"src": src, "tgt": tgt, "matched": len(passage_links), "relation": relation,
-                               "sentence_links": len(sentence_links)})
-            for match, method in passage_links:
+            pair_means = Neighbourhoods(neighbourhood("passage", a, tgt.lang), neighbourhood("passage", b, src.lang),
+                                        neighbourhood("sentence", a, tgt.lang), neighbourhood("sentence", b, src.lang))
+            aligned = align_side_pair(src, tgt, pair_means, pair_settings(settings, src.lang, tgt.lang))
+            side_pairs.append({"src": src, "tgt": tgt, "matched": len(aligned.passages), "relation": aligned.relation,
+                               "sentence_links": len(aligned.sentences)})
+            for match, method in aligned.passages:
                 links.append({"level": "passage", "method": method, "src_side": src,
                               "tgt_side": tgt, "src": [src.passages[match.src]], "tgt": [tgt.passages[match.tgt]],
                               "similarity": match.similarity, "margin": match.margin})
-            for link in sentence_links:
+            for link in aligned.sentences:
                 links.append({"level": "sentence", "method": f"dp-{len(link.src)}-{len(link.tgt)}",
                               "src_side": src, "tgt_side": tgt,
                               "src": [src.sentences[i] for i in link.src],
                               "tgt": [tgt.sentences[j] for j in link.tgt],
-                              "similarity": link.similarity, "margin": link_margin(link, src_mean, tgt_mean)})
+                              "similarity": link.similarity,
+                              "margin": link_margin(link, pair_means.src_sentences, pair_means.tgt_sentences)})
     return links, side_pairs
