@@ -164,8 +164,8 @@ def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
 
     A link covering s source and t target sentences gains (s + t) / 2 * (cosine - skip_similarity)
     minus merge_penalty when it is not 1-1; a skipped sentence gains nothing. So a link is
-    made only where its cosine beats the skip threshold, and a 2-1 link wins over a 1-1 link
-    plus a skip only when the merged sentences really match better together. Sentences at
+    made only where its cosine beats the skip threshold, and a 2-1 link is considered only
+    when the merged sentences match better together than either alone. Sentences at
     the indexes in src_starts / tgt_starts begin a passage: no merge joins them to the
     sentence before (a heading and the sentence above it are not one sentence).
     """
@@ -186,6 +186,8 @@ def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
                     step, cosine = 0.0, 0.0
                 else:
                     cosine = float(_group_vector(src, i - s, s) @ _group_vector(tgt, j - t, t))
+                    if s + t > 2 and cosine <= float(np.max(src[i - s:i] @ tgt[j - t:j].T)):
+                        continue  # the merge matches no better than one of its sentences alone
                     step = (s + t) / 2 * (cosine - skip_similarity) - (merge_penalty if s + t > 2 else 0)
                 if gain[i - s, j - t] + step > gain[i, j]:
                     gain[i, j] = gain[i - s, j - t] + step
@@ -302,15 +304,21 @@ def _sandwiched_links(links: list[SentenceLink], src: np.ndarray, tgt: np.ndarra
     """A link for one sentence left out on each side between two consecutive links.
 
     Its place says more than its score: the sentences before and after it are translations
-    of each other, so a pair a weaker model scores just under the thresholds (e5-small on
-    English-Chinese) is taken at the lower gap_margin."""
+    of each other, so a pair whose margin a weaker model puts just under sentence_margin
+    (e5-small on English-Chinese) is taken at the lower gap_margin. The cosine floor of
+    every link, sentence_similarity, still holds: with few neighbours (a short side) the
+    margin of two unrelated sentences can be high."""
     found = []
+    # Links are in source order; with sections moved, a target sentence between two of them
+    # may already be linked elsewhere.
+    taken_tgt = {j for link in links for j in link.tgt}
     for before, after in zip(links, links[1:]):
         i, j = before.src[-1] + 1, before.tgt[-1] + 1
-        if after.src[0] != i + 1 or after.tgt[0] != j + 1:
+        if after.src[0] != i + 1 or after.tgt[0] != j + 1 or j in taken_tgt:
             continue
         link = SentenceLink((i,), (j,), float(src[i] @ tgt[j]))
-        if link_margin(link, src_mean, tgt_mean) >= settings.gap_margin:
+        margin = link_margin(link, src_mean, tgt_mean)
+        if link.similarity >= settings.sentence_similarity and margin >= settings.gap_margin:
             found.append(link)
     return found
 

@@ -142,18 +142,26 @@ def test_one_sentence_left_out_on_each_side_between_links_is_linked_by_its_place
     from pipeline.config import AlignSettings
 
     meaning = _meanings(7, seed=31)
-    src = _noisy(meaning, scale=0.05, seed=32)
-    tgt = _noisy(meaning, scale=0.05, seed=33)
-    # Sentence 3 is translated loosely: its cosine falls under the DP's threshold.
-    tgt[3] = _unit([meaning[3] + 1.1 * _meanings(1, seed=34)[0]])[0]
-    settings = AlignSettings(sentence_similarity=0.8, sentence_margin=1.0, max_gap=3, min_block=2, gap_margin=0.99)
-    means = neighbourhood_mean(src, tgt, 3), neighbourhood_mean(tgt, src, 3)
-    assert float(src[3] @ tgt[3]) < 0.8
-    links = align_sentence_sequences(src, tgt, *means, settings)
+    src, tgt = _noisy(meaning, scale=0.05, seed=32), _noisy(meaning, scale=0.05, seed=33)
+    # Sentence 3 resembles much of the other language (its neighbourhoods are close), so its
+    # margin (cosine about 0.87 / 0.9) falls under sentence_margin, where the others' (0.85 / 0.4)
+    # do not.
+    src_mean, tgt_mean = np.full(7, 0.4), np.full(7, 0.4)
+    src_mean[3] = tgt_mean[3] = 0.9
+    settings = AlignSettings(sentence_similarity=0.8, sentence_margin=1.5, max_gap=3, min_block=2, gap_margin=0.9)
+    links = align_sentence_sequences(src, tgt, src_mean, tgt_mean, settings)
     assert [(l.src, l.tgt) for l in links] == [((i,), (i,)) for i in range(7)]
-    strict = settings.model_copy(update={"gap_margin": 5.0})
-    links = align_sentence_sequences(src, tgt, *means, strict)
-    assert ((3,), (3,)) not in [(l.src, l.tgt) for l in links] and len(links) == 6
+    strict = settings.model_copy(update={"gap_margin": 1.5})
+    links = align_sentence_sequences(src, tgt, src_mean, tgt_mean, strict)
+    assert [(l.src, l.tgt) for l in links] == [((i,), (i,)) for i in range(7) if i != 3]
+    # In its place, but hardly a translation (cosine about 0.45), among few neighbours (as in a
+    # short side) so that its margin is high: the cosine floor keeps it out.
+    loose = tgt.copy()
+    loose[3] = _unit([meaning[3] * 0.5 + _meanings(1, seed=34)[0]])[0]
+    src_mean[3] = tgt_mean[3] = 0.1
+    assert float(src[3] @ loose[3]) < 0.6
+    links = align_sentence_sequences(src, loose, src_mean, tgt_mean, settings)
+    assert [(l.src, l.tgt) for l in links] == [((i,), (i,)) for i in range(7) if i != 3]
 
 
 def test_passages_whose_sentences_link_one_by_one_are_paired_when_mining_missed_them():

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from conftest import make_all, message_lines, python_all
 from pipeline.align import align_sentence_sequences, neighbourhood_mean
@@ -131,6 +131,7 @@ SEQUENCE_SETTINGS = AlignSettings(sentence_similarity=0.5, sentence_margin=1.0, 
 
 @settings(max_examples=80, deadline=None)
 @given(st.integers(0, 14), st.integers(0, 14), st.integers(0, 10_000), st.integers(1, 6))
+@example(n=12, m=5, seed=7982, k=4)  # a gap between two links whose target was linked elsewhere
 def test_sentence_sequences_on_random_vectors(n, m, seed, k):
     rng = np.random.default_rng(seed)
     src, tgt = _unit(rng.normal(size=(n, 6))), _unit(rng.normal(size=(m, 6)))
@@ -142,6 +143,12 @@ def test_sentence_sequences_on_random_vectors(n, m, seed, k):
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.booleans(), min_size=1, max_size=20), st.lists(st.booleans(), min_size=1, max_size=20),
        st.integers(0, 10_000))
+# A merge with a chance neighbour scored above the sentence alone.
+@example(keep_src=[True, True, False, False, True, True, True, True],
+         keep_tgt=[False, True, True, False, False, False, False], seed=8638)
+# A gap link between two unrelated sentences of a short side (high margin, low cosine).
+@example(keep_src=[False, False, False, True, False, True, False, False, True],
+         keep_tgt=[False, False, False, True, True, False, False, False, True], seed=0)
 def test_sentence_sequences_of_a_translation_are_monotone(keep_src, keep_tgt, seed):
     """Two texts that drop different sentences of one story, in its order: every link
     goes forward on both sides, and kept sentences on both sides pair up with each other."""
