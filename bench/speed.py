@@ -7,7 +7,8 @@
 - embedding: texts/s of the Embedder (SQLite cache) on a cold and a warm cache against a
   bare model.encode of the same texts;
 - alignment: time and peak memory of align_corpus on two synthetic sides of 1k, 10k and 100k
-  passages (random unit vectors with planted translation pairs), on the k-NN (FAISS) path
+  passages (random unit vectors with planted translation pairs), on the k-NN (FAISS) path,
+  exact and approximate (IVF),
   and, where a full n x m matrix fits in memory, on the exact numpy path;
 - peak RSS of each stage, each run in its own process.
 
@@ -274,13 +275,13 @@ def synthetic_sides(n: int, dim: int = 384, planted_share: float = 0.5, seed: in
     return [side("en-doc", "en", en), side("fa-doc", "fa", fa)], set(zip(src.tolist(), tgt.tolist()))
 
 
-def align_once(n: int, faiss_above: int) -> dict:
+def align_once(n: int, faiss_above: int, approximate_above: int = 10**12) -> dict:
     """Runs in its own process (see bench_alignment)."""
     from pipeline.align import align_corpus
     from pipeline.config import AlignSettings
 
     sides, planted = synthetic_sides(n)
-    settings = AlignSettings(faiss_above=faiss_above)
+    settings = AlignSettings(faiss_above=faiss_above, approximate_above=approximate_above)
     rank = {"en": 0, "fa": 1}.get
     start = time.perf_counter()
     links, _ = align_corpus(sides, settings, rank)
@@ -308,18 +309,23 @@ def _in_subprocess(code: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# (mode, align.faiss_above, align.approximate_above): exact k-NN, approximate k-NN, full matrices.
+ALIGNMENT_MODES = (("k-NN (FAISS)", 1, 10**12), ("k-NN, approximate (FAISS IVF)", 1, 1),
+                   ("exact (numpy)", 10**12, 10**12))
+
+
 def bench_alignment(sizes: list[int], exact_up_to: int) -> list[dict]:
     rows = []
-    for mode, faiss_above in (("k-NN (FAISS)", 1), ("exact (numpy)", 10**12)):
+    for mode, faiss_above, approximate_above in ALIGNMENT_MODES:
         for n in sizes:
             if mode.startswith("exact") and n > exact_up_to:
                 continue  # two float32 n x n matrices: 80 GB at 100k
             result = _in_subprocess(f"import json; from bench.speed import align_once; "
-                                    f"print(json.dumps(align_once({n}, {faiss_above})))")
+                                    f"print(json.dumps(align_once({n}, {faiss_above}, {approximate_above})))")
             note = f"recall {result['recall']:.3f}, precision {result['precision']:.3f}"
             rows.append(_row("alignment", f"{mode}: seconds", n, result["seconds"], "s", "", note))
             rows.append(_row("alignment", f"{mode}: peak RSS", n, result["peak_rss_mb"], "MB", "", note))
-    for mode in ("k-NN (FAISS)", "exact (numpy)"):
+    for mode, _, _ in ALIGNMENT_MODES:
         times = {r["size"]: r["value"] for r in rows if r["measure"] == f"{mode}: seconds"}
         for small, large in zip(sorted(times), sorted(times)[1:]):
             exponent = _growth(times[small], times[large], small, large)
@@ -400,7 +406,7 @@ def plot(rows: list[dict], path: Path) -> None:
     ratios.set_xscale("log")
     ratios.set_xlabel("speed relative to the baseline (log)")
     ratios.set_title("Extraction and embedding")
-    for mode, colour in (("k-NN (FAISS)", "tab:green"), ("exact (numpy)", "tab:red")):
+    for (mode, _, _), colour in zip(ALIGNMENT_MODES, ("tab:green", "tab:purple", "tab:red")):
         points = sorted((r["size"], r["value"]) for r in rows if r["measure"] == f"{mode}: seconds")
         if points:
             growth.loglog(*zip(*points), "o-", color=colour, label=mode)

@@ -18,18 +18,43 @@ import numpy as np
 LINK_SHAPES = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
 
 
-def neighbourhood_mean(queries: np.ndarray, pool: np.ndarray, k: int, faiss_above: int = 4096) -> np.ndarray:
+# Pools of more than align.approximate_above vectors are searched with an inverted-file
+# index: about 4 sqrt(n) lists, IVF_PROBES of them per query. make bench: at 100k it found
+# 99.9 % of the planted pairs in less than half the time of the exact search.
+IVF_PROBES = 32
+
+
+def nearest_neighbours(queries: np.ndarray, pool: np.ndarray, count: int,
+                       approximate_above: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(cosines, indexes) of each query's `count` nearest pool vectors (unit vectors, FAISS):
+    exact, or approximate (IVF) for a pool of more than approximate_above vectors, where an
+    index missing for lack of candidates is -1."""
+    import faiss
+
+    pool = np.ascontiguousarray(pool, dtype=np.float32)
+    dim = pool.shape[1]
+    if approximate_above is not None and len(pool) > approximate_above:
+        # FAISS wants 39 training points per list; k-means starts from its fixed seed.
+        lists = max(1, min(int(4 * np.sqrt(len(pool))), len(pool) // 39))
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, lists, faiss.METRIC_INNER_PRODUCT)
+        index.train(pool)
+        index.nprobe = min(IVF_PROBES, lists)
+    else:
+        index = faiss.IndexFlatIP(dim)
+    index.add(pool)
+    return index.search(np.ascontiguousarray(queries, dtype=np.float32), count)
+
+
+def neighbourhood_mean(queries: np.ndarray, pool: np.ndarray, k: int, faiss_above: int = 4096,
+                       approximate_above: int | None = None) -> np.ndarray:
     """Mean cosine of each query's k nearest neighbours in the pool (vectors are unit-length)."""
     if len(queries) == 0 or len(pool) == 0:
         return np.zeros(len(queries), np.float32)
     k = min(k, len(pool))
     if len(pool) > faiss_above:
-        import faiss
-
-        index = faiss.IndexFlatIP(pool.shape[1])
-        index.add(np.ascontiguousarray(pool, dtype=np.float32))
-        top, _ = index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
-        return top.mean(axis=1)
+        top, nearest = nearest_neighbours(queries, pool, k, approximate_above)
+        return np.where(nearest >= 0, top, 0.0).sum(axis=1) / np.maximum((nearest >= 0).sum(axis=1), 1)
     sims = queries @ pool.T
     top = np.partition(sims, len(pool) - k, axis=1)[:, -k:]
     return top.mean(axis=1)
@@ -67,7 +92,7 @@ def by_cosine(scoring: str) -> bool:
 
 def mine_passages(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarray, tgt_mean: np.ndarray,
                   min_margin: float, min_similarity: float, faiss_above: int = 4096,
-                  scoring: str = "margin") -> list[PassageMatch]:
+                  scoring: str = "margin", approximate_above: int | None = None) -> list[PassageMatch]:
     """Mutual best passage pairs by margin (or cosine, see by_cosine), above the thresholds.
 
     Sides larger than faiss_above are mined from k-NN candidates (see mutual_best_candidates),
@@ -75,7 +100,8 @@ def mine_passages(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarray, tgt_me
     """
     cosine = by_cosine(scoring)
     if max(len(src), len(tgt)) > faiss_above and not cosine:
-        return [match for match in mutual_best_candidates(src, tgt, src_mean, tgt_mean)
+        return [match for match in mutual_best_candidates(src, tgt, src_mean, tgt_mean,
+                                                          approximate_above=approximate_above)
                 if match.margin >= min_margin and match.similarity >= min_similarity]
     similarity = src @ tgt.T
     margin = ratio_margin(similarity, src_mean, tgt_mean)
@@ -92,16 +118,6 @@ MARGIN_CANDIDATES = 16
 _GATHER_CHUNK = 1 << 16
 
 
-def _nearest(queries: np.ndarray, pool: np.ndarray, count: int) -> np.ndarray:
-    """Indices of each query's `count` nearest pool vectors by inner product (exact, FAISS)."""
-    import faiss
-
-    index = faiss.IndexFlatIP(pool.shape[1])
-    index.add(np.ascontiguousarray(pool, dtype=np.float32))
-    _, nearest = index.search(np.ascontiguousarray(queries, dtype=np.float32), count)
-    return nearest
-
-
 def _first_per_group(groups: np.ndarray, score: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
     """Index of the highest score in each group, ties going to the lowest tiebreak (as argmax)."""
     order = np.lexsort((tiebreak, -score, groups))
@@ -111,11 +127,12 @@ def _first_per_group(groups: np.ndarray, score: np.ndarray, tiebreak: np.ndarray
 
 
 def mutual_best_candidates(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarray, tgt_mean: np.ndarray,
-                           candidates: int = MARGIN_CANDIDATES) -> list[PassageMatch]:
+                           candidates: int = MARGIN_CANDIDATES,
+                           approximate_above: int | None = None) -> list[PassageMatch]:
     """Mutual best pairs by margin, searched among k-NN candidates instead of all n x m pairs.
 
     Candidates are each source row's nearest targets and each target's nearest sources by
-    cosine (exact search with faiss IndexFlatIP); the margin is computed for those pairs only,
+    cosine (see nearest_neighbours: exact, or approximate above approximate_above); the margin is computed for those pairs only,
     and a pair is kept when it is the best of its row and of its column among them. Memory is
     O((n + m) * candidates). On the same vectors this gives the same pairs as
     mutual_best(ratio_margin(...)) unless a row's best margin lies outside its candidates.
@@ -123,8 +140,8 @@ def mutual_best_candidates(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarra
     n, m = len(src), len(tgt)
     if n == 0 or m == 0:
         return []
-    forward = _nearest(src, tgt, min(candidates, m))
-    backward = _nearest(tgt, src, min(candidates, n))
+    forward = nearest_neighbours(src, tgt, min(candidates, m), approximate_above)[1]
+    backward = nearest_neighbours(tgt, src, min(candidates, n), approximate_above)[1]
     rows = np.concatenate([np.repeat(np.arange(n), forward.shape[1]), backward.ravel()]).astype(np.int64)
     cols = np.concatenate([forward.ravel(), np.repeat(np.arange(m), backward.shape[1])]).astype(np.int64)
     present = (rows >= 0) & (cols >= 0)  # faiss pads with -1 when it finds fewer
@@ -250,8 +267,8 @@ def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndar
         return []
     cosine = by_cosine(getattr(settings, "scoring", "margin"))
     if max(len(src), len(tgt)) > getattr(settings, "faiss_above", 4096) and not cosine:
-        mutual = [(m.src, m.tgt, m.similarity, m.margin)
-                  for m in mutual_best_candidates(src, tgt, src_mean, tgt_mean)]
+        mutual = [(m.src, m.tgt, m.similarity, m.margin) for m in mutual_best_candidates(
+            src, tgt, src_mean, tgt_mean, approximate_above=getattr(settings, "approximate_above", None))]
     else:
         similarity = src @ tgt.T
         margin = ratio_margin(similarity, src_mean, tgt_mean)
@@ -462,7 +479,7 @@ def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> Si
     """Passages mined by margin, sentences by anchors and the DP, then the checks between them."""
     matches = mine_passages(src.passage_vectors, tgt.passage_vectors, means.src_passages, means.tgt_passages,
                             settings.passage_margin, settings.passage_similarity, settings.faiss_above,
-                            settings.scoring)
+                            settings.scoring, settings.approximate_above)
     sentence_links = align_sentence_sequences(
         src.sentence_vectors, tgt.sentence_vectors, means.src_sentences, means.tgt_sentences, settings,
         passage_starts([s.passage_id for s in src.sentences]), passage_starts([s.passage_id for s in tgt.sentences]))
@@ -495,7 +512,8 @@ def align_corpus(sides: list[Side], settings, language_rank) -> tuple[list[dict]
             side = sides[index]
             vectors = side.passage_vectors if level == "passage" else side.sentence_vectors
             pool = pools[level].get(other_lang, np.zeros((0, vectors.shape[1]), np.float32))
-            means[(level, index, other_lang)] = neighbourhood_mean(vectors, pool, settings.k, settings.faiss_above)
+            means[(level, index, other_lang)] = neighbourhood_mean(vectors, pool, settings.k, settings.faiss_above,
+                                                                   settings.approximate_above)
         return means[(level, index, other_lang)]
 
     links, side_pairs = [], []

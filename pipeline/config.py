@@ -58,6 +58,7 @@ class AlignSettings(_Strict):
     gap_margin: float = Field(0.99, gt=0)
     skip_kinds: list[str] = ["header", "footer", "page_number", "footnote", "reference", "caption", "table"]
     faiss_above: int = Field(4096, ge=1)
+    approximate_above: int = Field(200_000, ge=1)
     merge_penalty: float = Field(0.05, ge=0)
     # margin: mutual best matches by ratio margin (the method); cosine: by raw cosine with the
     # margin thresholds unused, only to measure what the margin buys (make eval).

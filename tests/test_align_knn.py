@@ -61,3 +61,24 @@ def test_sentence_anchors_agree_between_paths():
                                    AlignSettings(sentence_similarity=0.5, faiss_above=100))
     assert [(l.src, l.tgt) for l in knn] == [(l.src, l.tgt) for l in exact]
     assert len(exact) > 700
+
+
+def test_approximate_index_finds_the_planted_pairs_of_the_exact_search():
+    from pipeline.align import nearest_neighbours
+
+    src, tgt, planted = _planted_sides(n_src=6000, n_tgt=5000, planted=2500, dim=64, seed=7)
+    exact_means = neighbourhood_mean(src, tgt, 4, faiss_above=100), neighbourhood_mean(tgt, src, 4, faiss_above=100)
+    approximate_means = (neighbourhood_mean(src, tgt, 4, faiss_above=100, approximate_above=1000),
+                         neighbourhood_mean(tgt, src, 4, faiss_above=100, approximate_above=1000))
+    # The neighbourhood means may miss a neighbour here and there, never invent a closer one.
+    assert all((a <= e + 1e-5).all() and np.median(e - a) < 0.01 for a, e in zip(approximate_means, exact_means))
+    exact = {(m.src, m.tgt) for m in mine_passages(src, tgt, *exact_means, 1.02, 0.7, faiss_above=100)}
+    approximate = {(m.src, m.tgt) for m in mine_passages(src, tgt, *approximate_means, 1.02, 0.7, faiss_above=100,
+                                                         approximate_above=1000)}
+    assert len(approximate & exact) >= 0.99 * len(exact) and len(approximate - planted) <= len(exact - planted) + 5
+    # The search really was approximate: the nearest neighbour of a random row (a far one) is
+    # missed now and then, that of a translated row (a close one) nearly never.
+    _, found = nearest_neighbours(src, tgt, 1, approximate_above=1000)
+    _, truth = nearest_neighbours(src, tgt, 1)
+    translated = sorted(i for i, _ in planted)
+    assert (found == truth)[translated].mean() > 0.99 and (found == truth).mean() < 0.99
