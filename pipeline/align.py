@@ -132,8 +132,9 @@ def mutual_best_candidates(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarra
     """Mutual best pairs by margin, searched among k-NN candidates instead of all n x m pairs.
 
     Candidates are each source row's nearest targets and each target's nearest sources by
-    cosine (see nearest_neighbours: exact, or approximate above approximate_above); the margin is computed for those pairs only,
-    and a pair is kept when it is the best of its row and of its column among them. Memory is
+    cosine (see nearest_neighbours: exact, or approximate above approximate_above); the
+    margin is computed for those pairs only, and a pair is kept when it is the best of its
+    row and of its column among them. Memory is
     O((n + m) * candidates). On the same vectors this gives the same pairs as
     mutual_best(ratio_margin(...)) unless a row's best margin lies outside its candidates.
     """
@@ -265,17 +266,11 @@ def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndar
     src_starts / tgt_starts: the sentences that begin a passage (see align_sentences)."""
     if not len(src) or not len(tgt):
         return []
-    cosine = by_cosine(getattr(settings, "scoring", "margin"))
-    if max(len(src), len(tgt)) > getattr(settings, "faiss_above", 4096) and not cosine:
-        mutual = [(m.src, m.tgt, m.similarity, m.margin) for m in mutual_best_candidates(
-            src, tgt, src_mean, tgt_mean, approximate_above=getattr(settings, "approximate_above", None))]
-    else:
-        similarity = src @ tgt.T
-        margin = ratio_margin(similarity, src_mean, tgt_mean)
-        mutual = [(i, j, similarity[i, j], margin[i, j])
-                  for i, j in mutual_best(similarity if cosine else margin)]
-    anchor_margin = {(i, j): g for i, j, s, g in mutual
-                     if (cosine or g >= settings.sentence_margin) and s >= settings.sentence_similarity}
+    cosine = by_cosine(settings.scoring)
+    # Anchors are mined as passages are, with the sentence thresholds.
+    anchor_margin = {(m.src, m.tgt): m.margin for m in mine_passages(
+        src, tgt, src_mean, tgt_mean, settings.sentence_margin, settings.sentence_similarity,
+        settings.faiss_above, settings.scoring, settings.approximate_above)}
     links: list[SentenceLink] = []
     blocks = anchor_blocks(list(anchor_margin), settings.max_gap)
     confirmed = [anchor for block in blocks if len(block) >= settings.min_block for anchor in block]

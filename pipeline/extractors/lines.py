@@ -147,6 +147,11 @@ def _stacked(row: list[dict], k: int) -> bool:
         for j in (k - 1, k + 1))
 
 
+def _between_arabic_letters(before: dict | None, after: dict | None) -> bool:
+    return (before is not None and after is not None and bool(_ARABIC_LETTER.match(before["text"][-1:]))
+            and bool(_ARABIC_LETTER.match(after["text"][:1])))
+
+
 def kashida_signatures(rows: list[list[dict]]) -> set[tuple[str, str, float]]:
     """Glyphs that are kashida, told by how they are drawn rather than by their text.
 
@@ -164,8 +169,7 @@ def kashida_signatures(rows: list[list[dict]]) -> set[tuple[str, str, float]]:
                 continue
             before = next((c for c in reversed(row[:k]) if c["text"] != char["text"]), None)
             after = next((c for c in row[k + 1:] if c["text"] != char["text"]), None)
-            if (before is not None and after is not None and _ARABIC_LETTER.match(before["text"][-1:])
-                    and _ARABIC_LETTER.match(after["text"][:1])):
+            if _between_arabic_letters(before, after):
                 found.add(_glyph_signature(char))
     return found
 
@@ -178,9 +182,7 @@ def _drop_kashidas(row: list[dict], signatures: set) -> list[dict]:
         if signature in signatures:
             before = next((c for c in reversed(row[:k]) if _glyph_signature(c) != signature), None)
             after = next((c for c in row[k + 1:] if _glyph_signature(c) != signature), None)
-            if (before is not None and after is not None and _ARABIC_LETTER.match(before["text"][-1:])
-                    and _ARABIC_LETTER.match(after["text"][:1])
-                    and after["x0"] - before["x1"] < 1.5 * max(char["size"], 1)):
+            if _between_arabic_letters(before, after) and after["x0"] - before["x1"] < 1.5 * max(char["size"], 1):
                 continue
         kept.append(char)
     return kept
@@ -375,10 +377,10 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
     chars = [c for c in chars if c["text"] and c["text"] not in "\n\r"]
     if not chars:
         return PageLines([], 0, 1)
-    shaped = shaped_glyphs("".join(c["text"] for c in chars))
+    page_text = "".join(c["text"] for c in chars)
+    shaped = shaped_glyphs(page_text)
     rows = _rows(chars, page_height, y_tolerance)
-    signatures = kashida_signatures(rows) if _ARABIC_LETTER.search(
-        "".join(c["text"] for c in chars)) else set()
+    signatures = kashida_signatures(rows) if _ARABIC_LETTER.search(page_text) else set()
     if signatures:
         rows = [_drop_kashidas(row, signatures) for row in rows]
     gutter = find_gutter(rows, page_width)
