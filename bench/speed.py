@@ -6,10 +6,11 @@
   against a plain single-process pdfplumber loop (page.extract_text()) over the same PDFs;
 - embedding: texts/s of the Embedder (SQLite cache) on a cold and a warm cache against a
   bare model.encode of the same texts;
-- alignment: time and peak memory of align_corpus on two synthetic sides of 1k, 10k and 100k
-  passages (random unit vectors with planted translation pairs), on the k-NN (FAISS) path,
-  exact and approximate (IVF),
-  and, where a full n x m matrix fits in memory, on the exact numpy path;
+- alignment: time and peak memory of align_corpus on 1k, 10k and 100k synthetic passages a
+  language (random unit vectors with planted translations): as a corpus of 50-passage
+  documents, aligned with each document's nearest documents and, up to 10k, with every
+  document pair; and as one document pair, mined on the k-NN (FAISS) path, exact and
+  approximate (IVF), and, where a full n x m matrix fits in memory, on the exact numpy path;
 - peak RSS of each stage, each run in its own process.
 
 Results go to bench/results/speed.csv and speed.png; a full run (not --quick) also rewrites
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -275,18 +277,71 @@ def synthetic_sides(n: int, dim: int = 384, planted_share: float = 0.5, seed: in
     return [side("en-doc", "en", en), side("fa-doc", "fa", fa)], set(zip(src.tolist(), tgt.tolist()))
 
 
-def align_once(n: int, faiss_above: int, approximate_above: int = 10**12) -> dict:
-    """Runs in its own process (see bench_alignment)."""
+PASSAGES_PER_DOCUMENT = 50
+
+
+def synthetic_corpus(n: int, dim: int = 384, per_document: int = PASSAGES_PER_DOCUMENT, seed: int = 0):
+    """A corpus of n passages per language (en, fa) in documents of per_document passages.
+
+    Each document has a topic: its passages are random unit vectors pulled towards the topic
+    vector (cosine about 0.25 between passages of one document, about 0 across documents).
+    Half of the fa documents translate an en document passage by passage (noisy copies,
+    cosine about 0.9); the other half have topics of their own. The fa documents come in
+    shuffled order."""
+    import numpy as np
+
+    from pipeline.align import Side
+    from pipeline.records import Passage
+
+    rng = np.random.default_rng(seed)
+
+    def unit(x):
+        return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
+
+    def document(count: int):
+        topic = unit(rng.standard_normal(dim, dtype=np.float32))
+        return unit(0.5 * topic + 0.5 * unit(rng.standard_normal((count, dim), dtype=np.float32)))
+
+    documents = max(n // per_document, 1)
+    en = [document(per_document) for _ in range(documents)]
+    translated = documents // 2
+    fa = [unit(en[d] + rng.standard_normal(en[d].shape, dtype=np.float32) * (0.5 / np.sqrt(dim)))
+          for d in range(translated)] + [document(per_document) for _ in range(translated, documents)]
+    order = rng.permutation(documents)  # fa document k is fa[order[k]]
+
+    def side(doc_id, lang, vectors):
+        passages = [Passage(doc_id, f"{doc_id}:p{i}", i, 1, "paragraph", "", 0, 0, lang=lang)
+                    for i in range(len(vectors))]
+        return Side(doc_id, lang, passages, vectors, [], np.zeros((0, dim), np.float32))
+
+    sides = [side(f"en-{d:05d}", "en", en[d]) for d in range(documents)]
+    sides += [side(f"fa-{k:05d}", "fa", fa[order[k]]) for k in range(documents)]
+    planted = {(f"en-{order[k]:05d}", i, f"fa-{k:05d}", i)
+               for k in range(documents) if order[k] < translated for i in range(per_document)}
+    return sides, planted
+
+
+def align_once(n: int, layout: str, faiss_above: int = 4096, approximate_above: int = 10**12,
+               candidate_sides: int = 8) -> dict:
+    """Runs in its own process (see bench_alignment). layout "corpus": n passages a language
+    in documents of PASSAGES_PER_DOCUMENT (synthetic_corpus); "pair": one document pair of n
+    passages a side (synthetic_sides)."""
     from pipeline.align import align_corpus
     from pipeline.config import AlignSettings
 
-    sides, planted = synthetic_sides(n)
-    settings = AlignSettings(faiss_above=faiss_above, approximate_above=approximate_above)
+    if layout == "corpus":
+        sides, planted = synthetic_corpus(n)
+    else:
+        sides, pairs = synthetic_sides(n)
+        planted = {("en-doc", i, "fa-doc", j) for i, j in pairs}
+    settings = AlignSettings(faiss_above=faiss_above, approximate_above=approximate_above,
+                             candidate_sides=candidate_sides)
     rank = {"en": 0, "fa": 1}.get
     start = time.perf_counter()
     links, _ = align_corpus(sides, settings, rank)
     seconds = time.perf_counter() - start
-    found = {(int(l["src"][0].index), int(l["tgt"][0].index)) for l in links if l["level"] == "passage"}
+    found = {(l["src"][0].doc_id, int(l["src"][0].index), l["tgt"][0].doc_id, int(l["tgt"][0].index))
+             for l in links if l["level"] == "passage"}
     return {"seconds": seconds, "recall": len(found & planted) / len(planted),
             "precision": len(found & planted) / max(len(found), 1),
             "peak_rss_mb": _own_peak_rss_mb()}
@@ -309,27 +364,45 @@ def _in_subprocess(code: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-# (mode, align.faiss_above, align.approximate_above): exact k-NN, approximate k-NN, full matrices.
-ALIGNMENT_MODES = (("k-NN (FAISS)", 1, 10**12), ("k-NN, approximate (FAISS IVF)", 1, 1),
-                   ("exact (numpy)", 10**12, 10**12))
+@dataclass(frozen=True)
+class AlignmentMode:
+    label: str
+    layout: str  # "corpus" or "pair", see align_once
+    faiss_above: int = 4096
+    approximate_above: int = 10**12
+    candidate_sides: int = 8
+    largest: int = 10**12  # sizes above this are not run (memory or time)
 
 
-def bench_alignment(sizes: list[int], exact_up_to: int) -> list[dict]:
+ALIGNMENT_MODES = (
+    # A growing corpus: more documents of the same size.
+    AlignmentMode("corpus, k nearest documents", "corpus"),
+    AlignmentMode("corpus, every document pair", "corpus", candidate_sides=0, largest=10_000),
+    # One document pair that grows: the mining itself.
+    AlignmentMode("one pair, k-NN (FAISS)", "pair", faiss_above=1),
+    AlignmentMode("one pair, k-NN approximate (FAISS IVF)", "pair", faiss_above=1, approximate_above=1),
+    # Two float32 n x n matrices: 80 GB at 100k.
+    AlignmentMode("one pair, exact (numpy)", "pair", faiss_above=10**12, largest=10_000),
+)
+
+
+def bench_alignment(sizes: list[int]) -> list[dict]:
     rows = []
-    for mode, faiss_above, approximate_above in ALIGNMENT_MODES:
+    for mode in ALIGNMENT_MODES:
         for n in sizes:
-            if mode.startswith("exact") and n > exact_up_to:
-                continue  # two float32 n x n matrices: 80 GB at 100k
+            if n > mode.largest:
+                continue
+            arguments = f"{n}, {mode.layout!r}, {mode.faiss_above}, {mode.approximate_above}, {mode.candidate_sides}"
             result = _in_subprocess(f"import json; from bench.speed import align_once; "
-                                    f"print(json.dumps(align_once({n}, {faiss_above}, {approximate_above})))")
+                                    f"print(json.dumps(align_once({arguments})))")
             note = f"recall {result['recall']:.3f}, precision {result['precision']:.3f}"
-            rows.append(_row("alignment", f"{mode}: seconds", n, result["seconds"], "s", "", note))
-            rows.append(_row("alignment", f"{mode}: peak RSS", n, result["peak_rss_mb"], "MB", "", note))
-    for mode, _, _ in ALIGNMENT_MODES:
-        times = {r["size"]: r["value"] for r in rows if r["measure"] == f"{mode}: seconds"}
+            rows.append(_row("alignment", f"{mode.label}: seconds", n, result["seconds"], "s", "", note))
+            rows.append(_row("alignment", f"{mode.label}: peak RSS", n, result["peak_rss_mb"], "MB", "", note))
+    for mode in ALIGNMENT_MODES:
+        times = {r["size"]: r["value"] for r in rows if r["measure"] == f"{mode.label}: seconds"}
         for small, large in zip(sorted(times), sorted(times)[1:]):
             exponent = _growth(times[small], times[large], small, large)
-            rows.append(_row("alignment", f"{mode}: time growth exponent {small}->{large}", large, exponent,
+            rows.append(_row("alignment", f"{mode.label}: time growth exponent {small}->{large}", large, exponent,
                              "", "", "1 = linear, 2 = quadratic"))
     return rows
 
@@ -406,21 +479,21 @@ def plot(rows: list[dict], path: Path) -> None:
     ratios.set_xscale("log")
     ratios.set_xlabel("speed relative to the baseline (log)")
     ratios.set_title("Extraction and embedding")
-    for (mode, _, _), colour in zip(ALIGNMENT_MODES, ("tab:green", "tab:purple", "tab:red")):
-        points = sorted((r["size"], r["value"]) for r in rows if r["measure"] == f"{mode}: seconds")
+    colours = ("tab:green", "tab:olive", "tab:blue", "tab:purple", "tab:red")
+    for mode, colour in zip(ALIGNMENT_MODES, colours):
+        points = sorted((r["size"], r["value"]) for r in rows if r["measure"] == f"{mode.label}: seconds")
         if points:
-            growth.loglog(*zip(*points), "o-", color=colour, label=mode)
-    sizes = sorted({r["size"] for r in rows if r["section"] == "alignment" and "seconds" in r["measure"]})
-    if sizes:
-        base = [r["value"] for r in rows if r["measure"] == "k-NN (FAISS): seconds" and r["size"] == sizes[0]]
-        if base:
-            growth.loglog(sizes, [base[0] * (s / sizes[0]) for s in sizes], ":", color="grey", label="linear")
-            growth.loglog(sizes, [base[0] * (s / sizes[0]) ** 2 for s in sizes], "--", color="grey",
-                          label="quadratic")
-    growth.set_xlabel("passages per side")
+            growth.loglog(*zip(*points), "o-" if mode.layout == "corpus" else "s--", color=colour, label=mode.label)
+    reference = sorted((r["size"], r["value"]) for r in rows
+                       if r["measure"] == f"{ALIGNMENT_MODES[0].label}: seconds")
+    if reference:
+        (n0, t0), sizes = reference[0], [size for size, _ in reference]
+        growth.loglog(sizes, [t0 * (n / n0) for n in sizes], ":", color="grey", label="linear")
+        growth.loglog(sizes, [t0 * (n / n0) ** 2 for n in sizes], "-.", color="grey", label="quadratic")
+    growth.set_xlabel("passages per language")
     growth.set_ylabel("seconds")
-    growth.set_title("Passage mining, two sides of n")
-    growth.legend()
+    growth.set_title("Alignment: a corpus of 50-passage documents, or one pair")
+    growth.legend(fontsize="small")
     stage_rows = [r for r in rows if r["section"] == "stage memory"]
     labels = sorted({r["size"] for r in stage_rows})
     width = 0.8 / max(len(labels), 1)
@@ -475,8 +548,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         for name, run in (
             ("extraction", lambda: bench_extraction(config, scratch, repeats)),
             ("embedding", lambda: bench_embedding(config, scratch, repeats)),
-            ("alignment", lambda: bench_alignment([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000],
-                                                  exact_up_to=10_000)),
+            ("alignment", lambda: bench_alignment([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000])),
             ("stage memory", lambda: [] if args.quick else
              bench_stage_memory(config_path, scratch / "pdfs", scratch, "1x")
              + bench_stage_memory(config_path, _triple(scratch), scratch, "3x")),

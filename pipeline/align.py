@@ -5,6 +5,8 @@ by the mean cosine of each side's k nearest neighbours in the other language, so
 passage that is close to everything scores low, and only mutual best matches above the
 thresholds are kept. Sentences inside a matched passage pair are aligned by a dynamic
 program in the manner of Bertalign and Vecalign, with 1-1, 1-2, 2-1 links and 1-0/0-1 skips.
+In a large corpus each document is aligned only with its nearest documents in the other
+language (candidate_pairs), so the time grows with the number of documents, not its square.
 """
 
 from __future__ import annotations
@@ -425,13 +427,86 @@ def relation_of(matched: int, src_count: int, tgt_count: int) -> str:
     return "comparable"
 
 
-def _pools(sides: list[Side], level: str) -> dict[str, np.ndarray]:
-    parts: dict[str, list] = {}
-    for side in sides:
-        vectors = side.passage_vectors if level == "passage" else side.sentence_vectors
-        if len(vectors):
-            parts.setdefault(side.lang, []).append(vectors)
-    return {lang: np.concatenate(p) for lang, p in parts.items()}
+def side_vector(side: Side) -> np.ndarray:
+    """The mean of a side's evidence passages (all of them if it has none), unit length."""
+    evidence = [n for n, p in enumerate(side.passages) if p.kind not in NO_EVIDENCE_KINDS]
+    summed = side.passage_vectors[evidence or slice(None)].sum(axis=0)
+    return summed / max(float(np.linalg.norm(summed)), 1e-12)
+
+
+def candidate_pairs(sides: list[Side], language_rank, per_side: int, faiss_above: int = 4096,
+                    approximate_above: int | None = None) -> set[tuple[int, int]]:
+    """Pairs of sides (a, b), a's language ranked before b's, worth aligning.
+
+    Aligning every pair of sides grows with the product of the document counts. A
+    translation, or a paper that draws on another, lies near it by side vector, so each
+    side is paired with its per_side nearest sides in each other language, in both
+    directions (one k-NN search over side vectors per language pair). With per_side 0, or
+    with no language holding more sides than per_side, every pair is a candidate."""
+    by_lang: dict[str, list[int]] = {}
+    for index, side in enumerate(sides):
+        by_lang.setdefault(side.lang, []).append(index)
+    pairs: set[tuple[int, int]] = set()
+    for src_lang, src_indexes in by_lang.items():
+        for tgt_lang, tgt_indexes in by_lang.items():
+            if language_rank(src_lang) >= language_rank(tgt_lang):
+                continue
+            if not per_side or max(len(src_indexes), len(tgt_indexes)) <= per_side:
+                pairs.update((a, b) for a in src_indexes for b in tgt_indexes)
+                continue
+            src_vectors = np.stack([side_vector(sides[a]) for a in src_indexes])
+            tgt_vectors = np.stack([side_vector(sides[b]) for b in tgt_indexes])
+            for queries, pool, query_indexes, pool_indexes, forward in (
+                    (src_vectors, tgt_vectors, src_indexes, tgt_indexes, True),
+                    (tgt_vectors, src_vectors, tgt_indexes, src_indexes, False)):
+                for q, row in enumerate(_nearest(queries, pool, per_side, faiss_above, approximate_above)):
+                    for n in row[row >= 0]:
+                        a, b = query_indexes[q], pool_indexes[n]
+                        pairs.add((a, b) if forward else (b, a))
+    return pairs
+
+
+def _nearest(queries: np.ndarray, pool: np.ndarray, count: int, faiss_above: int,
+             approximate_above: int | None) -> np.ndarray:
+    """Indexes of each query's `count` nearest pool vectors, in no order."""
+    count = min(count, len(pool))
+    if len(pool) > faiss_above:
+        return nearest_neighbours(queries, pool, count, approximate_above)[1]
+    return np.argpartition(-(queries @ pool.T), count - 1, axis=1)[:, :count]
+
+
+def _vectors(side: Side, level: str) -> np.ndarray:
+    return side.passage_vectors if level == "passage" else side.sentence_vectors
+
+
+def candidate_neighbourhoods(sides: list[Side], pairs: set[tuple[int, int]], level: str,
+                             settings) -> dict[tuple[int, str], np.ndarray]:
+    """The ratio margin's denominators at one level (passage or sentence): for each side and
+    each other language, the mean cosine of each of its vectors to its k nearest among the
+    side's candidate partners in that language.
+
+    The nearest neighbours of a passage lie in the sides nearest to its own; with every
+    pair a candidate, this is the whole corpus in that language."""
+    partners: dict[int, list[int]] = {}
+    for a, b in sorted(pairs):
+        partners.setdefault(a, []).append(b)
+        partners.setdefault(b, []).append(a)
+    # The last pool built for each language is kept: with every pair a candidate, all
+    # sides of a language have the same partners, so the corpus is concatenated once.
+    last_pool: dict[str, tuple[tuple[int, ...], np.ndarray]] = {}
+    means = {}
+    for index in sorted(partners):
+        by_lang: dict[str, list[int]] = {}
+        for other in sorted(partners[index]):
+            if len(_vectors(sides[other], level)):
+                by_lang.setdefault(sides[other].lang, []).append(other)
+        for lang, members in by_lang.items():
+            key = tuple(members)
+            if last_pool.get(lang, ((), None))[0] != key:
+                last_pool[lang] = key, np.concatenate([_vectors(sides[m], level) for m in members])
+            means[(index, lang)] = neighbourhood_mean(_vectors(sides[index], level), last_pool[lang][1], settings.k,
+                                                      settings.faiss_above, settings.approximate_above)
+    return means
 
 
 def same_pivot(lang_a: str, lang_b: str) -> bool:
@@ -492,44 +567,40 @@ def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> Si
 
 
 def align_corpus(sides: list[Side], settings, language_rank) -> tuple[list[dict], list[dict]]:
-    """Every pair of sides in different languages: passage matches and sentence links.
+    """Every candidate pair of sides in different languages (see candidate_pairs): passage
+    matches and sentence links.
 
     Returns (links, side_pairs). A link is a dict with level, the two sides, the source and
     target record lists, similarity and margin; the caller turns it into an output row.
-    Neighbourhoods for the margin are taken over the whole corpus in the other language,
-    so a passage that resembles everything in that language scores low everywhere.
+    Neighbourhoods for the margin are taken over a side's candidate partners in the other
+    language (the whole corpus in that language, unless it holds more than
+    align.candidate_sides sides), so a passage that resembles everything there scores low.
     """
-    pools = {"passage": _pools(sides, "passage"), "sentence": _pools(sides, "sentence")}
-    means: dict[tuple[str, int, str], np.ndarray] = {}
+    pairs = candidate_pairs(sides, language_rank, settings.candidate_sides, settings.faiss_above,
+                            settings.approximate_above)
+    means = {level: candidate_neighbourhoods(sides, pairs, level, settings) for level in ("passage", "sentence")}
 
     def neighbourhood(level: str, index: int, other_lang: str) -> np.ndarray:
-        if (level, index, other_lang) not in means:
-            side = sides[index]
-            vectors = side.passage_vectors if level == "passage" else side.sentence_vectors
-            pool = pools[level].get(other_lang, np.zeros((0, vectors.shape[1]), np.float32))
-            means[(level, index, other_lang)] = neighbourhood_mean(vectors, pool, settings.k, settings.faiss_above,
-                                                                   settings.approximate_above)
-        return means[(level, index, other_lang)]
+        empty = np.zeros(len(_vectors(sides[index], level)), np.float32)
+        return means[level].get((index, other_lang), empty)
 
     links, side_pairs = [], []
-    for a, src in enumerate(sides):
-        for b, tgt in enumerate(sides):
-            if src.lang == tgt.lang or language_rank(src.lang) >= language_rank(tgt.lang):
-                continue
-            pair_means = Neighbourhoods(neighbourhood("passage", a, tgt.lang), neighbourhood("passage", b, src.lang),
-                                        neighbourhood("sentence", a, tgt.lang), neighbourhood("sentence", b, src.lang))
-            aligned = align_side_pair(src, tgt, pair_means, pair_settings(settings, src.lang, tgt.lang))
-            side_pairs.append({"src": src, "tgt": tgt, "matched": len(aligned.passages), "relation": aligned.relation,
-                               "sentence_links": len(aligned.sentences)})
-            for match, method in aligned.passages:
-                links.append({"level": "passage", "method": method, "src_side": src,
-                              "tgt_side": tgt, "src": [src.passages[match.src]], "tgt": [tgt.passages[match.tgt]],
-                              "similarity": match.similarity, "margin": match.margin})
-            for link in aligned.sentences:
-                links.append({"level": "sentence", "method": f"dp-{len(link.src)}-{len(link.tgt)}",
-                              "src_side": src, "tgt_side": tgt,
-                              "src": [src.sentences[i] for i in link.src],
-                              "tgt": [tgt.sentences[j] for j in link.tgt],
-                              "similarity": link.similarity,
-                              "margin": link_margin(link, pair_means.src_sentences, pair_means.tgt_sentences)})
+    for a, b in sorted(pairs):
+        src, tgt = sides[a], sides[b]
+        pair_means = Neighbourhoods(neighbourhood("passage", a, tgt.lang), neighbourhood("passage", b, src.lang),
+                                    neighbourhood("sentence", a, tgt.lang), neighbourhood("sentence", b, src.lang))
+        aligned = align_side_pair(src, tgt, pair_means, pair_settings(settings, src.lang, tgt.lang))
+        side_pairs.append({"src": src, "tgt": tgt, "matched": len(aligned.passages), "relation": aligned.relation,
+                           "sentence_links": len(aligned.sentences)})
+        for match, method in aligned.passages:
+            links.append({"level": "passage", "method": method, "src_side": src,
+                          "tgt_side": tgt, "src": [src.passages[match.src]], "tgt": [tgt.passages[match.tgt]],
+                          "similarity": match.similarity, "margin": match.margin})
+        for link in aligned.sentences:
+            links.append({"level": "sentence", "method": f"dp-{len(link.src)}-{len(link.tgt)}",
+                          "src_side": src, "tgt_side": tgt,
+                          "src": [src.sentences[i] for i in link.src],
+                          "tgt": [tgt.sentences[j] for j in link.tgt],
+                          "similarity": link.similarity,
+                          "margin": link_margin(link, pair_means.src_sentences, pair_means.tgt_sentences)})
     return links, side_pairs

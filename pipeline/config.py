@@ -57,6 +57,7 @@ class AlignSettings(_Strict):
     comparable_margin: float = Field(1.06, gt=0)
     gap_margin: float = Field(0.99, gt=0)
     skip_kinds: list[str] = ["header", "footer", "page_number", "footnote", "reference", "caption", "table"]
+    candidate_sides: int = Field(8, ge=0)
     faiss_above: int = Field(4096, ge=1)
     approximate_above: int = Field(200_000, ge=1)
     merge_penalty: float = Field(0.05, ge=0)

@@ -29,10 +29,15 @@ def test_quick_benchmark_ratios_point_the_right_way(tmp_path):
     def value(measure, size):
         return float(measured[(measure, str(size))]["value"])
 
-    knn_growth = math.log(value("k-NN (FAISS): seconds", 10_000) / value("k-NN (FAISS): seconds", 1_000)) / math.log(10)
+    corpus = "corpus, k nearest documents"
+    corpus_growth = math.log(value(f"{corpus}: seconds", 10_000) / value(f"{corpus}: seconds", 1_000)) / math.log(10)
+    assert corpus_growth < 1.6, "aligning a corpus with each document's nearest ones should grow about linearly"
+    assert value(f"{corpus}: seconds", 10_000) < value("corpus, every document pair: seconds", 10_000) / 5
+    pair = "one pair, k-NN (FAISS)"
+    knn_growth = math.log(value(f"{pair}: seconds", 10_000) / value(f"{pair}: seconds", 1_000)) / math.log(10)
     assert knn_growth < 2, "the k-NN path should grow less than quadratically from 1k to 10k"
     # Memory: the exact path holds n x m matrices, the k-NN path does not.
-    assert value("k-NN (FAISS): peak RSS", 10_000) < value("exact (numpy): peak RSS", 10_000)
+    assert value(f"{pair}: peak RSS", 10_000) < value("one pair, exact (numpy): peak RSS", 10_000)
     for size in (1_000, 10_000):
-        for mode in ("k-NN (FAISS)", "exact (numpy)"):
-            assert "recall 1.000" in measured[(f"{mode}: seconds", str(size))]["note"]
+        for mode in (corpus, "corpus, every document pair", pair, "one pair, exact (numpy)"):
+            assert "recall 1.000, precision 1.000" in measured[(f"{mode}: seconds", str(size))]["note"]
