@@ -108,6 +108,35 @@ def test_papers_on_different_topics_share_no_pairs_not_even_their_headings(run):
     assert (pairs.src_doc_id.map(topic) == pairs.tgt_doc_id.map(topic)).all()
 
 
+def test_aligning_each_side_with_its_nearest_side_only_finds_the_same_translations(run, tmp_path):
+    """align.candidate_sides 1: the sample corpus has four English sides, so each side is
+    aligned only with its single nearest side per language. The real counterparts must be
+    those nearest sides."""
+    workdir, _ = run
+    config = (ROOT / "configs" / "default.yaml").read_text(encoding="utf-8")
+    assert "  candidate_sides: 8\n" in config
+    (tmp_path / "nearest.yaml").write_text(config.replace("  candidate_sides: 8\n", "  candidate_sides: 1\n"),
+                                           encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "align", "--corpus", str(workdir / "corpus"),
+         "--config", str(tmp_path / "nearest.yaml"), "--build", str(workdir / "build"),
+         "--aligned", str(tmp_path / "aligned")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    def translations(folder: Path) -> set:
+        pairs = pd.read_parquet(folder / "document_pairs.parquet")
+        return set(pairs[pairs.relation == "translation"][["src_doc_id", "src_lang", "tgt_doc_id", "tgt_lang"]]
+                   .itertuples(index=False))
+
+    every_pair = translations(workdir / "aligned")
+    assert len(every_pair) >= 3
+    assert translations(tmp_path / "aligned") == every_pair
+    rows = pd.read_parquet(tmp_path / "aligned" / "alignments.parquet")
+    scores = score(rows[rows.level == "sentence"].to_dict("records"), load_gold(workdir / "corpus"))
+    for pair, (min_precision, min_recall) in FLOORS.items():
+        assert scores[pair].precision >= min_precision and scores[pair].recall >= min_recall, scores[pair]
+
+
 def test_document_languages_and_mixed_documents(run):
     workdir, _ = run
     documents = table(workdir, "documents").set_index("path")
