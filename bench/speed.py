@@ -248,33 +248,40 @@ def bench_embedding(config, scratch: Path, repeats: int) -> list[dict]:
 
 # --- alignment on synthetic sides, one process per size so peak RSS is that size's --------
 
-def synthetic_sides(n: int, dim: int = 384, planted_share: float = 0.5, seed: int = 0):
-    """Two sides (en, fa) of n passages: random unit vectors, where planted_share of the fa
-    passages are noisy copies (cosine about 0.9) of en passages, in shuffled order."""
+def unit_rows(x):
+    """Rows scaled to unit length, as float32 (the embed stage's vectors are unit length)."""
+    import numpy as np
+
+    return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def synthetic_side(doc_id: str, lang: str, vectors):
+    """A side of paragraphs with these passage vectors and no sentences."""
     import numpy as np
 
     from pipeline.align import Side
     from pipeline.records import Passage
 
+    passages = [Passage(doc_id, f"{doc_id}:p{i}", i, 1, "paragraph", "", 0, 0, lang=lang)
+                for i in range(len(vectors))]
+    return Side(doc_id, lang, passages, vectors, [], np.zeros((0, vectors.shape[1]), np.float32))
+
+
+def synthetic_sides(n: int, dim: int = 384, planted_share: float = 0.5, seed: int = 0):
+    """Two sides (en, fa) of n passages: random unit vectors, where planted_share of the fa
+    passages are noisy copies (cosine about 0.9) of en passages, in shuffled order."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
-
-    def unit(x):
-        return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
-
-    en = unit(rng.standard_normal((n, dim), dtype=np.float32))
-    fa = unit(rng.standard_normal((n, dim), dtype=np.float32))
+    en = unit_rows(rng.standard_normal((n, dim), dtype=np.float32))
+    fa = unit_rows(rng.standard_normal((n, dim), dtype=np.float32))
     planted = int(n * planted_share)
     src = rng.choice(n, planted, replace=False)
     tgt = rng.choice(n, planted, replace=False)
     noise = rng.standard_normal((planted, dim), dtype=np.float32) * (0.5 / np.sqrt(dim))
-    fa[tgt] = unit(en[src] + noise)
-
-    def side(doc_id, lang, vectors):
-        passages = [Passage(doc_id, f"{doc_id}:p{i}", i, 1, "paragraph", "", 0, 0, lang=lang)
-                    for i in range(n)]
-        return Side(doc_id, lang, passages, vectors, [], np.zeros((0, dim), np.float32))
-
-    return [side("en-doc", "en", en), side("fa-doc", "fa", fa)], set(zip(src.tolist(), tgt.tolist()))
+    fa[tgt] = unit_rows(en[src] + noise)
+    return ([synthetic_side("en-doc", "en", en), synthetic_side("fa-doc", "fa", fa)],
+            set(zip(src.tolist(), tgt.tolist())))
 
 
 PASSAGES_PER_DOCUMENT = 50
@@ -290,32 +297,20 @@ def synthetic_corpus(n: int, dim: int = 384, per_document: int = PASSAGES_PER_DO
     shuffled order."""
     import numpy as np
 
-    from pipeline.align import Side
-    from pipeline.records import Passage
-
     rng = np.random.default_rng(seed)
 
-    def unit(x):
-        return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
-
     def document(count: int):
-        topic = unit(rng.standard_normal(dim, dtype=np.float32))
-        return unit(0.5 * topic + 0.5 * unit(rng.standard_normal((count, dim), dtype=np.float32)))
+        topic = unit_rows(rng.standard_normal(dim, dtype=np.float32))
+        return unit_rows(0.5 * topic + 0.5 * unit_rows(rng.standard_normal((count, dim), dtype=np.float32)))
 
     documents = max(n // per_document, 1)
     en = [document(per_document) for _ in range(documents)]
     translated = documents // 2
-    fa = [unit(en[d] + rng.standard_normal(en[d].shape, dtype=np.float32) * (0.5 / np.sqrt(dim)))
+    fa = [unit_rows(en[d] + rng.standard_normal(en[d].shape, dtype=np.float32) * (0.5 / np.sqrt(dim)))
           for d in range(translated)] + [document(per_document) for _ in range(translated, documents)]
     order = rng.permutation(documents)  # fa document k is fa[order[k]]
-
-    def side(doc_id, lang, vectors):
-        passages = [Passage(doc_id, f"{doc_id}:p{i}", i, 1, "paragraph", "", 0, 0, lang=lang)
-                    for i in range(len(vectors))]
-        return Side(doc_id, lang, passages, vectors, [], np.zeros((0, dim), np.float32))
-
-    sides = [side(f"en-{d:05d}", "en", en[d]) for d in range(documents)]
-    sides += [side(f"fa-{k:05d}", "fa", fa[order[k]]) for k in range(documents)]
+    sides = [synthetic_side(f"en-{d:05d}", "en", en[d]) for d in range(documents)]
+    sides += [synthetic_side(f"fa-{k:05d}", "fa", fa[order[k]]) for k in range(documents)]
     planted = {(f"en-{order[k]:05d}", i, f"fa-{k:05d}", i)
                for k in range(documents) if order[k] < translated for i in range(per_document)}
     return sides, planted

@@ -3,18 +3,11 @@ documents in a large one (align.candidate_sides), with the same pairs found."""
 
 import numpy as np
 
-from bench.speed import synthetic_corpus
-from pipeline.align import Side, align_corpus, candidate_pairs
+from bench.speed import synthetic_corpus, synthetic_side
+from pipeline.align import align_corpus, candidate_pairs
 from pipeline.config import AlignSettings
-from pipeline.records import Passage
 
 RANK = {"en": 0, "fa": 1, "zh-Hans": 2}.get
-
-
-def _side(doc_id: str, lang: str, vectors: np.ndarray) -> Side:
-    passages = [Passage(doc_id, f"{doc_id}:p{i}", i, 1, "paragraph", "", 0, 0, lang=lang)
-                for i in range(len(vectors))]
-    return Side(doc_id, lang, passages, vectors, [], np.zeros((0, vectors.shape[1]), np.float32))
 
 
 def _passage_links(links) -> set[tuple]:
@@ -24,7 +17,7 @@ def _passage_links(links) -> set[tuple]:
 
 def test_a_small_corpus_aligns_every_pair_of_languages_in_rank_order():
     rng = np.random.default_rng(1)
-    sides = [_side(f"d{n}", lang, rng.standard_normal((3, 8)).astype(np.float32))
+    sides = [synthetic_side(f"d{n}", lang, rng.standard_normal((3, 8)).astype(np.float32))
              for n, lang in enumerate(["fa", "en", "zh-Hans", "en", "fa"])]
     pairs = candidate_pairs(sides, RANK, per_side=2)
     langs = [s.lang for s in sides]
