@@ -6,11 +6,12 @@
   against a plain single-process pdfplumber loop (page.extract_text()) over the same PDFs;
 - embedding: texts/s of the Embedder (SQLite cache) on a cold and a warm cache against a
   bare model.encode of the same texts;
-- alignment: time and peak memory of align_corpus on 1k, 10k and 100k synthetic passages a
-  language (random unit vectors with planted translations): as a corpus of 50-passage
+- alignment: time and peak memory of align_corpus on 1k, 10k and 100k synthetic units a
+  language (random unit vectors with planted translations): a corpus of 50-passage
   documents, aligned with each document's nearest documents and, up to 10k, with every
-  document pair; and as one document pair, mined on the k-NN (FAISS) path, exact and
-  approximate (IVF), and, where a full n x m matrix fits in memory, on the exact numpy path;
+  document pair; one translated book of n sentences a side; and one document pair of n
+  passages, mined on the k-NN (FAISS) path, exact and approximate (IVF), and, where a full
+  n x m matrix fits in memory, on the exact numpy path;
 - peak RSS of each stage, each run in its own process.
 
 Results go to bench/results/speed.csv and speed.png; a full run (not --quick) also rewrites
@@ -316,16 +317,51 @@ def synthetic_corpus(n: int, dim: int = 384, per_document: int = PASSAGES_PER_DO
     return sides, planted
 
 
+SENTENCES_PER_PASSAGE = 5
+
+
+def synthetic_book(n: int, dim: int = 384, seed: int = 0):
+    """One document pair of n sentences a side (a translated book), in passages of
+    SENTENCES_PER_PASSAGE: sentences share a common component (cosine about 0.64 between
+    any two, as a small model's embeddings of one book do), and each fa sentence is a noisy
+    copy of the en sentence at its place (cosine about 0.9). Returns the sides and the
+    planted sentence links (en index, fa index)."""
+    import numpy as np
+
+    from pipeline.align import Side
+    from pipeline.records import Passage, Sentence
+
+    rng = np.random.default_rng(seed)
+    common = unit_rows(rng.standard_normal(dim, dtype=np.float32))
+    en = unit_rows(0.8 * common + 0.6 * unit_rows(rng.standard_normal((n, dim), dtype=np.float32)))
+    fa = unit_rows(en + rng.standard_normal(en.shape, dtype=np.float32) * (0.5 / np.sqrt(dim)))
+
+    def side(doc_id: str, lang: str, vectors) -> Side:
+        passages, sentences = [], []
+        for start in range(0, n, SENTENCES_PER_PASSAGE):
+            passage_id = f"{doc_id}:p{len(passages)}"
+            passages.append(Passage(doc_id, passage_id, len(passages), 1, "paragraph", "", 0, 0, lang=lang))
+            sentences += [Sentence(doc_id, f"{doc_id}:s{k}", passage_id, k - start, 1, "paragraph", lang,
+                                   "", "", "", 0, 0) for k in range(start, min(start + SENTENCES_PER_PASSAGE, n))]
+        passage_vectors = unit_rows(np.add.reduceat(vectors, np.arange(0, n, SENTENCES_PER_PASSAGE), axis=0))
+        return Side(doc_id, lang, passages, passage_vectors, sentences, vectors)
+
+    return [side("en-book", "en", en), side("fa-book", "fa", fa)], {(k, k) for k in range(n)}
+
+
 def align_once(n: int, layout: str, faiss_above: int = 4096, approximate_above: int = 10**12,
                candidate_sides: int = 8) -> dict:
     """Runs in its own process (see bench_alignment). layout "corpus": n passages a language
-    in documents of PASSAGES_PER_DOCUMENT (synthetic_corpus); "pair": one document pair of n
-    passages a side (synthetic_sides)."""
+    in documents of PASSAGES_PER_DOCUMENT (synthetic_corpus); "book": one document pair of n
+    sentences a side (synthetic_book), scored on its sentence links; "pair": one document
+    pair of n passages a side (synthetic_sides)."""
     from pipeline.align import align_corpus
     from pipeline.config import AlignSettings
 
     if layout == "corpus":
         sides, planted = synthetic_corpus(n)
+    elif layout == "book":
+        sides, planted = synthetic_book(n)
     else:
         sides, pairs = synthetic_sides(n)
         planted = {("en-doc", i, "fa-doc", j) for i, j in pairs}
@@ -335,8 +371,12 @@ def align_once(n: int, layout: str, faiss_above: int = 4096, approximate_above: 
     start = time.perf_counter()
     links, _ = align_corpus(sides, settings, rank)
     seconds = time.perf_counter() - start
-    found = {(l["src"][0].doc_id, int(l["src"][0].index), l["tgt"][0].doc_id, int(l["tgt"][0].index))
-             for l in links if l["level"] == "passage"}
+    if layout == "book":  # sentence links, by position in the book
+        found = {(int(l["src"][0].sentence_id.rsplit(":s", 1)[1]), int(l["tgt"][0].sentence_id.rsplit(":s", 1)[1]))
+                 for l in links if l["level"] == "sentence" and len(l["src"]) == len(l["tgt"]) == 1}
+    else:
+        found = {(l["src"][0].doc_id, int(l["src"][0].index), l["tgt"][0].doc_id, int(l["tgt"][0].index))
+                 for l in links if l["level"] == "passage"}
     return {"seconds": seconds, "recall": len(found & planted) / len(planted),
             "precision": len(found & planted) / max(len(found), 1),
             "peak_rss_mb": _own_peak_rss_mb()}
@@ -362,7 +402,7 @@ def _in_subprocess(code: str) -> dict:
 @dataclass(frozen=True)
 class AlignmentMode:
     label: str
-    layout: str  # "corpus" or "pair", see align_once
+    layout: str  # "corpus", "book" or "pair", see align_once
     faiss_above: int = 4096
     approximate_above: int = 10**12
     candidate_sides: int = 8
@@ -373,6 +413,8 @@ ALIGNMENT_MODES = (
     # A growing corpus: more documents of the same size.
     AlignmentMode("corpus, k nearest documents", "corpus"),
     AlignmentMode("corpus, every document pair", "corpus", candidate_sides=0, largest=10_000),
+    # One translated book that grows: sentence mining and the dynamic program in its band.
+    AlignmentMode("one book pair, sentences", "book"),
     # One document pair that grows: the mining itself.
     AlignmentMode("one pair, k-NN (FAISS)", "pair", faiss_above=1),
     AlignmentMode("one pair, k-NN approximate (FAISS IVF)", "pair", faiss_above=1, approximate_above=1),
@@ -474,11 +516,11 @@ def plot(rows: list[dict], path: Path) -> None:
     ratios.set_xscale("log")
     ratios.set_xlabel("speed relative to the baseline (log)")
     ratios.set_title("Extraction and embedding")
-    colours = ("tab:green", "tab:olive", "tab:blue", "tab:purple", "tab:red")
+    colours = ("tab:green", "tab:olive", "tab:orange", "tab:blue", "tab:purple", "tab:red")
     for mode, colour in zip(ALIGNMENT_MODES, colours):
         points = sorted((r["size"], r["value"]) for r in rows if r["measure"] == f"{mode.label}: seconds")
         if points:
-            growth.loglog(*zip(*points), "o-" if mode.layout == "corpus" else "s--", color=colour, label=mode.label)
+            growth.loglog(*zip(*points), "s--" if mode.layout == "pair" else "o-", color=colour, label=mode.label)
     reference = sorted((r["size"], r["value"]) for r in rows
                        if r["measure"] == f"{ALIGNMENT_MODES[0].label}: seconds")
     if reference:
@@ -487,7 +529,7 @@ def plot(rows: list[dict], path: Path) -> None:
         growth.loglog(sizes, [t0 * (n / n0) ** 2 for n in sizes], "-.", color="grey", label="quadratic")
     growth.set_xlabel("passages per language")
     growth.set_ylabel("seconds")
-    growth.set_title("Alignment: a corpus of 50-passage documents, or one pair")
+    growth.set_title("Alignment: a corpus, one book, one pair")
     growth.legend(fontsize="small")
     stage_rows = [r for r in rows if r["section"] == "stage memory"]
     labels = sorted({r["size"] for r in stage_rows})

@@ -179,7 +179,8 @@ def _group_vector(vectors: np.ndarray, start: int, count: int) -> np.ndarray:
 
 def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
                     merge_penalty: float = 0.05, src_starts: frozenset[int] = frozenset(),
-                    tgt_starts: frozenset[int] = frozenset()) -> list[SentenceLink]:
+                    tgt_starts: frozenset[int] = frozenset(),
+                    band: list[tuple[int, int]] | None = None) -> list[SentenceLink]:
     """Best monotone alignment of two sentence sequences.
 
     A link covering s source and t target sentences gains (s + t) / 2 * (cosine - skip_similarity)
@@ -188,17 +189,19 @@ def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
     when the merged sentences match better together than either alone. Sentences at
     the indexes in src_starts / tgt_starts begin a passage: no merge joins them to the
     sentence before (a heading and the sentence above it are not one sentence).
+    band: for each count i of source sentences (0..n), the lowest and highest count of
+    target sentences the path may have reached with it (see anchor_band); by default all.
     """
     n, m = len(src), len(tgt)
-    gain = np.full((n + 1, m + 1), -np.inf)
+    rows = band or [(0, m)] * (n + 1)
+    gain: dict[tuple[int, int], float] = {(0, 0): 0.0}
     back: dict[tuple[int, int], tuple[int, int, float]] = {}
-    gain[0, 0] = 0.0
     for i in range(n + 1):
-        for j in range(m + 1):
-            if i == 0 and j == 0:
-                continue
+        for j in range(rows[i][0], rows[i][1] + 1):
+            best = -np.inf
             for s, t in LINK_SHAPES:
-                if s > i or t > j or gain[i - s, j - t] == -np.inf:
+                before = gain.get((i - s, j - t))
+                if before is None or s > i or t > j:
                     continue
                 if (s == 2 and i - 1 in src_starts) or (t == 2 and j - 1 in tgt_starts):
                     continue
@@ -209,9 +212,11 @@ def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
                     if s + t > 2 and cosine <= float(np.max(src[i - s:i] @ tgt[j - t:j].T)):
                         continue  # the merge matches no better than one of its sentences alone
                     step = (s + t) / 2 * (cosine - skip_similarity) - (merge_penalty if s + t > 2 else 0)
-                if gain[i - s, j - t] + step > gain[i, j]:
-                    gain[i, j] = gain[i - s, j - t] + step
+                if before + step > best:
+                    best = before + step
                     back[(i, j)] = (s, t, cosine)
+            if best > -np.inf:
+                gain[(i, j)] = best
     links, i, j = [], n, m
     while i > 0 or j > 0:
         s, t, cosine = back[(i, j)]
@@ -219,6 +224,26 @@ def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
             links.append(SentenceLink(tuple(range(i - s, i)), tuple(range(j - t, j)), cosine))
         i, j = i - s, j - t
     return links[::-1]
+
+
+# How far the sentence DP may stray from the path through its anchors (see anchor_band):
+# enough for merges and skips beside an anchor.
+BAND_REACH = 3
+
+
+def anchor_band(anchors: list[tuple[int, int]], n: int, m: int, reach: int = BAND_REACH) -> list[tuple[int, int]]:
+    """The DP's band around a run of anchors (sorted (source, target) indexes): after i source
+    sentences, the path has taken between the last anchor before i and the next anchor's
+    target, give or take `reach`. Anchors of a run are at most max_gap apart, so the band is
+    a few sentences wide and the DP's work grows with the run's length, not its square."""
+    rows, k = [], 0
+    for i in range(n + 1):
+        while k < len(anchors) and anchors[k][0] < i:
+            k += 1
+        low = anchors[k - 1][1] - reach if k else 0
+        high = anchors[k][1] + reach if k < len(anchors) else m
+        rows.append((max(low, 0), min(high, m)))
+    return rows
 
 
 def link_margin(link: SentenceLink, src_mean: np.ndarray, tgt_mean: np.ndarray) -> float:
@@ -288,9 +313,10 @@ def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndar
         # One sentence of slack on each side lets a merge at the block's edge be found.
         i0, j0 = max(block[0][0] - 1, 0), max(block[0][1] - 1, 0)
         i1, j1 = min(block[-1][0] + 2, len(src)), min(block[-1][1] + 2, len(tgt))
+        band = anchor_band([(i - i0, j - j0) for i, j in block], i1 - i0, j1 - j0)
         for link in align_sentences(src[i0:i1], tgt[j0:j1], settings.sentence_similarity,
                                     settings.merge_penalty, frozenset(k - i0 for k in src_starts if i0 < k < i1),
-                                    frozenset(k - j0 for k in tgt_starts if j0 < k < j1)):
+                                    frozenset(k - j0 for k in tgt_starts if j0 < k < j1), band):
             link = SentenceLink(tuple(i + i0 for i in link.src), tuple(j + j0 for j in link.tgt),
                                 link.similarity)
             # The DP links by cosine; a link whose margin is below the anchors' threshold

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.align import (align_sentences, mine_passages, mutual_best, neighbourhood_mean,
+from pipeline.align import (align_sentences, anchor_band, mine_passages, mutual_best, neighbourhood_mean,
                             ratio_margin)
 
 
@@ -182,3 +182,45 @@ def test_passages_whose_sentences_link_one_by_one_are_paired_when_mining_missed_
              SentenceLink((5,), (6,), .9)]  # passages 2-2: one link is not enough
     assert passages_of_sentence_links(links, src, tgt, [PassageMatch(0, 0, .9, 1.1)]) == [(1, 1)]
     assert passages_of_sentence_links(links[2:3], src, tgt, []) == []
+
+
+def _translation_with_merges_and_omissions(count: int, seed: int):
+    """A source of `count` sentences and a target that merges every 7th sentence into the
+    one before it and leaves out every 11th: (source, target, anchors on the 1-1 links)."""
+    meaning = _meanings(count, seed=seed)
+    src = _noisy(meaning, scale=0.05, seed=seed + 1)
+    target_rows, anchors, i = [], [], 0
+    while i < count:
+        if i % 11 == 10:
+            i += 1
+            continue
+        if i % 7 == 5 and i + 1 < count:
+            target_rows.append(meaning[i] + meaning[i + 1])
+            i += 2
+            continue
+        anchors.append((i, len(target_rows)))
+        target_rows.append(meaning[i])
+        i += 1
+    return src, _noisy(np.asarray(target_rows), scale=0.05, seed=seed + 2), anchors
+
+
+@given(st.integers(20, 60), st.integers(0, 1000))
+@settings(max_examples=25, deadline=None)
+def test_the_band_around_anchors_finds_what_the_full_dynamic_program_finds(count, seed):
+    src, tgt, anchors = _translation_with_merges_and_omissions(count, seed)
+    # Anchors are mined, and a few are off by a sentence; the DP must still find the path.
+    anchors = [(i, j + (k % 9 == 4) - (k % 13 == 6)) for k, (i, j) in enumerate(anchors)]
+    full = align_sentences(src, tgt, skip_similarity=0.3)
+    banded = align_sentences(src, tgt, skip_similarity=0.3, band=anchor_band(anchors, len(src), len(tgt)))
+    assert [(l.src, l.tgt) for l in banded] == [(l.src, l.tgt) for l in full]
+    assert any(len(l.src) == 2 for l in full)  # the merges are there to be found
+
+
+def test_the_band_is_a_few_sentences_wide_and_joins_the_start_to_the_end():
+    anchors = [(1, 1), (4, 3), (9, 8), (10, 10)]
+    band = anchor_band(anchors, 12, 12, reach=2)
+    assert band[0][0] == 0 and band[-1][1] == 12
+    assert all(high - low <= 5 + 1 + 2 * 2 for low, high in band)
+    # each row reaches the next one, so a path of skips and links always exists
+    assert all(band[i + 1][0] <= band[i][1] for i in range(len(band) - 1))
+    assert all(low <= anchor_j <= high for (low, high), anchor_j in ((band[i], j) for i, j in anchors))

@@ -33,11 +33,14 @@ def test_quick_benchmark_ratios_point_the_right_way(tmp_path):
     corpus_growth = math.log(value(f"{corpus}: seconds", 10_000) / value(f"{corpus}: seconds", 1_000)) / math.log(10)
     assert corpus_growth < 1.6, "aligning a corpus with each document's nearest ones should grow about linearly"
     assert value(f"{corpus}: seconds", 10_000) < value("corpus, every document pair: seconds", 10_000) / 5
+    book = "one book pair, sentences"
+    book_growth = math.log(value(f"{book}: seconds", 10_000) / value(f"{book}: seconds", 1_000)) / math.log(10)
+    assert book_growth < 1.75, "the sentence DP runs in a band around its anchors, not over the full n x m grid"
     pair = "one pair, k-NN (FAISS)"
     knn_growth = math.log(value(f"{pair}: seconds", 10_000) / value(f"{pair}: seconds", 1_000)) / math.log(10)
     assert knn_growth < 2, "the k-NN path should grow less than quadratically from 1k to 10k"
     # Memory: the exact path holds n x m matrices, the k-NN path does not.
     assert value(f"{pair}: peak RSS", 10_000) < value("one pair, exact (numpy): peak RSS", 10_000)
     for size in (1_000, 10_000):
-        for mode in (corpus, "corpus, every document pair", pair, "one pair, exact (numpy)"):
+        for mode in (corpus, "corpus, every document pair", book, pair, "one pair, exact (numpy)"):
             assert "recall 1.000, precision 1.000" in measured[(f"{mode}: seconds", str(size))]["note"]
