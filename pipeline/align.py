@@ -4,7 +4,8 @@ Passage mining follows Artetxe & Schwenk (2019): the cosine of a candidate pair 
 by the mean cosine of each side's k nearest neighbours in the other language, so a "hub"
 passage that is close to everything scores low, and only mutual best matches above the
 thresholds are kept. Sentences inside a matched passage pair are aligned by a dynamic
-program in the manner of Bertalign and Vecalign, with 1-1, 1-2, 2-1 links and 1-0/0-1 skips.
+program in the manner of Bertalign and Vecalign, with 1-1, 1-2, 2-1 links and 1-0/0-1 skips,
+run in a band around mined anchors so that a long book costs time linear in its length.
 In a large corpus each document is aligned only with its nearest documents in the other
 language (candidate_pairs), so the time grows with the number of documents, not its square.
 """
