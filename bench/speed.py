@@ -527,7 +527,7 @@ def plot(rows: list[dict], path: Path) -> None:
         (n0, t0), sizes = reference[0], [size for size, _ in reference]
         growth.loglog(sizes, [t0 * (n / n0) for n in sizes], ":", color="grey", label="linear")
         growth.loglog(sizes, [t0 * (n / n0) ** 2 for n in sizes], "-.", color="grey", label="quadratic")
-    growth.set_xlabel("passages per language")
+    growth.set_xlabel("passages (the book: sentences) per language")
     growth.set_ylabel("seconds")
     growth.set_title("Alignment: a corpus, one book, one pair")
     growth.legend(fontsize="small")

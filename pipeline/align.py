@@ -173,9 +173,13 @@ class SentenceLink:
     similarity: float
 
 
-def _group_vector(vectors: np.ndarray, start: int, count: int) -> np.ndarray:
-    summed = vectors[start:start + count].sum(axis=0)
-    return summed / max(float(np.linalg.norm(summed)), 1e-12)
+def _groups(vectors: np.ndarray) -> dict[int, np.ndarray]:
+    """The unit vector of each sentence ({1: ...}) and of each two neighbours joined ({2: ...}),
+    by the index of the group's first sentence: computed once for the whole DP."""
+    def unit(rows: np.ndarray) -> np.ndarray:
+        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+    return {1: unit(vectors), 2: unit(vectors[:-1] + vectors[1:])}
 
 
 def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
@@ -195,6 +199,7 @@ def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
     """
     n, m = len(src), len(tgt)
     rows = band or [(0, m)] * (n + 1)
+    src_groups, tgt_groups = _groups(src), _groups(tgt)
     gain: dict[tuple[int, int], float] = {(0, 0): 0.0}
     back: dict[tuple[int, int], tuple[int, int, float]] = {}
     for i in range(n + 1):
@@ -209,7 +214,7 @@ def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
                 if s == 0 or t == 0:
                     step, cosine = 0.0, 0.0
                 else:
-                    cosine = float(_group_vector(src, i - s, s) @ _group_vector(tgt, j - t, t))
+                    cosine = float(src_groups[s][i - s] @ tgt_groups[t][j - t])
                     if s + t > 2 and cosine <= float(np.max(src[i - s:i] @ tgt[j - t:j].T)):
                         continue  # the merge matches no better than one of its sentences alone
                     step = (s + t) / 2 * (cosine - skip_similarity) - (merge_penalty if s + t > 2 else 0)
