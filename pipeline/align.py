@@ -233,7 +233,7 @@ def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
 
 
 # How far the sentence DP may stray from the path through its anchors (see anchor_band):
-# enough for merges and skips beside an anchor.
+# room for merges and skips beside an anchor, and for an anchor off by a sentence or two.
 BAND_REACH = 3
 
 
