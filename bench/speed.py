@@ -249,13 +249,6 @@ def bench_embedding(config, scratch: Path, repeats: int) -> list[dict]:
 
 # --- alignment on synthetic sides, one process per size so peak RSS is that size's --------
 
-def unit_rows(x):
-    """Rows scaled to unit length, as float32 (the embed stage's vectors are unit length)."""
-    import numpy as np
-
-    return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
-
-
 def synthetic_side(doc_id: str, lang: str, vectors):
     """A side of paragraphs with these passage vectors and no sentences."""
     import numpy as np
@@ -273,14 +266,16 @@ def synthetic_sides(n: int, dim: int = 384, planted_share: float = 0.5, seed: in
     passages are noisy copies (cosine about 0.9) of en passages, in shuffled order."""
     import numpy as np
 
+    from pipeline.align import unit_length
+
     rng = np.random.default_rng(seed)
-    en = unit_rows(rng.standard_normal((n, dim), dtype=np.float32))
-    fa = unit_rows(rng.standard_normal((n, dim), dtype=np.float32))
+    en = unit_length(rng.standard_normal((n, dim), dtype=np.float32))
+    fa = unit_length(rng.standard_normal((n, dim), dtype=np.float32))
     planted = int(n * planted_share)
     src = rng.choice(n, planted, replace=False)
     tgt = rng.choice(n, planted, replace=False)
     noise = rng.standard_normal((planted, dim), dtype=np.float32) * (0.5 / np.sqrt(dim))
-    fa[tgt] = unit_rows(en[src] + noise)
+    fa[tgt] = unit_length(en[src] + noise)
     return ([synthetic_side("en-doc", "en", en), synthetic_side("fa-doc", "fa", fa)],
             set(zip(src.tolist(), tgt.tolist())))
 
@@ -298,16 +293,18 @@ def synthetic_corpus(n: int, dim: int = 384, per_document: int = PASSAGES_PER_DO
     shuffled order."""
     import numpy as np
 
+    from pipeline.align import unit_length
+
     rng = np.random.default_rng(seed)
 
     def document(count: int):
-        topic = unit_rows(rng.standard_normal(dim, dtype=np.float32))
-        return unit_rows(0.5 * topic + 0.5 * unit_rows(rng.standard_normal((count, dim), dtype=np.float32)))
+        topic = unit_length(rng.standard_normal(dim, dtype=np.float32))
+        return unit_length(0.5 * topic + 0.5 * unit_length(rng.standard_normal((count, dim), dtype=np.float32)))
 
     documents = max(n // per_document, 1)
     en = [document(per_document) for _ in range(documents)]
     translated = documents // 2
-    fa = [unit_rows(en[d] + rng.standard_normal(en[d].shape, dtype=np.float32) * (0.5 / np.sqrt(dim)))
+    fa = [unit_length(en[d] + rng.standard_normal(en[d].shape, dtype=np.float32) * (0.5 / np.sqrt(dim)))
           for d in range(translated)] + [document(per_document) for _ in range(translated, documents)]
     order = rng.permutation(documents)  # fa document k is fa[order[k]]
     sides = [synthetic_side(f"en-{d:05d}", "en", en[d]) for d in range(documents)]
@@ -328,13 +325,13 @@ def synthetic_book(n: int, dim: int = 384, seed: int = 0):
     planted sentence links (en index, fa index)."""
     import numpy as np
 
-    from pipeline.align import Side
+    from pipeline.align import Side, unit_length
     from pipeline.records import Passage, Sentence
 
     rng = np.random.default_rng(seed)
-    common = unit_rows(rng.standard_normal(dim, dtype=np.float32))
-    en = unit_rows(0.8 * common + 0.6 * unit_rows(rng.standard_normal((n, dim), dtype=np.float32)))
-    fa = unit_rows(en + rng.standard_normal(en.shape, dtype=np.float32) * (0.5 / np.sqrt(dim)))
+    common = unit_length(rng.standard_normal(dim, dtype=np.float32))
+    en = unit_length(0.8 * common + 0.6 * unit_length(rng.standard_normal((n, dim), dtype=np.float32)))
+    fa = unit_length(en + rng.standard_normal(en.shape, dtype=np.float32) * (0.5 / np.sqrt(dim)))
 
     def side(doc_id: str, lang: str, vectors) -> Side:
         passages, sentences = [], []
@@ -343,7 +340,7 @@ def synthetic_book(n: int, dim: int = 384, seed: int = 0):
             passages.append(Passage(doc_id, passage_id, len(passages), 1, "paragraph", "", 0, 0, lang=lang))
             sentences += [Sentence(doc_id, f"{doc_id}:s{k}", passage_id, k - start, 1, "paragraph", lang,
                                    "", "", "", 0, 0) for k in range(start, min(start + SENTENCES_PER_PASSAGE, n))]
-        passage_vectors = unit_rows(np.add.reduceat(vectors, np.arange(0, n, SENTENCES_PER_PASSAGE), axis=0))
+        passage_vectors = unit_length(np.add.reduceat(vectors, np.arange(0, n, SENTENCES_PER_PASSAGE), axis=0))
         return Side(doc_id, lang, passages, passage_vectors, sentences, vectors)
 
     return [side("en-book", "en", en), side("fa-book", "fa", fa)], {(k, k) for k in range(n)}

@@ -173,13 +173,15 @@ class SentenceLink:
     similarity: float
 
 
+def unit_length(vectors: np.ndarray) -> np.ndarray:
+    """A vector, or each row of a matrix, scaled to length 1 (a zero vector stays zero)."""
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+
+
 def _groups(vectors: np.ndarray) -> dict[int, np.ndarray]:
     """The unit vector of each sentence ({1: ...}) and of each two neighbours joined ({2: ...}),
     by the index of the group's first sentence: computed once for the whole DP."""
-    def unit(rows: np.ndarray) -> np.ndarray:
-        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-
-    return {1: unit(vectors), 2: unit(vectors[:-1] + vectors[1:])}
+    return {1: unit_length(vectors), 2: unit_length(vectors[:-1] + vectors[1:])}
 
 
 def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
@@ -207,7 +209,7 @@ def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
             best = -np.inf
             for s, t in LINK_SHAPES:
                 before = gain.get((i - s, j - t))
-                if before is None or s > i or t > j:
+                if before is None:  # also where the link would start before the first sentence
                     continue
                 if (s == 2 and i - 1 in src_starts) or (t == 2 and j - 1 in tgt_starts):
                     continue
@@ -462,8 +464,7 @@ def relation_of(matched: int, src_count: int, tgt_count: int) -> str:
 def side_vector(side: Side) -> np.ndarray:
     """The mean of a side's evidence passages (all of them if it has none), unit length."""
     evidence = [n for n, p in enumerate(side.passages) if p.kind not in NO_EVIDENCE_KINDS]
-    summed = side.passage_vectors[evidence or slice(None)].sum(axis=0)
-    return summed / max(float(np.linalg.norm(summed)), 1e-12)
+    return unit_length(side.passage_vectors[evidence or slice(None)].sum(axis=0))
 
 
 def candidate_pairs(sides: list[Side], language_rank, per_side: int, faiss_above: int = 4096,
