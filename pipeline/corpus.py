@@ -19,6 +19,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 # Files we try to read. Anything else in the folder is reported, not silently skipped.
 SUPPORTED_SUFFIXES = {".pdf", ".html", ".htm", ".txt", ".text", ".md"}
@@ -31,8 +32,7 @@ class CorpusFile:
     relpath: str  # relative to the corpus folder, as the user sees it (see display_name)
 
 
-@dataclass(frozen=True)
-class LeftOut:
+class LeftOut(NamedTuple):
     """An entry of the corpus folder that is not read: why, and whether it is an error (a
     document the user meant to give that cannot be read) or a warning (not a document)."""
 
