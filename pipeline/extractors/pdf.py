@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pdfplumber
@@ -14,6 +14,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.config import ExtractSettings
 from pipeline.extract import ExtractionError
+from pipeline.extractors import quality
 from pipeline.extractors.layout import PageLayout, document_blocks
 from pipeline.extractors.lines import page_lines
 from pipeline.records import Block, Extraction
@@ -71,6 +72,7 @@ class PageScan:
     scanned: list[int]  # page numbers with images but no text layer
     unmapped: int
     page_count: int  # of the whole document
+    garbled: dict[int, str] = field(default_factory=dict)  # page -> why its text layer is garbage
 
 
 def extract_pdf(path: Path, settings: ExtractSettings) -> Extraction:
@@ -82,6 +84,7 @@ def scan_pages(path: Path, settings: ExtractSettings, first: int = 0, stop: int 
     pdf = _open(path)
     layouts: list[PageLayout] = []
     scanned: list[int] = []
+    garbled: dict[int, str] = {}
     unmapped = 0
     try:
         for page in pdf.pages[first:stop]:
@@ -92,8 +95,11 @@ def scan_pages(path: Path, settings: ExtractSettings, first: int = 0, stop: int 
                     f"{path}: corrupt PDF, page {page.page_number} cannot be read "
                     f"({type(err).__name__}: {err})"
                 ) from None
+            if why := quality.garbled_text_layer(chars):  # a page to OCR, like a scan
+                garbled[page.page_number] = why
+                chars = []
             if not any(c["text"].strip() for c in chars):
-                if page.images:
+                if page.images or page.page_number in garbled:
                     scanned.append(page.page_number)
                 layouts.append(PageLayout(page.page_number, page.width, page.height, []))
                 continue
@@ -103,7 +109,7 @@ def scan_pages(path: Path, settings: ExtractSettings, first: int = 0, stop: int 
         page_count = len(pdf.pages)
     finally:
         pdf.close()
-    return PageScan(layouts, scanned, unmapped, page_count)
+    return PageScan(layouts, scanned, unmapped, page_count, garbled)
 
 
 def extraction_from_scans(path: Path, settings: ExtractSettings, scans: list[PageScan]) -> Extraction:
@@ -121,8 +127,8 @@ def extraction_from_scans(path: Path, settings: ExtractSettings, scans: list[Pag
         ocr_blocks = ocr_pdf_pages(path, scanned, settings.ocr_languages)
         notes.append(f"page(s) {_page_ranges(scanned)} had no text layer and were OCRed")
     elif scanned:
-        message = (f"page(s) {_page_ranges(scanned)} have no text layer; "
-                   "set extract.ocr: true to OCR them")
+        message = quality.unreadable_pages(scanned, {n: why for scan in scans for n, why in scan.garbled.items()},
+                                           _page_ranges)
         if not any(layout.lines for layout in layouts):
             raise ExtractionError(f"{path}: {message}")
         notes.append(message)

@@ -11,6 +11,7 @@ sample corpus. ZOO says, for each file, what the pipeline must make of it.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import struct
 import sys
@@ -192,6 +193,70 @@ def _wrapped(text: str, width: int = 60) -> list[str]:
         else:
             line = f"{line} {word}".strip()
     return lines + [line] if line else lines
+
+
+# --- Broken ToUnicode maps ---------------------------------------------------------------
+
+_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.DOTALL)
+_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.DOTALL)
+_HEX = re.compile(rb"<([0-9A-Fa-f]*)>")
+
+
+def _remap_cmap(cmap: bytes, remap) -> bytes:
+    """A ToUnicode CMap whose targets are passed through remap (code point -> code point),
+    written back as plain bfchar entries (ranges are spelt out)."""
+    mapping: dict[str, str] = {}
+    for block in _BFCHAR.findall(cmap):
+        values = _HEX.findall(block)
+        for code, target in zip(values[::2], values[1::2]):
+            mapping[code.decode()] = target.decode()
+    for block in _BFRANGE.findall(cmap):
+        values = _HEX.findall(block)
+        for low, high, start in zip(values[::3], values[1::3], values[2::3]):
+            for offset in range(int(high, 16) - int(low, 16) + 1):
+                code = f"{int(low, 16) + offset:0{len(low)}X}"
+                mapping[code] = f"{int(start, 16) + offset:04X}"
+    head = cmap[:min(m.start() for m in [*_BFCHAR.finditer(cmap), *_BFRANGE.finditer(cmap)])]
+    head = head[:head.rstrip().rfind(b"\n") + 1]  # drop the "N beginbf..." count line
+    entries = [(code, "".join(f"{remap(int(target[i:i + 4], 16)):04X}" for i in range(0, len(target), 4)))
+               for code, target in sorted(mapping.items())]
+    body = b""
+    for i in range(0, len(entries), 100):
+        chunk = entries[i:i + 100]
+        body += f"{len(chunk)} beginbfchar\n".encode()
+        body += b"".join(f"<{code}> <{target}>\n".encode() for code, target in chunk)
+        body += b"endbfchar\n"
+    return head + body + b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+
+
+def garbled_pdf(source: Path, font_part: str, remap) -> bytes:
+    """source with the ToUnicode map of every font whose name contains font_part broken:
+    the page looks the same, its text layer says something else."""
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(source))
+    for page in writer.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            if font_part in str(font["/BaseFont"]) and "/ToUnicode" in font:
+                stream = font["/ToUnicode"].get_object()
+                stream.set_data(_remap_cmap(stream.get_data(), remap))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def arabic_to_cyrillic(code: int) -> int:
+    return 0x0430 + code % 32 if 0x0600 <= code <= 0x06FF else code
+
+
+def shift_latin(code: int) -> int:
+    for first in (ord("a"), ord("A")):
+        if first <= code < first + 26:
+            return first + (code - first + 1) % 26
+    return code
 
 
 # --- The zoo ----------------------------------------------------------------------------
