@@ -17,6 +17,7 @@ from pipeline.extractors.logical_order import fold_compatibility_forms
 FIXTURES = Path(__file__).parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
 import fixture_texts as T  # noqa: E402
+from conftest import needs_tesseract  # noqa: E402
 
 SETTINGS = ExtractSettings()
 PRESENTATION_FORM = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
@@ -149,6 +150,7 @@ def test_scanned_pdf_without_ocr_is_a_clear_error():
         extract_file(FIXTURES / "scanned.pdf", SETTINGS)
 
 
+@needs_tesseract
 def test_scanned_pdf_with_ocr_reads_english_and_persian():
     extraction = extract_file(FIXTURES / "scanned.pdf", ExtractSettings(ocr=True))
     text = " ".join(flat(b.text) for b in extraction.blocks)

@@ -14,11 +14,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import needs_tool
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser, pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} not installed (apt-get install chromium)"),
+    needs_tool(os.path.exists(CHROMIUM), CHROMIUM, "run `sudo make system-deps` (or `apt-get install chromium`)"),
 ]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
