@@ -34,6 +34,7 @@ _COMMON_LATIN = set("etaoinsr")
 COMMON_LATIN_FLOOR = 0.42
 MIN_LETTERS = 200  # fewer letters than this on a page are too few to judge their statistics
 MIN_FONT_LETTERS = 20
+FOREIGN_SHARE = 0.3
 
 
 def letter_script(ch: str) -> str:
@@ -59,7 +60,9 @@ def _font_mismatch(fontname: str, letters: list[str]) -> str | None:
         return None
     scripts = Counter(letter_script(ch) for ch in letters)
     foreign = {s: n for s, n in scripts.items() if s not in _ALSO_DRAWN[made_for]}
-    if scripts[made_for] >= 0.1 * len(letters) or sum(foreign.values()) < 0.5 * len(letters):
+    # A third of a font's letters in a script it is not made for is no mix of languages: an
+    # Arabic-script font does not draw Cyrillic words.
+    if sum(foreign.values()) < FOREIGN_SHARE * len(letters):
         return None
     found = max(sorted(foreign), key=foreign.__getitem__)
     return (f"font {fontname.split('+', 1)[-1]}, made for {made_for.title()} script, gives "
@@ -74,8 +77,8 @@ def latin_letters_implausible(letters: list[str]) -> str | None:
     share = sum(ch in _COMMON_LATIN for ch in latin) / len(latin)
     if share >= COMMON_LATIN_FLOOR:
         return None
-    return (f"its Latin letters do not read as text (e, t, a, o, i, n, s, r are {share:.0%} of them; "
-            f"55-70 % in English, French, German or Spanish)")
+    return (f"its Latin letters do not read as text: e, t, a, o, i, n, s and r are {share:.0%} of them, "
+            f"where English, French, German or Spanish text has 55-70 %")
 
 
 def _unreadable_share(text: str) -> float:
