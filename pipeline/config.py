@@ -27,7 +27,7 @@ KNOWN_LANGUAGES = frozenset(
 
 class ExtractSettings(_Strict):
     workers: int = Field(0, ge=0, le=64)  # 0: one process per core
-    y_tolerance: float = Field(6, gt=0, le=50)
+    y_tolerance: float = Field(6.0, gt=0, le=50)
     ocr: bool = False
     # Tesseract's names joined by "+"; checked against its installed data when a run starts.
     ocr_languages: str = Field("fas+eng+chi_tra+chi_sim", pattern=r"^[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*$")
