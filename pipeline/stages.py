@@ -479,7 +479,7 @@ def _run_documents(stage: DocumentStage, files: list[CorpusFile], ws: Workspace)
         if stage_name == "extract" else {}
     tasks = sum(len(splits.get(doc.doc_id) or [None]) for doc, _ in todo)
     fresh = []
-    with _executor(stage_name, ws, tasks) as submit:
+    with _executor(stage_name, ws, tasks) as submit, _closing(bar):
         if submit is None:
             for doc, key in todo:
                 bar.set_postfix_str(doc.relpath[-30:])
@@ -500,10 +500,18 @@ def _run_documents(stage: DocumentStage, files: list[CorpusFile], ws: Workspace)
                 fresh.append(_result_of(jobs[doc.doc_id], doc, stage_name) if doc.doc_id in jobs
                              else _run_one(stage, doc, ws, key))
                 bar.update()
-    bar.close()
     failed = [p for p in fresh if p]
     return problems + failed, (f"{len(todo) - len(failed)} document(s) processed, {done} up to date, "
                                f"{len(failed) + len(problems)} failed")
+
+
+@contextmanager
+def _closing(bar):
+    """Close a progress bar however the stage ends, so a message after it starts a line."""
+    try:
+        yield bar
+    finally:
+        bar.close()
 
 
 def _known_failure(failure: Path, key: str) -> str | None:
