@@ -148,7 +148,7 @@ class Extract(DocumentStage):
 
     def process(self, doc, rows, ws):
         from pipeline import limits
-        from pipeline.extract import ExtractionError, extract_file, sniff_format
+        from pipeline.extract import ExtractionError, extract_file
         from pipeline.extractors.pdf import extraction_from_scans
 
         settings = ws.config.extract
@@ -158,12 +158,7 @@ class Extract(DocumentStage):
         else:
             # Sizes known before extracting are checked first, so an oversized file is
             # refused in a moment instead of stalling the run.
-            pages = pdf_page_count(doc)
-            too_big = limits.pages_problem(pages, settings) if pages is not None else None
-            if pages is None and doc.path.suffix.lower() != ".pdf":
-                with doc.path.open("rb") as handle:
-                    kind = sniff_format(handle.read(4096))
-                too_big = limits.bytes_problem(doc.path.stat().st_size, kind, settings)
+            too_big = _size_problem(doc, settings)
             if too_big:
                 raise ExtractionError(f"{doc.relpath}: {too_big}")
             extraction = extract_file(doc.path, settings)
@@ -175,6 +170,26 @@ class Extract(DocumentStage):
         meta = {"format": extraction.format, "page_count": extraction.page_count,
                 "notes": json.dumps(extraction.notes, ensure_ascii=False)}
         return to_rows(passages), meta
+
+
+def _size_problem(doc: CorpusFile, settings) -> str | None:
+    """A limit the file is beyond, known from the file without extracting it (pages of a
+    PDF, bytes of a text or HTML file); None when within them or when it cannot be read
+    (extraction then says what is wrong with it)."""
+    from pipeline import limits
+    from pipeline.extract import sniff_format
+
+    pages = pdf_page_count(doc)
+    if pages is not None:
+        return limits.pages_problem(pages, settings)
+    if doc.path.suffix.lower() == ".pdf":
+        return None
+    try:
+        with doc.path.open("rb") as handle:
+            kind = sniff_format(handle.read(4096))
+        return limits.bytes_problem(doc.path.stat().st_size, kind, settings)
+    except OSError:
+        return None
 
 
 class Normalize(DocumentStage):
