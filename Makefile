@@ -136,4 +136,4 @@ clean-build: ## remove stage files for CORPUS (the embedding cache is kept)
 	rm -rf "$(BUILD)"
 
 clean: ## remove all stage files and outputs (keeps .venv, models/ and the cache)
-	rm -rf build $(ALIGNED)/*.parquet
+	rm -rf build $(ALIGNED)/*.parquet $(ALIGNED)/tables $(ALIGNED)/.tables

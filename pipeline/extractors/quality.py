@@ -32,6 +32,7 @@ _ALSO_DRAWN = {"ARABIC": {"ARABIC", "LATIN"},
 # Indonesian or Turkish text; a map that shifts or scrambles letters leaves them about 30 %.
 _COMMON_LATIN = set("etaoinsr")
 COMMON_LATIN_FLOOR = 0.42
+_UNMAPPED = re.compile(r"\(cid:\d+\)$")
 MIN_LETTERS = 200  # fewer letters than this on a page are too few to judge their statistics
 MIN_FONT_LETTERS = 20
 FOREIGN_SHARE = 0.3
@@ -93,6 +94,8 @@ def garbled_text_layer(chars: list[dict]) -> str | None:
     language: a Russian or Vietnamese page is text, not garbage."""
     by_font: dict[str, list[str]] = {}
     for char in chars:
+        if _UNMAPPED.match(char["text"]):
+            continue  # pdfminer's "(cid:6)" for a glyph with no mapping at all: not letters
         for ch in char["text"]:
             if ch.isalpha():
                 by_font.setdefault(char.get("fontname", ""), []).append(ch)
