@@ -4,7 +4,6 @@ The aligned/ tables are written by hand following docs/schema.md; the server run
 `python -m pipeline.review` does, on 127.0.0.1.
 """
 
-import http.client
 import json
 import re
 import socket
@@ -154,19 +153,28 @@ def test_requests_for_other_hosts_and_cross_site_posts_are_refused(server):
     assert _post(url + "/api/undo", "{}")[0] == 200
 
 
+def _raw_post(url, head: str, body: bytes = b"") -> tuple[int, str]:
+    """A POST written to the socket by hand: the status and body of the answer."""
+    with socket.create_connection(url.removeprefix("http://").split(":"), timeout=10) as sock:
+        sock.sendall(f"POST /api/decisions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     f"Content-Type: application/json\r\n{head}\r\n".encode() + body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, text = answer.decode("utf-8", "replace").partition("\r\n\r\n")
+    return int(head.split()[1]), text
+
+
 def test_a_request_too_large_is_refused_with_a_clear_message(server):
     url, aligned = server
-    huge = json.dumps({"pair_id": "pair-1", "decision": "edited", "tgt_text": "آب " * 200_000})
-    status, body = _post(url + "/api/decisions", huge)
-    assert status == 413 and "at most 256 kB" in json.loads(body)["error"]
+    # A 100 MB edit is refused on its declared length, before a byte of it is read.
+    status, text = _raw_post(url, "Content-Length: 100000000\r\n")
+    assert status == 413 and "at most 256 kB" in json.loads(text)["error"]
     # Sent in chunks, without a declared length, it is counted as it comes.
-    connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=10)
-    chunks = (huge[i:i + 65536].encode() for i in range(0, len(huge), 65536))
-    connection.request("POST", "/api/decisions", body=chunks, headers={"Content-Type": "application/json"},
-                       encode_chunked=True)
-    response = connection.getresponse()
-    assert response.status == 413
-    connection.close()
+    edit = json.dumps({"pair_id": "pair-1", "decision": "edited", "tgt_text": "آ" * 140_000}).encode()
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(edit[i:i + 8192]), edit[i:i + 8192]) for i in range(0, len(edit), 8192))
+    status, text = _raw_post(url, "Transfer-Encoding: chunked\r\n", chunked + b"0\r\n\r\n")
+    assert status == 413 and "refused" in json.loads(text)["error"]
     store = ReviewStore(aligned / "reviews.sqlite")
     assert all(len(d.tgt_edit or "") < 1000 for d in store.decisions().values())
     store.close()

@@ -204,7 +204,14 @@ class BodyLimit:
                 body += message.get("body", b"")
                 more = message.get("more_body", False)
                 if len(body) > self.limit:
-                    return await self._refuse(send, len(body))
+                    # Read on (up to a bound, keeping nothing) so the client, still sending,
+                    # gets the answer instead of a reset connection.
+                    size, drained = len(body), 0
+                    while more and drained < 8 * self.limit:
+                        message = await receive()
+                        drained += len(message.get("body", b""))
+                        more = message.get("more_body", False)
+                    return await self._refuse(send, size + drained)
             replayed = False
 
             async def replay():
