@@ -26,13 +26,19 @@ def side_pair_of(link) -> SidePair:
     return (link.src_doc_id, link.src_lang, link.tgt_doc_id, link.tgt_lang)
 
 
-def kept_links(existing: list[tuple[SidePair, tuple[str, ...], tuple[str, ...]]], manual: dict) -> list[bool]:
+def kept_links(existing: list[tuple[SidePair, tuple[str, ...], tuple[str, ...]]], manual: dict,
+               present: set[str] | dict) -> list[bool]:
     """For each existing sentence link (side pair, source keys, target keys): whether it
-    stays, i.e. is not unlinked and shares no sentence with a manual link of its side pair."""
+    stays, i.e. is not unlinked and shares no sentence with a manual link of its side pair.
+
+    present: the sentence keys of this run. A manual link one of whose sentences is gone
+    (edited, or its document removed) no longer applies, and takes nothing away."""
     linked: dict[SidePair, tuple[set, set]] = {}
     unlinked = set()
     for record in manual.values():
         pair = side_pair_of(record)
+        if not all(key in present for key in (*record.src_keys, *record.tgt_keys)):
+            continue
         if record.kind == "unlink":
             unlinked.add((pair, tuple(record.src_keys), tuple(record.tgt_keys)))
         else:
@@ -79,7 +85,7 @@ def apply_manual_links(links: list[dict], sides: list, manual: dict, keys: dict[
         return pair, tuple(keys[r.sentence_id] for r in link["src"]), tuple(keys[r.sentence_id] for r in link["tgt"])
 
     sentence_links = [n for n, link in enumerate(links) if link["level"] == "sentence"]
-    keep = dict(zip(sentence_links, kept_links([existing(links[n]) for n in sentence_links], manual)))
+    keep = dict(zip(sentence_links, kept_links([existing(links[n]) for n in sentence_links], manual, by_key)))
     out = [link for n, link in enumerate(links) if keep.get(n, True)]
     detached = 0
     for record in sorted(manual.values(), key=lambda r: r.pair_id):

@@ -180,13 +180,13 @@ def with_manual_links(tables: AlignedTables, manual: dict[str, ManualLink], conf
     """The aligned pairs with the translators' manual links applied (see manual_links.py)."""
     if not manual:
         return tables.pairs
+    by_key = {key: unit for unit, key in tables.keys.items()}
     sentence_rows = [n for n, p in enumerate(tables.pairs) if p["level"] == "sentence"]
     kept = dict(zip(sentence_rows, kept_links(
         [(tables.pairs[n]["side_pair"], tables.pairs[n]["src_keys"], tables.pairs[n]["tgt_keys"])
-         for n in sentence_rows], manual)))
+         for n in sentence_rows], manual, by_key)))
     pairs = [p for n, p in enumerate(tables.pairs) if kept.get(n, True)]
     present = {p["pair_id"] for p in pairs}
-    by_key = {key: unit for unit, key in tables.keys.items()}
     template = tables.pairs[0] if tables.pairs else None
     for record in sorted(manual.values(), key=lambda r: r.pair_id):
         if record.kind == "link" and record.pair_id not in present:
