@@ -217,10 +217,10 @@ def test_translator_filters_decides_edits_reloads_reruns_and_exports(work, page)
     # Export: the TMX parses back and carries the edited Persian text under xml:lang="fa".
     work.hamta(module="pipeline.export")
     root = ET.parse(work.aligned / "hamta.en-fa.tmx").getroot()
-    assert root.find("header").get("srclang") == "en"
+    assert root.find("header").get("srclang") == "en-US"
     unit = next(tu for tu in root.iter("tu") if tu.get("tuid") == pump_id)
     segs = {tuv.get(XML_LANG): tuv.find("seg").text for tuv in unit.iter("tuv")}
-    assert segs["fa"] == FA_EDIT and segs["en"].startswith("The wind pump")
+    assert segs["fa-IR"] == FA_EDIT and segs["en-US"].startswith("The wind pump")
 
     # The English note changes: the pair (a new id, as its text is new) keeps the decision,
     # flagged for re-review, with what was decided and on which text.
