@@ -25,8 +25,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from pipeline.review import crops
 from pipeline.review.document import document_rows, side_sentences
 from pipeline.review.pairs import (BANDS, PAGE_SIZE, RTL_LANGS, AlignedTables, Filters, band_labels, method_words,
-                                   page_of, pair_view, progress, select_pairs, statuses_and_decisions,
-                                   tables_stamp, with_manual_links)
+                                   page_of, pair_view, progress, rank_order, select_pairs, select_place,
+                                   statuses_and_decisions, tables_stamp, with_manual_links)
 from pipeline.review.relink import (EditRefused, SidePairContext, link_changes, realign_changes, shift_changes,
                                     split_changes, unlink_changes)
 from pipeline.review.store import (DECISIONS, REVIEWS_FILE, STATUSES, Change, ReviewStore, ReviewStoreError,
@@ -94,6 +94,7 @@ class ReviewState:
         self.store = ReviewStore(self.aligned / REVIEWS_FILE)
         self._tables = AlignedTables.load(self.aligned)
         self._pairs: tuple | None = None
+        self._places: dict[tuple, dict] = {}
         self._lock = threading.Lock()
 
     def tables(self) -> AlignedTables:
@@ -110,14 +111,41 @@ class ReviewState:
             return 0.0
         return confidence(margin, similarity, weights.bias, weights.w_margin, weights.w_similarity)
 
-    def pairs(self) -> tuple[AlignedTables, list[dict], dict[str, dict]]:
-        """The tables, the pairs with manual links applied, and those pairs by id."""
+    def view(self) -> tuple[AlignedTables, list[dict], dict[str, dict], list[int]]:
+        """The tables, the pairs with manual links applied, those pairs by id, and their
+        rank order (see pairs.rank_order), all of one moment."""
         tables, manual = self.tables(), self.store.links()
         with self._lock:
             if self._pairs is None or self._pairs[0] is not tables or self._pairs[1] != manual:
                 pairs = with_manual_links(tables, manual, self.confidence)
-                self._pairs = (tables, manual, pairs, {p["pair_id"]: p for p in pairs})
-            return tables, self._pairs[2], self._pairs[3]
+                self._pairs = (tables, manual, pairs, {p["pair_id"]: p for p in pairs}, rank_order(pairs))
+            return self._pairs[0], self._pairs[2], self._pairs[3], self._pairs[4]
+
+    def pairs(self) -> tuple[AlignedTables, list[dict], dict[str, dict]]:
+        return self.view()[:3]
+
+    def place(self, filters: Filters) -> dict:
+        """What the page shows of the part of the corpus looked at: its pairs in rank order,
+        the confidence bands' labels, the spread of confidences, and the filter menus. Kept
+        for the last few filters, as it changes only with the tables and manual links."""
+        tables, pairs, _, order = self.view()
+        key = (id(pairs), filters.langs, filters.docs, filters.level, filters.query, filters.search_in)
+        with self._lock:
+            if key in self._places:
+                return self._places[key]
+        place = select_place(pairs, filters, order)
+        confidences = [pairs[i]["confidence"] for i in place]
+        doc_pairs = sorted({(p["src_doc_id"], p["tgt_doc_id"]) for p in pairs})
+        doc_path = {d: row.get("path") or d for d, row in tables.documents.items()}
+        shown = {"place": place, "bands": band_labels(pairs, place),
+                 "spread": (confidences[0], confidences[len(confidences) // 2], confidences[-1]) if place else None,
+                 "lang_pairs": sorted({f"{p['src_lang']}|{p['tgt_lang']}" for p in pairs}),
+                 "doc_pairs": [(f"{s}|{t}", f"{doc_path.get(s, s)} ↔ {doc_path.get(t, t)}") for s, t in doc_pairs]}
+        with self._lock:
+            if len(self._places) >= 32:
+                self._places.pop(next(iter(self._places)))
+            self._places[key] = shown
+        return shown
 
     def skip_kinds(self) -> tuple[str, ...]:
         return tuple(self.config.align.skip_kinds) if self.config else DEFAULT_SKIP_KINDS
@@ -266,13 +294,14 @@ def create_app(aligned: Path, corpus: Path, config=None, build: Path | None = No
 
     @app.get("/", response_class=HTMLResponse)
     def review_page(request: Request, after: str = "", before: str = ""):
-        tables, pairs, _ = state.pairs()
+        tables, pairs, _, order = state.view()
         params = {k: request.query_params.get(k, "") for k in FILTER_KEYS}
         filters = parse_filters(params)
         decisions = state.store.decisions()
         versions = state.store.versions()
         statuses, matched = statuses_and_decisions(pairs, decisions)
-        selection = select_pairs(pairs, statuses, filters)
+        shown_place = state.place(filters)
+        selection = select_pairs(pairs, statuses, filters, order, shown_place["place"])
         start, end = page_of(pairs, selection.indexes, filters.order, after, before)
         shown_indexes = selection.indexes[start:end]
         shown = [pair_view(tables, pairs[i], statuses[i], matched[i], versions.get(pairs[i]["pair_id"], 0))
@@ -281,17 +310,12 @@ def create_app(aligned: Path, corpus: Path, config=None, build: Path | None = No
         base = urlencode(query)
         next_url = f"/?{base}&after={pairs[shown_indexes[-1]]['pair_id']}" if end < len(selection.indexes) else ""
         prev_url = f"/?{base}&before={pairs[shown_indexes[0]]['pair_id']}" if start > 0 and shown_indexes else ""
-        place_confidences = sorted(pairs[i]["confidence"] for i in selection.place)
-        lang_pairs = sorted({f"{p['src_lang']}|{p['tgt_lang']}" for p in pairs})
-        doc_pairs = sorted({(p["src_doc_id"], p["tgt_doc_id"]) for p in pairs})
         return templates.TemplateResponse(request, "review.html", {
             "pairs": shown, "total": len(selection.indexes), "start": start, "end": end, "page_size": PAGE_SIZE,
-            "all_pairs": len(pairs), "lang_pairs": lang_pairs, "statuses": STATUSES,
-            "doc_pairs": [(f"{s}|{t}", f"{doc_path(tables, s)} ↔ {doc_path(tables, t)}") for s, t in doc_pairs],
+            "all_pairs": len(pairs), "lang_pairs": shown_place["lang_pairs"], "statuses": STATUSES,
+            "doc_pairs": shown_place["doc_pairs"],
             "query": params, "filters": filters, "next_url": next_url, "prev_url": prev_url,
-            "bands": band_labels(pairs, selection.place),
-            "spread": (place_confidences[0], place_confidences[len(place_confidences) // 2], place_confidences[-1])
-            if place_confidences else None,
+            "bands": shown_place["bands"], "spread": shown_place["spread"],
             "unreviewed": sum(statuses[i] == "unreviewed" for i in selection.indexes),
             "active": "review",
         })
@@ -402,10 +426,11 @@ def create_app(aligned: Path, corpus: Path, config=None, build: Path | None = No
 
     @app.post("/api/bulk")
     def bulk_accept(body: BulkIn):
-        _, pairs, _ = state.pairs()
+        _, pairs, _, order = state.view()
         filters = parse_filters({k: str(v) for k, v in body.query.items() if k in FILTER_KEYS})
         statuses, _ = statuses_and_decisions(pairs, state.store.decisions())
-        chosen = [i for i in select_pairs(pairs, statuses, filters).indexes if statuses[i] == "unreviewed"]
+        chosen = [i for i in select_pairs(pairs, statuses, filters, order).indexes
+                  if statuses[i] == "unreviewed"]
         if len(chosen) != body.expected:
             message = (f"the filter now holds {len(chosen)} unreviewed pairs, not {body.expected} "
                        "(another tab or a new run changed them): nothing was accepted, reload the page")

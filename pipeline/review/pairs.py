@@ -262,19 +262,23 @@ def _rank_key(pair: dict) -> tuple:
     return (pair["confidence"], pair["pair_id"])
 
 
-def band_members(pairs: list[dict], candidates: list[int], band: str) -> set[int] | None:
-    """The pairs of a confidence band among candidates, by rank (None: no band)."""
-    if band not in BANDS or not candidates:
+def rank_order(pairs: list[dict]) -> list[int]:
+    """Indexes of the pairs from the least to the most confident (ties: pair id)."""
+    return sorted(range(len(pairs)), key=lambda i: _rank_key(pairs[i]))
+
+
+def band_members(ranked: list[int], band: str) -> set[int] | None:
+    """The pairs of a confidence band among `ranked` (indexes in rank order; None: no band)."""
+    if band not in BANDS or not ranked:
         return None
     end, percent = BANDS[band]
-    ranked = sorted(candidates, key=lambda i: _rank_key(pairs[i]))
     count = max(1, math.ceil(len(ranked) * percent / 100))
     return set(ranked[:count] if end == "lowest" else ranked[-count:])
 
 
-def band_labels(pairs: list[dict], candidates: list[int]) -> dict[str, str]:
+def band_labels(pairs: list[dict], ranked_indexes: list[int]) -> dict[str, str]:
     """The label of each band with the confidences it holds, for the filter's menu."""
-    ranked = sorted((pairs[i]["confidence"] for i in candidates))
+    ranked = [pairs[i]["confidence"] for i in ranked_indexes]
     labels = {}
     for band, (end, percent) in BANDS.items():
         if not ranked:
@@ -289,15 +293,31 @@ def band_labels(pairs: list[dict], candidates: list[int]) -> dict[str, str]:
 @dataclass
 class Selection:
     indexes: list[int]  # pairs the filters keep, in display order
-    place: list[int]  # pairs of the part of the corpus looked at, before status and confidence
+    place: list[int]  # pairs of the part of the corpus looked at (before status and confidence), in rank order
 
 
-def select_pairs(pairs: list[dict], statuses: list[str], filters: Filters) -> Selection:
-    """The pairs the filters keep, by confidence (ties: pair id)."""
-    place = [i for i, pair in enumerate(pairs) if filters.keeps_place(pair)]
-    band = band_members(pairs, place, filters.band)
-    kept = [i for i in place if (band is None or i in band) and filters.keeps(pairs[i], statuses[i])]
-    kept.sort(key=lambda i: _rank_key(pairs[i]), reverse=filters.order != "asc")
+def select_place(pairs: list[dict], filters: Filters, order: list[int] | None = None) -> list[int]:
+    """The pairs of the part of the corpus the filters look at, in rank order. order:
+    rank_order(pairs), if it is at hand (the server keeps it with the pairs)."""
+    order = rank_order(pairs) if order is None else order
+    if not (filters.langs or filters.docs or filters.level or filters.query):
+        return order
+    return [i for i in order if filters.keeps_place(pairs[i])]
+
+
+def select_pairs(pairs: list[dict], statuses: list[str], filters: Filters, order: list[int] | None = None,
+                 place: list[int] | None = None) -> Selection:
+    """The pairs the filters keep, by confidence (ties: pair id). place: select_place's
+    answer for these filters, if it is at hand."""
+    place = select_place(pairs, filters, order) if place is None else place
+    band = band_members(place, filters.band)
+    if band is None and not (filters.status or filters.min_confidence is not None
+                             or filters.max_confidence is not None):
+        kept = list(place)
+    else:
+        kept = [i for i in place if (band is None or i in band) and filters.keeps(pairs[i], statuses[i])]
+    if filters.order != "asc":
+        kept.reverse()
     return Selection(kept, place)
 
 

@@ -168,9 +168,12 @@ def match_decisions(pairs: list[dict], decisions: dict[str, Decision]) -> list[D
     that kept one side's text while the other changed: the same sentence, edited, and
     (review_status) stale.
     """
+    found: list[Decision | None] = [decisions.get(p["pair_id"]) for p in pairs]
     present = {p["pair_id"] for p in pairs}
     orphans = sorted((d for d in decisions.values() if d.pair_id not in present),
                      key=lambda d: (d.decided_at, d.pair_id), reverse=True)  # latest first
+    if not orphans:
+        return found
     by_text, by_side = {}, {}
     for decision in orphans:
         by_text.setdefault((decision.level, decision.text_hash), decision)
@@ -179,16 +182,16 @@ def match_decisions(pairs: list[dict], decisions: dict[str, Decision]) -> list[D
             if text is not None:
                 key = (decision.level, decision.src_doc_id, decision.tgt_doc_id, side, text_hash(text))
                 by_side.setdefault(key, decision)
-    found: list[Decision | None] = [decisions.get(p["pair_id"]) for p in pairs]
     claimed = set()
     for n, pair in enumerate(pairs):
         if found[n] is None:
-            decision = by_text.get((pair["level"], pair_text_hash(pair["src_text"], pair["tgt_text"])))
+            decision = by_text.get((pair["level"], pair.get("text_hash") or pair_text_hash(pair["src_text"],
+                                                                                         pair["tgt_text"])))
             if decision is not None and decision.pair_id not in claimed:
                 found[n] = decision
                 claimed.add(decision.pair_id)
     for n, pair in enumerate(pairs):
-        if found[n] is None:
+        if found[n] is None and by_side:
             for side in ("src", "tgt"):
                 key = (pair["level"], pair.get("src_doc_id"), pair.get("tgt_doc_id"), side,
                        text_hash(pair[f"{side}_text"]))
