@@ -195,9 +195,10 @@ def test_next_page_starts_at_the_first_pair_not_yet_shown(server, page):
     first_page = card_ids(page)
     assert len(first_page) == 50
     everything = first_page[:]
-    for _ in first_page:
+    for pid in first_page:  # one by one, each decision saved before the next key
+        page.locator(f"#pair-{pid}").click(position={"x": 5, "y": 5})
         page.keyboard.press("a")
-    page.wait_for_function("() => document.querySelectorAll('article.pair[data-status=accepted]').length === 50")
+        wait_status(page, pid, "accepted")
     page.get_by_text("next 50").click()
     page.wait_for_load_state()
     second_page = card_ids(page)
@@ -295,13 +296,16 @@ def test_confidence_filter_separates_pairs_that_all_lie_near_099(server, page):
 def test_a_sentence_on_the_next_page_shows_that_page_and_its_crop(server, page):
     page.goto(server.url + "/?docs=paper%7Cnote")
     card = page.locator("article.pair").first
-    assert card.locator('[data-role="src-page"]').inner_text() == "page 2"
     crop = card.locator(".side").first.locator("img.crop")
-    assert crop.count() == 1 and crop.get_attribute("data-page") == "2"
+    assert crop.count() == 1
+    crop.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=crop.element_handle())
     size = crop.evaluate("img => [img.naturalWidth, img.naturalHeight]")
-    # The page-2 region at 144 dpi with 6 points of padding each side: (210 + 12) x 2, (40 + 12) x 2.
+    # The page-2 region at 144 dpi with 6 points of padding each side: (210 + 12) x 2, (40 + 12) x 2;
+    # not the page-1 region where the paragraph starts.
     assert size == [444, 104]
+    assert crop.get_attribute("data-page") == "2"
+    assert card.locator(".side").first.locator(".side-meta .page").inner_text() == "page 2"
 
 
 # --- Defect 8: a stale card says what was decided, when, on which text ------------------

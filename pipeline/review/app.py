@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from pipeline.normalize import reflow
 from pipeline.review import crops
 from pipeline.review.document import document_rows, side_sentences
 from pipeline.review.pairs import (BANDS, PAGE_SIZE, RTL_LANGS, AlignedTables, Filters, band_labels, method_words,
@@ -272,6 +273,7 @@ def create_app(aligned: Path, corpus: Path, config=None, build: Path | None = No
     templates.env.globals["lang_name"] = lambda code: LANG_NAMES.get(code, code)
     templates.env.globals["method_words"] = method_words
     templates.env.globals["rtl"] = lambda lang: lang in RTL_LANGS
+    templates.env.filters["reflow"] = reflow  # a sentence without the page's line breaks
     templates.env.filters["num"] = lambda value, digits=3: "–" if value is None or (
         isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
     app.state.review = state
@@ -375,13 +377,18 @@ def create_app(aligned: Path, corpus: Path, config=None, build: Path | None = No
         rows = document_rows(src_rows, tgt_rows, links)
         skip = set(state.skip_kinds())
         kind_of = {p_id: p["kind"] for p_id, p in tables.passage_by_id.items()}
+        # Running heads, footnotes and the like are shown, but are not aligned by design:
+        # alone, they are no omission.
+        not_aligned = {n: kind_of.get((r.src + r.tgt)[0]["passage_id"]) for n, r in enumerate(rows)
+                       if not r.pair and all(kind_of.get(s["passage_id"]) in skip for s in r.src + r.tgt)}
         return templates.TemplateResponse(request, "document.html", {
             "rows": rows, "status_of": status_of, "side_pair": side_pair, "skip": skip, "kind_of": kind_of,
             "src_path": doc_path(tables, src), "tgt_path": doc_path(tables, tgt),
             "src_lang": src_lang, "tgt_lang": tgt_lang,
             "src_count": len(src_rows), "tgt_count": len(tgt_rows),
-            "alone_src": sum(1 for r in rows if r.src and not r.tgt),
-            "alone_tgt": sum(1 for r in rows if r.tgt and not r.src),
+            "not_aligned": not_aligned,
+            "alone_src": sum(1 for n, r in enumerate(rows) if r.src and not r.tgt and n not in not_aligned),
+            "alone_tgt": sum(1 for n, r in enumerate(rows) if r.tgt and not r.src and n not in not_aligned),
             "linked": sum(1 for r in rows if r.pair), "realign": state.build is not None, "active": "documents",
         })
 
@@ -496,6 +503,10 @@ def create_app(aligned: Path, corpus: Path, config=None, build: Path | None = No
         box = (area["x0"], area["top"], area["x1"], area["bottom"])
         png = crops.cached_crop(state.aligned / crops.CROP_CACHE, path, document["sha256"], int(area["page"]), box)
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return Response(status_code=204)
 
     @app.get("/file/{doc_id}")
     def original_file(doc_id: str):
