@@ -99,3 +99,11 @@ def test_a_section_the_translation_moved_is_shown_at_its_source_and_marked():
     rows = document_rows(src, tgt, links)
     assert [r.moved for r in rows] == [True, False, False, False]
     assert [r.src[0]["sentence_id"] for r in rows] == s
+
+
+def test_a_card_lists_the_signals_an_aligner_adds_besides_cosine_and_margin():
+    from pipeline.review.pairs import signals_of
+
+    pair = {"similarity": 0.91, "margin": 1.07, "confidence": 0.8, "src_page": 2, "length_ratio": 1.25,
+            "lexical_overlap": 0.4, "unknown": float("nan"), "pair_id": "p"}
+    assert signals_of(pair) == (("length ratio", 1.25), ("lexical overlap", 0.4))

@@ -395,6 +395,7 @@ class PairView:
     tgt: SideView
     earlier: Earlier | None
     document_url: str
+    signals: tuple[tuple[str, float], ...] = ()  # further numeric columns the aligner wrote (see SIGNALS_SHOWN)
 
 
 def _context(tables: AlignedTables, doc_id: str, start: int, end: int, fallback: str):
@@ -491,6 +492,17 @@ def document_url(pair: dict) -> str:
     return f"/document?{query}#pair-{pair['pair_id']}"
 
 
+# Columns of alignments.parquet the card shows in its own words; any other numeric column
+# (a signal the aligner adds to explain its confidence) is listed by name after them.
+_CARD_COLUMNS = {"similarity", "margin", "confidence", "src_page", "tgt_page", "src_char_start", "src_char_end",
+                 "tgt_char_start", "tgt_char_end"}
+
+
+def signals_of(pair: dict) -> tuple[tuple[str, float], ...]:
+    return tuple((name.replace("_", " "), value) for name, value in sorted(pair.items())
+                 if name not in _CARD_COLUMNS and isinstance(value, float) and math.isfinite(value))
+
+
 def pair_view(tables: AlignedTables, pair: dict, status: str, decision: Decision | None, version: int = 0) -> PairView:
     current = decision if status != "stale" else None
     edits = (current.src_edit, current.tgt_edit) if current and current.decision == "edited" else (None, None)
@@ -499,7 +511,8 @@ def pair_view(tables: AlignedTables, pair: dict, status: str, decision: Decision
                     confidence=pair["confidence"], similarity=pair["similarity"], margin=pair["margin"],
                     status=status, decided_at=current.decided_at if current else None, version=version,
                     src=side_view(tables, pair, "src", edits[0]), tgt=side_view(tables, pair, "tgt", edits[1]),
-                    earlier=earlier_view(pair, decision, status), document_url=document_url(pair))
+                    earlier=earlier_view(pair, decision, status), document_url=document_url(pair),
+                    signals=signals_of(pair))
 
 
 def progress(pairs: list[dict], statuses: list[str]) -> list[dict]:
