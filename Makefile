@@ -89,7 +89,7 @@ $(STAMPS)/embed: $(STAMPS)/segment $(CONFIG) $(call code,embed.py)
 
 # Review decisions feed the review_status column, so new decisions re-run align (about 1 s);
 # the review server sets reviews.sqlite's time on every change (its writes go to the WAL).
-$(ALIGNED)/alignments.parquet: $(STAMPS)/embed $(CONFIG) $(call code,align.py output.py stages.py) \
+$(ALIGNED)/alignments.parquet: $(STAMPS)/embed $(CONFIG) $(call code,align.py output.py stages.py identity.py manual_links.py review/store.py) \
 		$(wildcard $(ALIGNED)/reviews.sqlite)
 	$(HAMTA) align
 
