@@ -86,11 +86,12 @@ def measure(root: Path, aligned: Path, corpus: Path, document_url: str) -> dict[
             paints = [_first_paint(page, url + "/") for _ in range(5)]
             page.goto(url + "/", wait_until="load")
             # 100 moves inside the first page (49 down, 49 up, 2 down), each waited for.
-            start = time.perf_counter()
+            ids = page.locator("article.pair").evaluate_all("cards => cards.map(c => c.id)")
+            position, start = 0, time.perf_counter()
             for key in "j" * 49 + "k" * 49 + "j" * 2:
-                before = page.evaluate(_CURRENT)
+                position += 1 if key == "j" else -1
                 page.keyboard.press(key)
-                page.wait_for_function(f"before => ({_CURRENT})() !== before", arg=before)
+                page.wait_for_function(f"expected => ({_CURRENT})() === expected", arg=ids[position])
             moves = time.perf_counter() - start
             # The same 100 moves as key events sent inside the page, with the layout each
             # move causes: the page's own cost, without the round trips of the driver.
