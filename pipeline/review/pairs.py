@@ -377,6 +377,8 @@ class Earlier:
     decided_at: str
     src_diff: tuple[tuple[str, str], ...] | None  # (op, text): op is "same", "gone" or "new"
     tgt_diff: tuple[tuple[str, str], ...] | None
+    src_edit: str | None = None  # the translator's correction then, for an edited pair
+    tgt_edit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -481,7 +483,8 @@ def earlier_view(pair: dict, decision: Decision | None, status: str) -> Earlier 
     for side in ("src", "tgt"):
         old = getattr(decision, f"{side}_text")
         diffs[side] = None if old is None else text_diff(old, pair[f"{side}_text"], pair[f"{side}_lang"])
-    return Earlier(decision.decision, decision.decided_at, diffs["src"], diffs["tgt"])
+    return Earlier(decision.decision, decision.decided_at, diffs["src"], diffs["tgt"], decision.src_edit,
+                   decision.tgt_edit)
 
 
 def document_url(pair: dict) -> str:
