@@ -4,7 +4,6 @@ document pairs of 100 sentences, confidences all between 0.983 and 0.995) plus a
 paragraph runs over a page break. Each test works on its own document pair, so the tests
 share one server and do not depend on each other's decisions."""
 
-import json
 import os
 import shutil
 import socket
@@ -12,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -184,8 +184,6 @@ def wait_status(page, pair_id: str, status: str):
                            arg=[pair_id, status])
 
 
-import urllib.parse  # noqa: E402
-
 
 # --- Defect 1: paging when decisions take pairs out of the filter ----------------------
 
@@ -348,8 +346,8 @@ def test_undo_belongs_to_its_tab_and_two_tabs_do_not_overwrite_each_other(server
     a.keyboard.press("u")
     wait_status(a, x, "unreviewed")
     assert decisions(server).get(y) == "rejected" and x not in decisions(server)
-    # B still shows y rejected; A, which never reloaded, shows y unreviewed and rejects... no:
-    # A accepts y, which B changed since A's page was drawn: refused with a warning.
+    # A, which never reloaded, still shows y unreviewed; it accepts y, which B changed since
+    # A's page was drawn: refused with a warning, and A's card shows B's decision.
     a.locator(f"#pair-{y}").click(position={"x": 5, "y": 5})
     a.keyboard.press("a")
     a.wait_for_function("() => document.getElementById('toast').classList.contains('error')")
