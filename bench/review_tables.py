@@ -15,7 +15,6 @@ from pathlib import Path
 
 from pipeline import output
 from pipeline.identity import pair_id, unit_keys
-from pipeline.review.store import pair_text_hash
 from pipeline.storage import write_rows
 
 _TEMPLATES = [
@@ -168,6 +167,3 @@ def write_tables(tables: dict[str, list[dict]], aligned: Path, corpus: Path | No
             (Path(corpus) / document["path"]).write_text("\n\n".join(by_doc.get(document["doc_id"], [])) + "\n",
                                                          encoding="utf-8")
 
-
-def text_hash_of(row: dict) -> str:
-    return pair_text_hash(row["src_text"], row["tgt_text"])

@@ -1,6 +1,7 @@
-"""Command line: python -m pipeline.review --aligned DIR --corpus DIR --config FILE.
+"""Command line: python -m pipeline.review --aligned DIR --corpus DIR --config FILE [--build DIR].
 
-Serves the review page on http://127.0.0.1:<review.port>/ (never on other interfaces).
+Serves the review workbench on http://127.0.0.1:<review.port>/ (never on other interfaces).
+--build names the run's stage files, whose sentence vectors "realign from here" uses.
 """
 
 from __future__ import annotations
