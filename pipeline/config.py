@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -71,9 +71,12 @@ class ReviewSettings(_Strict):
     port: int = Field(8765, ge=1024, le=65535)  # the review server binds 127.0.0.1 only
 
 
+_LANGUAGE_TAG = Annotated[str, Field(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]  # BCP 47, as TMX wants
+
+
 class ExportSettings(_Strict):
     # The TMX language code of each language (CAT tools want a region: fa-IR, zh-TW, zh-CN).
-    tmx_languages: dict[str, str] = {"en": "en-US", "fa": "fa-IR", "zh-Hant": "zh-TW", "zh-Hans": "zh-CN"}
+    tmx_languages: dict[str, _LANGUAGE_TAG] = {"en": "en-US", "fa": "fa-IR", "zh-Hant": "zh-TW", "zh-Hans": "zh-CN"}
     # Languages put on the source side of the pairs they are in; none: the order of `languages`.
     source_languages: list[str] = []
 
