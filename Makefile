@@ -38,7 +38,7 @@ STAGE_OK = || test $$? -eq 3
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system-deps all extract normalize detect segment embed align test test-fast \
-	eval align-texts review export bench bench-extract \
+	eval align-texts review export bench bench-extract bench-review \
 	sample-corpus clean clean-build
 
 help: ## list the targets
@@ -97,11 +97,12 @@ $(STAMPS)/segment: $(STAMPS)/detect $(call code,segment.py normalize.py)
 $(STAMPS)/embed: $(STAMPS)/segment $(CONFIG) $(call code,embed.py)
 	$(HAMTA) embed $(STAGE_OK)
 
-# Review decisions feed the review_status column, so new decisions re-run align (about 1 s).
+# Review decisions feed the review_status column, so new decisions re-run align (about 1 s);
+# the review server sets reviews.sqlite's time on every change (its writes go to the WAL).
 # align exits 3 when documents failed (aligned/problems.parquet says why), so `make all`
 # fails; a later `make all` with nothing to redo fails the same way while the list of failed
 # documents that align wrote is there.
-$(ALIGNED)/alignments.parquet: $(STAMPS)/embed $(CONFIG) $(call code,align.py output.py stages.py) \
+$(ALIGNED)/alignments.parquet: $(STAMPS)/embed $(CONFIG) $(call code,align.py output.py stages.py identity.py manual_links.py review/store.py) \
 		$(wildcard $(ALIGNED)/reviews.sqlite)
 	$(HAMTA) align
 
@@ -112,13 +113,16 @@ align-texts: ## align two pre-segmented files: make align-texts SRC=a.txt TGT=b.
 	$(PY) -m pipeline.align_texts "$(SRC)" "$(TGT)" --config "$(CONFIG)"
 
 review: ## serve the review page for aligned pairs on 127.0.0.1 (port from the config)
-	$(PY) -m pipeline.review --aligned "$(ALIGNED)" --corpus "$(CORPUS)" --config "$(CONFIG)"
+	$(PY) -m pipeline.review --aligned "$(ALIGNED)" --corpus "$(CORPUS)" --config "$(CONFIG)" --build "$(BUILD)"
 
 export: ## write accepted pairs as TMX 1.4b and TSV into aligned/
 	$(PY) -m pipeline.export --aligned "$(ALIGNED)" --config "$(CONFIG)"
 
 bench: ## speed and memory benchmarks (ratios against baselines measured in the same run)
 	$(PY) -m bench.speed --config "$(CONFIG)"
+
+bench-review: ## review page speed in Chromium on 20,000 pairs: first paint, 100 moves, page turn
+	$(PY) -m bench.review_speed
 
 bench-extract: ## extraction fidelity: CER and paragraph F1 per language, layout and PDF producer
 	$(PY) -m bench.extract_fidelity

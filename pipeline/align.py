@@ -637,3 +637,46 @@ def align_corpus(sides: list[Side], settings, language_rank) -> tuple[list[dict]
                           "similarity": link.similarity,
                           "margin": link_margin(link, pair_means.src_sentences, pair_means.tgt_sentences)})
     return links, side_pairs
+
+
+# --- A translator's links as fixed anchors (the review workbench's "realign from here") ---
+
+# A stretch between two fixed links with at most this many cells (source x target
+# sentences) is aligned by the DP over the whole stretch: the fixed links on both ends
+# vouch for its place, so it needs no anchors of its own. Larger ones are aligned as a
+# side pair is (anchors, blocks, DP in a band).
+STRETCH_FULL_DP_CELLS = 40_000
+
+
+def realign_stretch(src_vectors: np.ndarray, tgt_vectors: np.ndarray, src_means: np.ndarray, tgt_means: np.ndarray,
+                    settings, fixed: list[SentenceLink], src_starts: frozenset[int] = frozenset(),
+                    tgt_starts: frozenset[int] = frozenset()) -> list[SentenceLink]:
+    """Sentence links of one side pair where the `fixed` links (made by a translator) are kept
+    as they are and the aligner re-runs only the stretches between them."""
+    chain: list[SentenceLink] = []  # the fixed links in the same order on both sides
+    for link in sorted(fixed, key=lambda l: (l.src, l.tgt)):
+        if not chain or (link.src[0] > chain[-1].src[-1] and link.tgt[0] > chain[-1].tgt[-1]):
+            chain.append(link)
+    bounds = [(0, 0)] + [(l.src[0], l.tgt[0]) for l in chain] + [(len(src_vectors), len(tgt_vectors))]
+    ends = [(0, 0)] + [(l.src[-1] + 1, l.tgt[-1] + 1) for l in chain]
+    fixed_src = {i for l in fixed for i in l.src}
+    fixed_tgt = {j for l in fixed for j in l.tgt}
+    links = list(fixed)
+    for (i0, j0), (i1, j1) in zip(ends, bounds[1:]):
+        if i1 <= i0 or j1 <= j0:
+            continue
+        src_part, tgt_part = src_vectors[i0:i1], tgt_vectors[j0:j1]
+        inner_src = frozenset(k - i0 for k in src_starts if i0 < k < i1)
+        inner_tgt = frozenset(k - j0 for k in tgt_starts if j0 < k < j1)
+        if (i1 - i0) * (j1 - j0) <= STRETCH_FULL_DP_CELLS:
+            found = [l for l in align_sentences(src_part, tgt_part, settings.sentence_similarity,
+                                                settings.merge_penalty, inner_src, inner_tgt)
+                     if link_margin(l, src_means[i0:i1], tgt_means[j0:j1]) >= settings.sentence_margin]
+        else:
+            found = align_sentence_sequences(src_part, tgt_part, src_means[i0:i1], tgt_means[j0:j1], settings,
+                                             inner_src, inner_tgt)
+        for link in found:
+            link = SentenceLink(tuple(i + i0 for i in link.src), tuple(j + j0 for j in link.tgt), link.similarity)
+            if fixed_src.isdisjoint(link.src) and fixed_tgt.isdisjoint(link.tgt):
+                links.append(link)
+    return sorted(links, key=lambda l: (l.src, l.tgt))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -100,6 +100,16 @@ class ReviewSettings(_Strict):
     port: int = Field(8765, ge=1024, le=65535)  # the review server binds 127.0.0.1 only
 
 
+_LANGUAGE_TAG = Annotated[str, Field(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]  # BCP 47, as TMX wants
+
+
+class ExportSettings(_Strict):
+    # The TMX language code of each language (CAT tools want a region: fa-IR, zh-TW, zh-CN).
+    tmx_languages: dict[str, _LANGUAGE_TAG] = {"en": "en-US", "fa": "fa-IR", "zh-Hant": "zh-TW", "zh-Hans": "zh-CN"}
+    # Languages put on the source side of the pairs they are in; none: the order of `languages`.
+    source_languages: list[str] = []
+
+
 class Config(_Strict):
     languages: list[str] = Field(["en", "fa", "zh-Hant", "zh-Hans"], min_length=1)
     extract: ExtractSettings = ExtractSettings()
@@ -107,6 +117,7 @@ class Config(_Strict):
     model: ModelSettings = ModelSettings()
     align: AlignSettings = AlignSettings()
     review: ReviewSettings = ReviewSettings()
+    export: ExportSettings = ExportSettings()
     # Where per-document stages run: in this process (and a process pool for extraction),
     # or as tasks on a local or remote cluster of a distributed engine.
     engine: Literal["local", "dask"] = "local"
@@ -126,10 +137,10 @@ class Config(_Strict):
     def hash(self) -> str:
         """Short hash of the settings that shape the rows: the same settings, the same hash.
 
-        Where and how widely the work runs (engine, extract.workers) and the review
-        server's port change no row, so a change to them leaves the hash, and every output
-        stamped with it, as it was."""
-        shaping = self.model_dump(exclude={"engine": True, "review": True, "extract": {"workers"}})
+        Where and how widely the work runs (engine, extract.workers), the review
+        server's port and the export's settings change no row, so a change to them
+        leaves the hash, and every output stamped with it, as it was."""
+        shaping = self.model_dump(exclude={"engine": True, "review": True, "export": True, "extract": {"workers"}})
         canonical = json.dumps(shaping, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 

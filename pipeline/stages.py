@@ -607,14 +607,11 @@ def workspace_env_check() -> None:
 
 # --- The corpus-wide stage: align, and publish aligned/*.parquet -----------------------
 
-def _pair_id(level: str, src_ids: list[str], tgt_ids: list[str]) -> str:
-    return hashlib.sha1(f"{level}|{','.join(src_ids)}|{','.join(tgt_ids)}".encode()).hexdigest()[:16]
-
-
-def _alignment_row(link: dict, ws: Workspace) -> dict:
+def _alignment_row(link: dict, ws: Workspace, keys: dict[str, str]) -> dict:
     config = ws.config
     weights = config.align.confidence
     from pipeline.align import confidence
+    from pipeline.identity import pair_id
 
     row = {"level": link["level"], "method": link["method"]}
     for side in ("src", "tgt"):
@@ -628,7 +625,7 @@ def _alignment_row(link: dict, ws: Workspace) -> dict:
             f"{side}_page": records[0].page,
             f"{side}_char_start": records[0].char_start, f"{side}_char_end": records[-1].char_end,
         })
-    row["pair_id"] = _pair_id(row["level"], row["src_ids"], row["tgt_ids"])
+    row["pair_id"] = pair_id(row["level"], [keys[i] for i in row["src_ids"]], [keys[i] for i in row["tgt_ids"]])
     row.update({
         "similarity": round(link["similarity"], 6), "margin": round(link["margin"], 6),
         "confidence": round(confidence(link["margin"], link["similarity"], weights.bias,
@@ -687,11 +684,22 @@ def run_align(ws: Workspace) -> list[Problem]:
 
     sides = build_sides(passages, sentences, vectors, ws.config.languages, ws.config.align.skip_kinds)
     links, side_pairs = align_corpus(sides, ws.config.align, ws.config.language_rank)
-    alignments = sorted((_alignment_row(link, ws) for link in links),
+    # Pair ids from content, so decisions and manual links survive shifted numbering.
+    from pipeline.identity import unit_keys
+    keys = {**unit_keys((p.doc_id, p.passage_id, p.text) for p in passages),
+            **unit_keys((s.doc_id, s.sentence_id, s.text) for s in sentences)}
+    # Translators' manual links (aligned/reviews.sqlite) win over the aligner's.
+    from pipeline.manual_links import apply_manual_links
+    from pipeline.review.store import REVIEWS_FILE, read_links
+    links, detached = apply_manual_links(links, sides, read_links(ws.aligned / REVIEWS_FILE), keys, ws.config.align.k)
+    if detached:
+        print(f"hamta align: warning: {detached} manual link(s) in {ws.aligned / REVIEWS_FILE} name sentences "
+              "whose text changed or that are gone; they are kept but not applied", file=sys.stderr)
+    alignments = sorted((_alignment_row(link, ws, keys) for link in links),
                         key=lambda r: (r["level"], r["src_doc_id"], r["tgt_doc_id"], r["src_lang"],
                                        r["tgt_lang"], r["src_char_start"], r["tgt_char_start"]))
     # Translators' decisions live in aligned/reviews.sqlite and outlive this rewrite.
-    from pipeline.review.store import REVIEWS_FILE, read_decisions, review_statuses
+    from pipeline.review.store import read_decisions, review_statuses
     for row, status in zip(alignments, review_statuses(alignments, read_decisions(ws.aligned / REVIEWS_FILE))):
         row["review_status"] = status
     pairs = []
