@@ -67,7 +67,7 @@ segment: $(STAMPS)/segment ## sentences per passage
 embed: $(STAMPS)/embed ## sentence-transformers vectors, cached by text and model
 align: $(ALIGNED)/alignments.parquet ## margin-scored passage and sentence pairs -> aligned/
 
-$(STAMPS)/extract: $(CORPUS_FILES) $(CONFIG) $(call code,extract.py extractors/*.py records.py)
+$(STAMPS)/extract: $(CORPUS_FILES) $(CONFIG) $(call code,extract.py errors.py extractors/*.py records.py)
 	$(HAMTA) extract
 	@mkdir -p $(@D) && touch $@
 

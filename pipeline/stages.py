@@ -99,7 +99,7 @@ class DocumentStage:
 
 class Extract(DocumentStage):
     name = "extract"
-    modules = ("extract", "extractors", "records")
+    modules = ("extract", "errors", "extractors", "records")
 
     def settings(self, config):
         return config.extract.model_dump(exclude={"workers"})  # how many processes changes no row

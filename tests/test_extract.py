@@ -336,3 +336,20 @@ def test_citation_wrapped_after_its_colon_keeps_the_colon_in_place(corpus_extrac
                    if b.kind == "paragraph" and "Rahimi" in b.text)
     assert ":Rahimi" not in persian and "2021:" in persian
     assert "(Rahimi, 2021: 14)" in normalize_text(persian, "arabic")[0]
+
+
+def test_extractors_do_not_import_the_extract_driver():
+    """The driver imports the extractors; they take ExtractionError from pipeline.errors,
+    so no extractor imports the driver back (no import cycle)."""
+    import ast
+
+    folder = Path(__file__).resolve().parents[1] / "pipeline" / "extractors"
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                     for alias in node.names}
+        assert "pipeline.extract" not in imported, path.name
+    from pipeline import errors, extract
+
+    assert extract.ExtractionError is errors.ExtractionError

@@ -13,7 +13,7 @@ from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.config import ExtractSettings
-from pipeline.extract import ExtractionError
+from pipeline.errors import ExtractionError
 from pipeline.extractors.layout import PageLayout, document_blocks
 from pipeline.extractors.lines import page_lines
 from pipeline.records import Block, Extraction

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.extract import ExtractionError
+from pipeline.errors import ExtractionError
 from pipeline.extractors.layout import mark_references
 from pipeline.extractors.logical_order import fold_compatibility_forms
 from pipeline.records import Block, Extraction
