@@ -17,7 +17,7 @@ from pipeline.extractors.logical_order import first_strong, logical_line, strong
 from pipeline.records import Block
 
 _DIGITS = re.compile(r"[0-9\u06f0-\u06f9\u0660-\u0669]+")
-_PAGE_NUMBER = re.compile(
+PAGE_NUMBER = re.compile(
     r"^[\s\-–—.|()\[\]]*(?:(?:page|p\.|صفحه|第)\s*)?[0-9\u06f0-\u06f9\u0660-\u0669ivxlcIVXLC]{1,5}"
     r"(?:\s*(?:/|of|از)\s*[0-9\u06f0-\u06f9\u0660-\u0669]{1,5})?\s*頁?[\s\-–—.|()\[\]]*$"
 )
@@ -53,7 +53,7 @@ def body_font_size(pages: list[PageLayout]) -> float:
     return weight.most_common(1)[0][0] if weight else 10.0
 
 
-def _furniture_key(text: str) -> str:
+def furniture_key(text: str) -> str:
     return " ".join(_DIGITS.sub("#", text).split())
 
 
@@ -77,7 +77,7 @@ def find_furniture(pages: list[PageLayout], body_size: float) -> dict[tuple[int,
     seen: dict[str, set[int]] = defaultdict(set)
     for p, indices in candidates.items():
         for i in indices:
-            seen[_furniture_key(pages[p].lines[i].text)].add(p)
+            seen[furniture_key(pages[p].lines[i].text)].add(p)
     repeats_needed = 2 if len(pages) <= 4 else max(2, round(0.3 * len(pages)))
     kinds = {}
     for p, indices in candidates.items():
@@ -87,9 +87,9 @@ def find_furniture(pages: list[PageLayout], body_size: float) -> dict[tuple[int,
             upper = line.top < 0.5 * page.height
             outermost = line.top == min(l.top for l in page.lines) or \
                 line.bottom == max(l.bottom for l in page.lines)
-            if _PAGE_NUMBER.match(line.text) and outermost:
+            if PAGE_NUMBER.match(line.text) and outermost:
                 kinds[(p, i)] = "page_number"
-            elif len(seen[_furniture_key(line.text)]) >= repeats_needed:
+            elif len(seen[furniture_key(line.text)]) >= repeats_needed:
                 kinds[(p, i)] = "header" if upper else "footer"
             elif upper and _lone_running_header(page, i, body_size):
                 kinds[(p, i)] = "header"
@@ -137,7 +137,7 @@ def _heading_like(line: Line, body_size: float) -> bool:
 
 
 # Sentence-final punctuation, possibly followed by closing quotes or brackets.
-_SENTENCE_END = re.compile("[.!?\u061f\u3002\uff01\uff1f\u2026:;\uff1a\uff1b][\"'\u201d\u2019\u00bb)\\]\uff09\u300d\u300f]*\\s*$")
+SENTENCE_END = re.compile("[.!?\u061f\u3002\uff01\uff1f\u2026:;\uff1a\uff1b][\"'\u201d\u2019\u00bb)\\]\uff09\u300d\u300f]*\\s*$")
 # "1. Introduction", "2.3 Data", "۲. قنات", "IV. Results", "壹、前言", "一、緒論", "第三章 …"
 NUMBERED_HEADING = re.compile(
     "^\\s*(?:[0-9\u06f0-\u06f9\u0660-\u0669]{1,3}(?:\\.[0-9\u06f0-\u06f9\u0660-\u0669]+)*[.)]\\s+\\S"
@@ -225,7 +225,7 @@ def _first_word_width(line: Line) -> float:
 def _runs_on(previous: Line, line: Line, column: _Column, draft_length: int = 2) -> bool:
     """The line above is full (the next line's first word would not have fitted on it)
     and stops mid-sentence: the text runs on to the next line, whatever the spacing says."""
-    if _SENTENCE_END.search(previous.text):
+    if SENTENCE_END.search(previous.text):
         return False
     return _trailing_slack(previous, column) - _indent_allowance(draft_length, previous, column) \
         < max(0.5 * previous.size, 1.3 * _first_word_width(line) + 0.3 * previous.size)
@@ -296,7 +296,7 @@ def _paragraph_direction(lines: list[Line], edges) -> str:
         return _layout_direction(lines, edges) or _first_letter_direction(lines[0]) or (
             "R" if _words(lines, "R") >= _words(lines, "L") else "L")
     last = lines[-1]
-    if _LEADING_STOP.match(last.visual) and not _SENTENCE_END.search(last.visual):
+    if _LEADING_STOP.match(last.visual) and not SENTENCE_END.search(last.visual):
         return "R"
     column = edges[_column_key(last)]
     if (len(lines) >= 2 and last.x1 >= column.right - 0.5 * last.size
@@ -394,7 +394,7 @@ def _numbered_heading_line(lines: list[Line], edges) -> bool:
         return False
     line = lines[0]
     column = edges[_column_key(line)]
-    return (bool(NUMBERED_HEADING.match(line.text)) and not _SENTENCE_END.search(line.text)
+    return (bool(NUMBERED_HEADING.match(line.text)) and not SENTENCE_END.search(line.text)
             and line.x1 - line.x0 < 0.7 * (column.right - column.left))
 
 
@@ -421,7 +421,7 @@ def _continues(line: Line, column: _Column) -> bool:
 
 
 def _ends_open(line: Line, column: _Column) -> bool:
-    if _SENTENCE_END.search(line.text):
+    if SENTENCE_END.search(line.text):
         return False
     return _ends_full(line, column)
 
