@@ -465,10 +465,13 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
     leading = _leading(content)
     drafts: list[_Draft] = []
     for line in content:
-        kind = "heading" if _heading_like(line, body_size) else "paragraph"
+        kind = "figure" if line.figure else "heading" if _heading_like(line, body_size) else "paragraph"
         if drafts and drafts[-1].kind == kind:
             previous = drafts[-1].lines[-1]
-            if kind == "heading":
+            if kind == "figure":
+                # labels of one figure: one block while they stay in the same stretch
+                joined = _column_key(line) == _column_key(previous)
+            elif kind == "heading":
                 # a heading turned over onto a second line: same column, ordinary leading
                 # (Arabic-script fonts are tall: their lines sit further apart)
                 joined = (_column_key(line) == _column_key(previous)
@@ -490,7 +493,7 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
         kind = draft.kind
         if kind == "heading" and len(draft.lines) > 3:
             kind = "paragraph"  # a long bold stretch is emphasis, not a heading
-        if _CAPTION.match(draft.lines[0].text):
+        if kind == "figure" or _CAPTION.match(draft.lines[0].text):
             kind = "caption"
         elif kind == "paragraph" and _numbered_heading_line(draft.lines, edges):
             kind = "heading"
@@ -553,8 +556,8 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
             flows[id(last_body)] = replace(before, open_end=flow.open_end, full_end=flow.full_end)
             continue
         out.append(block)
-        if block.kind in _FURNITURE_KINDS or block.kind == "footnote":
-            continue
+        if block.kind in _FURNITURE_KINDS or block.kind in ("footnote", "caption"):
+            continue  # a page's notes, or a figure set between the two parts
         last_body = block if flow is not None else None
     return out
 

@@ -16,6 +16,7 @@ from pipeline.config import ExtractSettings
 from pipeline.errors import ExtractionError
 from pipeline.extractors.layout import PageLayout, document_blocks
 from pipeline.extractors.lines import page_lines
+from pipeline.extractors.reading_order import Box
 from pipeline.records import Block, Extraction
 
 # pdfminer logs a warning per glyph for common font quirks (missing FontBBox); they say
@@ -97,13 +98,68 @@ def scan_pages(path: Path, settings: ExtractSettings, first: int = 0, stop: int 
                     scanned.append(page.page_number)
                 layouts.append(PageLayout(page.page_number, page.width, page.height, []))
                 continue
-            found = page_lines(chars, page.width, page.height, settings.y_tolerance)
+            found = page_lines(chars, page.width, page.height, settings.y_tolerance,
+                               page_figures(page, chars))
             unmapped += found.unmapped_glyphs
             layouts.append(PageLayout(page.page_number, page.width, page.height, found.lines))
         page_count = len(pdf.pages)
     finally:
         pdf.close()
     return PageScan(layouts, scanned, unmapped, page_count)
+
+
+# A drawing narrower or lower than this (points) is a rule, an underline or a table border,
+# not a figure.
+_FIGURE_MIN_SIDE = 12.0
+
+
+def page_figures(page, chars: list[dict]) -> list[Box]:
+    """Boxes of the page's images and drawings (rectangles and curves that touch or overlap
+    are one drawing), for reading order. A box that fills most of the page is a background
+    or a frame, and one that holds more than a few lines' worth of text is a text box or a
+    table: neither is a figure."""
+    shapes = [Box(o["x0"], o["top"], o["x1"], o["bottom"])
+              for o in list(page.images) + list(page.rects) + list(page.curves)]
+    merged = _touching_merged(shapes)
+    figures = []
+    page_area = page.width * page.height
+    for box in merged:
+        width, height = box.x1 - box.x0, box.bottom - box.top
+        if min(width, height) < _FIGURE_MIN_SIDE or width * height > 0.6 * page_area:
+            continue
+        inside = sum(1 for c in chars if box.x0 <= c["x0"] and c["x1"] <= box.x1
+                     and box.top <= c["top"] and c["bottom"] <= box.bottom and c["text"].strip())
+        text_area = inside * median_char_area(chars)
+        if text_area < 0.25 * width * height:
+            figures.append(box)
+    return figures
+
+
+def _touching_merged(shapes: list[Box]) -> list[Box]:
+    """Boxes that touch or overlap (within 2 points) merged, until none do."""
+    merged = [Box(b.x0, b.top, b.x1, b.bottom) for b in sorted(shapes, key=lambda b: (b.top, b.x0))]
+    changed = True
+    while changed:
+        changed = False
+        out: list[Box] = []
+        for shape in merged:
+            for other in out:
+                if (shape.x0 <= other.x1 + 2 and other.x0 <= shape.x1 + 2
+                        and shape.top <= other.bottom + 2 and other.top <= shape.bottom + 2):
+                    other.x0, other.top = min(other.x0, shape.x0), min(other.top, shape.top)
+                    other.x1, other.bottom = max(other.x1, shape.x1), max(other.bottom, shape.bottom)
+                    changed = True
+                    break
+            else:
+                out.append(shape)
+        merged = out
+    return merged
+
+
+def median_char_area(chars: list[dict]) -> float:
+    sizes = sorted(c["size"] for c in chars if c["text"].strip())
+    size = sizes[len(sizes) // 2] if sizes else 10.0
+    return 0.5 * size * size
 
 
 def extraction_from_scans(path: Path, settings: ExtractSettings, scans: list[PageScan]) -> Extraction:

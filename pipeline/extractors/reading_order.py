@@ -1,0 +1,265 @@
+"""Reading order from a page's own geometry: a recursive XY-cut over line segments.
+
+A page is cut across at every empty horizontal strip into slabs (a row of text, a figure,
+the rows beside each other in two columns). Neighbouring slabs that share an empty
+vertical strip, a gutter, form a band: a title, a stretch of two columns, a full-width
+figure with its labels, a footnote area across the page. A band with a gutter is cut
+along it into columns, each read whole before the next (right to left on a right-to-left
+page), and each column is cut again the same way, so a column can hold its own figure or
+sub-columns. A band without a gutter is read row by row.
+
+This is Nagy and Seth's XY-cut with two guards that keep it from the classic failures:
+  - A gutter must separate text columns: both sides at least MIN_COLUMN_EMS wide and set
+    mostly in lines that fill their side. A list's numbers, a form's labels beside their
+    values, or a table's cells are read row by row instead.
+  - Figures (images and drawings) are part of the page as much as text is: a full-width
+    figure between two column sections ends the first band, so the columns above it are read
+    before the columns below. Text inside a figure is kept, marked as figure text.
+
+Segments are a row's glyphs split at gaps wider than a font size, so two columns whose
+lines sit on one baseline are two segments; the segments of one row in one column are
+joined back into a line afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# A gutter is at least this many font sizes wide (LaTeX's two-column classes leave 1.0-2.5,
+# Chromium's and LibreOffice's column gaps in the benchmark 2.0-2.3) ...
+MIN_GUTTER_EMS = 1.0
+# ... and the columns beside it at least this wide: a list's numbers or a hanging label
+# column is narrower and stays with its text.
+MIN_COLUMN_EMS = 4.0
+# A column is text set in lines that fill it: at least this share of its rows reach
+# FULL_ROW of its width (the rest are last lines of paragraphs, headings).
+TEXT_ROWS = 0.4
+FULL_ROW = 0.7
+# An empty strip across the whole region this many line heights tall ends a band even
+# where the columns above and below line up: a figure whose drawing the PDF does not
+# describe, or a break between sections.
+BAND_BREAK_LINES = 2.5
+
+
+@dataclass
+class Box:
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+@dataclass
+class Segment(Box):
+    """Glyphs of one row with no gap wider than a font size between them."""
+
+    chars: list[dict] = field(default_factory=list)
+    row: int = 0
+    size: float = 10.0
+    rtl: bool = False
+    figure: bool = False  # lies inside a figure: a label or a value in a chart
+
+
+@dataclass
+class Leaf:
+    """A stretch of page read top to bottom: one column of a band, or a band."""
+
+    segments: list[Segment]
+    columned: bool  # cut from a band along a gutter (else a full-width stretch)
+    x0: float  # extent of the region it was cut from
+    x1: float
+
+
+def _overlap_free(intervals: list[tuple[float, float]], lo: float, hi: float) -> list[tuple[float, float]]:
+    """The parts of [lo, hi] no interval covers."""
+    free, cursor = [], lo
+    for a, b in sorted(intervals):
+        if a > cursor:
+            free.append((cursor, min(a, hi)))
+        cursor = max(cursor, b)
+        if cursor >= hi:
+            break
+    if cursor < hi:
+        free.append((cursor, hi))
+    return [(a, b) for a, b in free if b > a]
+
+
+def _slabs(items: list[Box]) -> list[list[Box]]:
+    """Items grouped by the empty horizontal strips between them, top to bottom."""
+    slabs: list[list[Box]] = []
+    bottom = None
+    for item in sorted(items, key=lambda b: b.top):
+        # boxes of one row overlap a little (ascenders, descenders): a strip counts as
+        # empty only past a fifth of the smaller line
+        if bottom is None or item.top > bottom - _slack(item, slabs[-1]):
+            slabs.append([item])
+            bottom = item.bottom
+        else:
+            slabs[-1].append(item)
+            bottom = max(bottom, item.bottom)
+    return slabs
+
+
+def _slack(item: Box, slab: list[Box]) -> float:
+    heights = [b.bottom - b.top for b in slab + [item] if isinstance(b, Segment)]
+    return 0.2 * min(heights) if heights else 0.0
+
+
+def _inner_gaps(items: list[Box], min_width: float) -> list[tuple[float, float]]:
+    """Empty vertical strips at least min_width wide with something on both sides."""
+    left, right = min(b.x0 for b in items), max(b.x1 for b in items)
+    return [(a, b) for a, b in _overlap_free([(i.x0, i.x1) for i in items], left, right)
+            if b - a >= min_width]
+
+
+@dataclass
+class _Band:
+    slabs: list[list[Box]]
+    gaps: list[tuple[float, float]]  # candidate gutters no slab of the band crosses
+
+    @property
+    def items(self) -> list[Box]:
+        return [b for slab in self.slabs for b in slab]
+
+
+def _candidate_gutters(slabs: list[list[Box]], min_gutter: float) -> list[tuple[float, float]]:
+    """Strips of the region that at least two slabs leave empty between text on both
+    sides: where a gutter can run. Within a stretch of such x, the gutter is where most
+    slabs are empty (at least half as many as at its emptiest), not where one short line
+    leaves room."""
+    counts: dict[int, int] = {}
+    for slab in slabs:
+        for a, b in _inner_gaps(slab, min_gutter):
+            for x in range(int(a) + 1, int(b)):
+                counts[x] = counts.get(x, 0) + 1
+    strips = _runs([x for x in sorted(counts) if counts[x] >= 2])
+    gutters = []
+    for start, stop in strips:
+        peak = max(counts[x] for x in range(start, stop))
+        for a, b in _runs([x for x in range(start, stop) if counts[x] >= max(2, 0.5 * peak)]):
+            if b - a >= min_gutter - 2:
+                gutters.append((float(a), float(b)))
+    return gutters
+
+
+def _runs(xs: list[int]) -> list[tuple[int, int]]:
+    """Consecutive integers as [start, stop) runs."""
+    runs: list[tuple[int, int]] = []
+    for x in xs:
+        if runs and x == runs[-1][1]:
+            runs[-1] = (runs[-1][0], x + 1)
+        else:
+            runs.append((x, x + 1))
+    return runs
+
+
+def _crosses(slab: list[Box], gap: tuple[float, float]) -> bool:
+    return any(b.x0 < gap[1] and b.x1 > gap[0] for b in slab)
+
+
+def _bands(slabs: list[list[Box]], min_gutter: float, line_height: float) -> list[_Band]:
+    """Runs of slabs that leave one candidate gutter empty (a stretch of columns; a line
+    of one column alone in its slab belongs with them), or that all cross every one (a
+    stretch of full-width rows)."""
+    candidates = _candidate_gutters(slabs, min_gutter)
+    bands: list[_Band] = []
+    for slab in slabs:
+        open_gaps = [g for g in candidates if not _crosses(slab, g)]
+        if bands:
+            band = bands[-1]
+            previous_bottom = max(b.bottom for b in band.items)
+            far = min(b.top for b in slab) - previous_bottom > BAND_BREAK_LINES * line_height
+            common = [g for g in band.gaps if g in open_gaps]
+            if not far and (common or (not band.gaps and not open_gaps)):
+                band.slabs.append(slab)
+                band.gaps = common
+                continue
+        bands.append(_Band([slab], open_gaps))
+    return bands
+
+
+def _side_is_text(items: list[Box], lo: float, hi: float, size: float) -> bool:
+    segments = [s for s in items if isinstance(s, Segment) and lo <= (s.x0 + s.x1) / 2 <= hi]
+    if not segments:
+        return True  # a figure beside text
+    left, right = min(s.x0 for s in segments), max(s.x1 for s in segments)
+    if right - left < MIN_COLUMN_EMS * size:
+        return False
+    rows: dict[int, list[Segment]] = {}
+    for s in segments:
+        rows.setdefault(s.row, []).append(s)
+    widths = [max(s.x1 for s in r) - min(s.x0 for s in r) for r in rows.values()]
+    return sum(w >= FULL_ROW * (right - left) for w in widths) >= TEXT_ROWS * len(widths)
+
+
+def _gutters(band: _Band, size: float) -> list[tuple[float, float]]:
+    """The band's gaps that separate text columns (see the module's docstring), as the
+    empty strips of the band itself that hold a candidate gutter."""
+    items = band.items
+    inner = _inner_gaps(items, MIN_GUTTER_EMS * size)
+    gaps = [gap for gap in inner if any(gap[0] <= (a + b) / 2 <= gap[1] for a, b in band.gaps)]
+    gaps = [gap for gap in gaps if _rows_beside(band, gap) >= 2]
+    while gaps:
+        edges = [min(b.x0 for b in items)] + [x for gap in gaps for x in gap] + [max(b.x1 for b in items)]
+        sides = [(edges[k], edges[k + 1]) for k in range(0, len(edges), 2)]
+        text = [_side_is_text(items, lo, hi, size) for lo, hi in sides]
+        if all(text):
+            return gaps
+        # drop the gaps beside a side that is no text column and try the rest again
+        kept = [gap for k, gap in enumerate(gaps) if text[k] and text[k + 1]]
+        if len(kept) == len(gaps):
+            return []
+        gaps = kept
+    return []
+
+
+def _rows_beside(band: _Band, gap: tuple[float, float]) -> int:
+    """Slabs with text on both sides of the gap: a gutter runs along at least two, where a
+    wide space in one justified line does not."""
+    return sum(any(b.x1 <= gap[0] for b in slab) and any(b.x0 >= gap[1] for b in slab)
+               for slab in band.slabs)
+
+
+def _columns(items: list[Box], gutters: list[tuple[float, float]], rtl: bool) -> list[list[Box]]:
+    cuts = [(a + b) / 2 for a, b in gutters]
+    columns: list[list[Box]] = [[] for _ in range(len(cuts) + 1)]
+    for item in items:
+        centre = (item.x0 + item.x1) / 2
+        columns[sum(centre > c for c in cuts)].append(item)
+    columns = [c for c in columns if c]
+    return columns[::-1] if rtl else columns
+
+
+def _is_rtl(items: list[Box]) -> bool:
+    segments = [s for s in items if isinstance(s, Segment)]
+    weight = sum(len(s.chars) * (1 if s.rtl else -1) for s in segments)
+    return weight > 0
+
+
+def _cut(items: list[Box], size: float, depth: int = 0) -> list[tuple[list[Box], bool, float, float]]:
+    """(items, columned, x0, x1) of the leaves in reading order."""
+    leaves = []
+    for band in _bands(_slabs(items), MIN_GUTTER_EMS * size, 1.2 * size):
+        band_items = band.items
+        gutters = _gutters(band, size) if depth < 4 else []
+        if not gutters:
+            leaves.append((band_items, depth > 0, min(b.x0 for b in band_items), max(b.x1 for b in band_items)))
+            continue
+        for column in _columns(band_items, gutters, _is_rtl(band_items)):
+            leaves += _cut(column, size, depth + 1)
+    return leaves
+
+
+def reading_order(segments: list[Segment], figures: list[Box], size: float) -> list[Leaf]:
+    """Leaves of the page in reading order; size is the page's body font size."""
+    if not segments:
+        return []
+    for segment in segments:
+        cx, cy = (segment.x0 + segment.x1) / 2, (segment.top + segment.bottom) / 2
+        segment.figure = any(f.x0 <= cx <= f.x1 and f.top <= cy <= f.bottom for f in figures)
+    leaves = []
+    for items, columned, x0, x1 in _cut(list(segments) + list(figures), size):
+        text = sorted((b for b in items if isinstance(b, Segment)), key=lambda s: (s.top, s.x0))
+        if text:
+            leaves.append(Leaf(text, columned, x0, x1))
+    return leaves
