@@ -14,7 +14,7 @@ from statistics import median
 
 from pipeline.extractors.lines import Line
 from pipeline.extractors.logical_order import first_strong, logical_line, strong_counts
-from pipeline.records import Block
+from pipeline.records import Block, block_regions
 
 _DIGITS = re.compile(r"[0-9\u06f0-\u06f9\u0660-\u0669]+")
 PAGE_NUMBER = re.compile(
@@ -407,6 +407,8 @@ class _Flow:
     flush_start: bool = False  # first in its column, first line not indented
     full_end: bool = False  # last in its column, last line full (a sentence may end there)
     indented: bool | None = None  # first line indented; None where that cannot be told
+    size: float = 0.0  # font size of its first and last lines (a break keeps the font)
+    end_size: float = 0.0
 
 
 def _continues(line: Line, column: _Column) -> bool:
@@ -511,6 +513,7 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
                 flush_start=opens and indented is False and not _hanging(draft.lines),
                 full_end=closes and _ends_full(last, edges[key_last]),
                 indented=indented if len(draft.lines) > 1 and not opens else None,
+                size=first.size, end_size=last.size,
             )
     note_lines = [page.lines[i] for i in sorted(notes, key=lambda i: page.lines[i].top)]
     groups: list[list[Line]] = []
@@ -531,9 +534,10 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
 
 def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list[Block]:
     """One passage for a paragraph that a column or page break cut in two: the part before
-    the break ends mid-sentence on a full line, the part after starts its column unindented
-    with a continuation (lowercase, digit; any Persian or Chinese text). Furniture and
-    footnotes in between keep their place after the joined paragraph.
+    the break ends mid-sentence on a full line, the part after starts its column unindented,
+    in the same font size, and is no heading. Furniture, footnotes and figures in between
+    keep their place after the joined paragraph; the joined block keeps each part's page
+    and box as a region of its own.
 
     Where the document indents the first line of its paragraphs, a break can also fall
     between two sentences: a part after the break that starts its column unindented, after
@@ -545,21 +549,27 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
     for block in blocks:
         flow = flows.get(id(block))
         before = flows[id(last_body)] if last_body is not None else None
-        if flow is not None and before is not None and (
-                (flow.open_start and before.open_end)
+        if flow is not None and before is not None and abs(flow.size - before.end_size) < 0.5 and (
+                (before.open_end and (flow.open_start or flow.flush_start))
                 or (indents and flow.flush_start and before.full_end)):
-            last_body.text += "\n" + block.text
-            if last_body.page == block.page:
-                last_body.x0, last_body.x1 = min(last_body.x0, block.x0), max(last_body.x1, block.x1)
-                last_body.top = min(last_body.top, block.top)
-                last_body.bottom = max(last_body.bottom, block.bottom)
-            flows[id(last_body)] = replace(before, open_end=flow.open_end, full_end=flow.full_end)
+            _append(last_body, block)
+            flows[id(last_body)] = replace(before, open_end=flow.open_end, full_end=flow.full_end,
+                                           end_size=flow.end_size)
             continue
         out.append(block)
         if block.kind in _FURNITURE_KINDS or block.kind in ("footnote", "caption"):
             continue  # a page's notes, or a figure set between the two parts
         last_body = block if flow is not None else None
     return out
+
+
+def _append(first: Block, then: Block) -> None:
+    """then's text and regions after first's; first's box stays its first region's."""
+    offset = len(first.text) + 1
+    regions = block_regions(first) + [
+        {**r, "start": r["start"] + offset, "end": r["end"] + offset} for r in block_regions(then)]
+    first.text += "\n" + then.text
+    first.regions = regions
 
 
 def mark_title(blocks: list[Block], pages: list[PageLayout], body_size: float) -> None:

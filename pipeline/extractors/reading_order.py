@@ -239,12 +239,20 @@ def _is_rtl(items: list[Box]) -> bool:
 def _cut(items: list[Box], size: float, depth: int = 0) -> list[tuple[list[Box], bool, float, float]]:
     """(items, columned, x0, x1) of the leaves in reading order."""
     leaves = []
+    after_rows = False  # the last leaf is a band read row by row: one without a gutter joins it
     for band in _bands(_slabs(items), MIN_GUTTER_EMS * size, 1.2 * size):
         band_items = band.items
         gutters = _gutters(band, size) if depth < 4 else []
         if not gutters:
-            leaves.append((band_items, depth > 0, min(b.x0 for b in band_items), max(b.x1 for b in band_items)))
+            x0, x1 = min(b.x0 for b in band_items), max(b.x1 for b in band_items)
+            if after_rows:
+                joined, columned, jx0, jx1 = leaves[-1]
+                leaves[-1] = (joined + band_items, columned, min(jx0, x0), max(jx1, x1))
+            else:
+                leaves.append((band_items, depth > 0, x0, x1))
+            after_rows = True
             continue
+        after_rows = False
         for column in _columns(band_items, gutters, _is_rtl(band_items)):
             leaves += _cut(column, size, depth + 1)
     return leaves
