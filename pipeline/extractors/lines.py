@@ -19,7 +19,7 @@ from statistics import median
 
 from pipeline.extractors.cjk_radicals import SIMPLIFIED_FONT_RADICALS
 from pipeline.extractors.logical_order import ZWNJ, has_rtl, is_rtl_line, logical_line, shaped_glyphs
-from pipeline.extractors.reading_order import Box, Segment, reading_order
+from pipeline.extractors.reading_order import MIN_GUTTER_EMS, Box, Segment, reading_order
 
 _UNMAPPED_GLYPH = re.compile(r"^\(cid:\d+\)$")
 _CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -205,8 +205,8 @@ def _right_edge(char: dict) -> float:
 
 
 def _segments(row: list[dict], index: int) -> list[Segment]:
-    """A row cut where the gap between two glyphs is wider than a font size: two columns
-    whose lines share a baseline become two segments."""
+    """A row cut where the gap between two glyphs could be a gutter (MIN_GUTTER_EMS): two
+    columns whose lines share a baseline become two segments."""
     pieces: list[list[dict]] = [[row[0]]]
     end, drawn_end = _right_edge(row[0]), row[0]["x1"]
     for char in row[1:]:
@@ -214,7 +214,8 @@ def _segments(row: list[dict], index: int) -> list[Segment]:
         # punctuation's box must leave some of it: inside a line of Chinese the box of 。
         # fills its cell, and the next character starts where it ends
         size = max(char["size"], 1)
-        if char["x0"] - end > size and char["x0"] - drawn_end > 0.3 * size and char["text"] not in _BLANKS:
+        if char["x0"] - end > MIN_GUTTER_EMS * size and char["x0"] - drawn_end > 0.3 * size \
+                and char["text"] not in _BLANKS:
             pieces.append([])
         pieces[-1].append(char)
         end, drawn_end = max(end, _right_edge(char)), max(drawn_end, char["x1"])
@@ -281,11 +282,14 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
 
 def _drop_footnote_marks(chars: list[dict], size: float, baseline: float) -> list[dict]:
     """Raised small digits or daggers inside a line are references to footnotes."""
-    return [
-        c for c in chars
-        if not (c["size"] < 0.9 * size and baseline - c["_baseline"] > 0.15 * size
-                and _FOOTNOTE_MARK.match(c["text"]))
-    ]
+    kept = []
+    for k, c in enumerate(chars):
+        raised = c["size"] < 0.9 * size and baseline - c["_baseline"] > 0.15 * size
+        # a numerator before a fraction slash (¹⁄₄ set as 1⁄4) is no footnote mark
+        numerator = k + 1 < len(chars) and chars[k + 1]["text"] == "\u2044"
+        if not (raised and _FOOTNOTE_MARK.match(c["text"]) and not numerator):
+            kept.append(c)
+    return kept
 
 
 def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line, int] | None:

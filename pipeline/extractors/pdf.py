@@ -114,25 +114,32 @@ _FIGURE_MIN_SIDE = 12.0
 
 
 def page_figures(page, chars: list[dict]) -> list[Box]:
-    """Boxes of the page's images and drawings (rectangles and curves that touch or overlap
-    are one drawing), for reading order. A box that fills most of the page is a background
-    or a frame, and one that holds more than a few lines' worth of text is a text box or a
-    table: neither is a figure."""
-    shapes = [Box(o["x0"], o["top"], o["x1"], o["bottom"])
-              for o in list(page.images) + list(page.rects) + list(page.curves)]
-    merged = _touching_merged(shapes)
+    """Boxes of the page's images and drawings, for reading order. A box that fills most of
+    the page is a background or a frame, and one with running text inside (rows of it, not
+    a figure's labels) is a text box, a table, or strokes that overhang a column because
+    the PDF clips them: none of these is a figure."""
+    drawn = [Box(o["x0"], o["top"], o["x1"], o["bottom"]) for o in list(page.rects) + list(page.curves)]
+    # the strokes of one drawing are one figure; images stand alone (their boxes carry white
+    # margins that would chain neighbouring figures into one across a column gutter)
+    merged = _touching_merged(drawn) + [Box(o["x0"], o["top"], o["x1"], o["bottom"]) for o in page.images]
     figures = []
     page_area = page.width * page.height
     for box in merged:
         width, height = box.x1 - box.x0, box.bottom - box.top
         if min(width, height) < _FIGURE_MIN_SIDE or width * height > 0.6 * page_area:
             continue
-        inside = sum(1 for c in chars if box.x0 <= c["x0"] and c["x1"] <= box.x1
-                     and box.top <= c["top"] and c["bottom"] <= box.bottom and c["text"].strip())
-        text_area = inside * median_char_area(chars)
-        if text_area < 0.25 * width * height:
+        rows: dict[int, int] = {}
+        for c in chars:
+            if (box.x0 <= c["x0"] and c["x1"] <= box.x1 and box.top <= c["top"]
+                    and c["bottom"] <= box.bottom and c["text"].strip()):
+                rows[round(c["bottom"])] = rows.get(round(c["bottom"]), 0) + 1
+        if sum(count >= _RUNNING_TEXT_ROW for count in rows.values()) < 3:
             figures.append(box)
     return figures
+
+
+# A row of this many characters is running text, not a label.
+_RUNNING_TEXT_ROW = 25
 
 
 def _touching_merged(shapes: list[Box]) -> list[Box]:
@@ -154,12 +161,6 @@ def _touching_merged(shapes: list[Box]) -> list[Box]:
                 out.append(shape)
         merged = out
     return merged
-
-
-def median_char_area(chars: list[dict]) -> float:
-    sizes = sorted(c["size"] for c in chars if c["text"].strip())
-    size = sizes[len(sizes) // 2] if sizes else 10.0
-    return 0.5 * size * size
 
 
 def extraction_from_scans(path: Path, settings: ExtractSettings, scans: list[PageScan]) -> Extraction:
