@@ -121,10 +121,11 @@ def page_figures(page, chars: list[dict]) -> list[Box]:
     drawn = [Box(o["x0"], o["top"], o["x1"], o["bottom"]) for o in list(page.rects) + list(page.curves)]
     # the strokes of one drawing are one figure; images stand alone (their boxes carry white
     # margins that would chain neighbouring figures into one across a column gutter)
-    merged = _touching_merged(drawn) + [Box(o["x0"], o["top"], o["x1"], o["bottom"]) for o in page.images]
+    merged = [(box, count, False) for box, count in _touching_merged(drawn)]
+    merged += [(Box(o["x0"], o["top"], o["x1"], o["bottom"]), 1, True) for o in page.images]
     figures = []
     page_area = page.width * page.height
-    for box in merged:
+    for box, strokes, image in merged:
         width, height = box.x1 - box.x0, box.bottom - box.top
         if min(width, height) < _FIGURE_MIN_SIDE or width * height > 0.6 * page_area:
             continue
@@ -133,33 +134,43 @@ def page_figures(page, chars: list[dict]) -> list[Box]:
             if (box.x0 <= c["x0"] and c["x1"] <= box.x1 and box.top <= c["top"]
                     and c["bottom"] <= box.bottom and c["text"].strip()):
                 rows[round(c["bottom"])] = rows.get(round(c["bottom"]), 0) + 1
-        if sum(count >= _RUNNING_TEXT_ROW for count in rows.values()) < 3:
-            figures.append(box)
+        if sum(count >= _RUNNING_TEXT_ROW for count in rows.values()) >= 3:
+            continue
+        if rows and not image and strokes <= _FRAME_STROKES:
+            continue  # a frame or a shaded band behind a heading: the text is the content
+        figures.append(box)
     return figures
+
+
+# A drawing of this few strokes with text inside is a frame round the text.
+_FRAME_STROKES = 3
 
 
 # A row of this many characters is running text, not a label.
 _RUNNING_TEXT_ROW = 25
 
 
-def _touching_merged(shapes: list[Box]) -> list[Box]:
-    """Boxes that touch or overlap (within 2 points) merged, until none do."""
-    merged = [Box(b.x0, b.top, b.x1, b.bottom) for b in sorted(shapes, key=lambda b: (b.top, b.x0))]
+def _touching_merged(shapes: list[Box]) -> list[tuple[Box, int]]:
+    """Boxes that touch or overlap (within 2 points) merged, until none do; with how many
+    shapes each holds."""
+    merged = [(Box(b.x0, b.top, b.x1, b.bottom), 1) for b in sorted(shapes, key=lambda b: (b.top, b.x0))]
     changed = True
     while changed:
         changed = False
-        out: list[Box] = []
-        for shape in merged:
-            for other in out:
+        out: list[list] = []
+        for shape, count in merged:
+            for entry in out:
+                other = entry[0]
                 if (shape.x0 <= other.x1 + 2 and other.x0 <= shape.x1 + 2
                         and shape.top <= other.bottom + 2 and other.top <= shape.bottom + 2):
                     other.x0, other.top = min(other.x0, shape.x0), min(other.top, shape.top)
                     other.x1, other.bottom = max(other.x1, shape.x1), max(other.bottom, shape.bottom)
+                    entry[1] += count
                     changed = True
                     break
             else:
-                out.append(shape)
-        merged = out
+                out.append([shape, count])
+        merged = [(box, count) for box, count in out]
     return merged
 
 

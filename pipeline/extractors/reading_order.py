@@ -36,6 +36,10 @@ MIN_COLUMN_EMS = 4.0
 # FULL_ROW of its width (the rest are last lines of paragraphs, headings).
 TEXT_ROWS = 0.4
 FULL_ROW = 0.7
+# ... or a column of at least this many rows and font sizes wide, whatever its lines' length:
+# a form's labels are narrower, a list or one page of a two-page spread is not.
+LIST_ROWS = 8
+LIST_EMS = 25
 # An empty strip across the whole region this many line heights tall ends a band even
 # where the columns above and below line up: a figure whose drawing the PDF does not
 # describe, or a break between sections.
@@ -123,24 +127,25 @@ class _Band:
         return [b for slab in self.slabs for b in slab]
 
 
-def _candidate_gutters(slabs: list[list[Box]], min_gutter: float) -> list[tuple[float, float]]:
-    """Strips of the region that at least two slabs leave empty between text on both
-    sides: where a gutter can run. Within a stretch of such x, the gutter is where most
-    slabs are empty (at least half as many as at its emptiest), not where one short line
-    leaves room."""
+def _candidate_gutters(slabs: list[list[Box]], min_gutter: float) -> tuple[list[tuple[float, float]],
+                                                                            list[tuple[float, float]]]:
+    """Strips of the region where rows on both sides of an empty gap, two at least, leave
+    room for a gutter (a wide space in one justified line does not); and within each, its
+    core, where nearly all those rows leave it empty: the gutter itself, where the strip
+    also holds the room that short lines leave."""
     counts: dict[int, int] = {}
     for slab in slabs:
         for a, b in _inner_gaps(slab, min_gutter):
+            # rows on each side: columns whose baselines do not line up make one tall slab
+            weight = _rows_beside([slab], (a, b))
             for x in range(int(a) + 1, int(b)):
-                counts[x] = counts.get(x, 0) + 1
-    strips = _runs([x for x in sorted(counts) if counts[x] >= 2])
-    gutters = []
-    for start, stop in strips:
-        peak = max(counts[x] for x in range(start, stop))
-        for a, b in _runs([x for x in range(start, stop) if counts[x] >= max(2, 0.5 * peak)]):
-            if b - a >= min_gutter - 2:
-                gutters.append((float(a), float(b)))
-    return gutters
+                counts[x] = counts.get(x, 0) + weight
+    strips = [(a, b) for a, b in _runs([x for x in sorted(counts) if counts[x] >= 2]) if b - a >= min_gutter - 2]
+    cores = []
+    for a, b in strips:
+        peak = max(counts[x] for x in range(a, b))
+        cores += [(float(c), float(d)) for c, d in _runs([x for x in range(a, b) if counts[x] >= 0.8 * peak])]
+    return [(float(a), float(b)) for a, b in strips], cores
 
 
 def _runs(xs: list[int]) -> list[tuple[int, int]]:
@@ -154,28 +159,59 @@ def _runs(xs: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _crosses(slab: list[Box], gap: tuple[float, float]) -> bool:
-    return any(b.x0 < gap[1] and b.x1 > gap[0] for b in slab)
+def _free(slab: list[Box], strips: list[tuple[float, float]], min_gutter: float) -> list[tuple[float, float]]:
+    """The parts of the strips that the slab leaves empty, min_gutter wide at least."""
+    found = []
+    for lo, hi in strips:
+        inside = [(b.x0, b.x1) for b in slab if b.x1 > lo and b.x0 < hi]
+        found += [(a, b) for a, b in _overlap_free(inside, lo, hi) if b - a >= min_gutter]
+    return found
 
 
-def _bands(slabs: list[list[Box]], candidates: list[tuple[float, float]], line_height: float) -> list[_Band]:
-    """Runs of slabs that leave one candidate gutter empty (a stretch of columns; a line
-    of one column alone in its slab belongs with them), or that all cross every one (a
-    stretch of full-width rows)."""
+def _two_sided(slab: list[Box], gaps: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The gaps with something of the slab on both sides."""
+    return [g for g in gaps if any(b.x1 <= g[0] for b in slab) and any(b.x0 >= g[1] for b in slab)]
+
+
+def _bands(slabs: list[list[Box]], candidates: list[tuple[float, float]], min_gutter: float,
+           line_height: float) -> list[_Band]:
+    """Runs of slabs that keep one strip along a candidate gutter empty (a stretch of
+    columns), or that have nothing on both sides of any (a stretch of full-width rows).
+
+    A slab with text on one side only (the first line of a column that starts higher than
+    its neighbour, a column's last lines) fits either: it stays with the rows above unless
+    the columns below start right after it, which it then joins."""
     bands: list[_Band] = []
     for slab in slabs:
-        open_gaps = [g for g in candidates if not _crosses(slab, g)]
+        free = _free(slab, candidates, min_gutter)
         if bands:
             band = bands[-1]
             previous_bottom = max(b.bottom for b in band.items)
             far = min(b.top for b in slab) - previous_bottom > BAND_BREAK_LINES * line_height
-            common = [g for g in band.gaps if g in open_gaps]
-            if not far and (common or (not band.gaps and not open_gaps)):
+            if not far and band.gaps:
+                common = _free(slab, band.gaps, min_gutter)
+                if common:
+                    band.slabs.append(slab)
+                    band.gaps = common
+                    continue
+            elif not far and not _two_sided(slab, free):
                 band.slabs.append(slab)
-                band.gaps = common
                 continue
-        bands.append(_Band([slab], open_gaps))
+        opening = _two_sided(slab, free)
+        band = _Band([slab], opening)
+        # one-sided slabs just above that leave the new columns' gutter free belong to them
+        if bands and not bands[-1].gaps:
+            previous = bands[-1]
+            while len(previous.slabs) > 1 and _free(previous.slabs[-1], band.gaps, min_gutter) \
+                    and not _two_sided(previous.slabs[-1], band.gaps) and _one_sided(previous.slabs[-1], band.gaps):
+                band.slabs.insert(0, previous.slabs.pop())
+        bands.append(band)
     return bands
+
+
+def _one_sided(slab: list[Box], gaps: list[tuple[float, float]]) -> bool:
+    """All of the slab lies on one side of one of the gaps."""
+    return any(all(b.x1 <= g[0] for b in slab) or all(b.x0 >= g[1] for b in slab) for g in gaps)
 
 
 # A figure whose box reaches across a gutter by less than this share of its width belongs
@@ -205,6 +241,8 @@ def _side_is_text(items: list[Box], lo: float, hi: float, size: float) -> bool:
     rows: dict[int, list[Segment]] = {}
     for s in segments:
         rows.setdefault(s.row, []).append(s)
+    if len(rows) >= LIST_ROWS and right - left >= LIST_EMS * size:
+        return True  # a long, wide column of short items (a list, a page of a spread)
     widths = [max(s.x1 for s in r) - min(s.x0 for s in r) for r in rows.values()]
     return sum(w >= FULL_ROW * (right - left) for w in widths) >= TEXT_ROWS * len(widths)
 
@@ -230,11 +268,19 @@ def _gutters(band: _Band, size: float) -> list[tuple[float, float]]:
     return []
 
 
-def _rows_beside(band: _Band, gap: tuple[float, float]) -> int:
-    """Slabs with text on both sides of the gap: a gutter runs along at least two, where a
-    wide space in one justified line does not."""
-    return sum(any(b.x1 <= gap[0] for b in slab) and any(b.x0 >= gap[1] for b in slab)
-               for slab in band.slabs)
+def _rows_beside(band: _Band | list[list[Box]], gap: tuple[float, float]) -> int:
+    """Text rows on the side of the gap that has fewer: a gutter runs along at least two on
+    each side, where a wide space in one justified line does not."""
+    slabs = band.slabs if isinstance(band, _Band) else band
+    left, right = set(), set()
+    for slab in slabs:
+        for b in slab:
+            if isinstance(b, Segment):
+                if b.x1 <= gap[0]:
+                    left.add(b.row)
+                elif b.x0 >= gap[1]:
+                    right.add(b.row)
+    return min(len(left), len(right))
 
 
 def _columns(items: list[Box], gutters: list[tuple[float, float]], rtl: bool) -> list[list[Box]]:
@@ -257,11 +303,11 @@ def _cut(items: list[Box], size: float, depth: int = 0) -> list[tuple[list[Box],
     """(items, columned, x0, x1) of the leaves in reading order. Gutters are looked for
     in the text; figures then take their place beside or across them."""
     text = [b for b in items if isinstance(b, Segment)]
-    candidates = _candidate_gutters(_slabs(text), MIN_GUTTER_EMS * size) if text else []
-    figures = [_clipped(b, candidates) for b in items if not isinstance(b, Segment)]
+    _, cores = _candidate_gutters(_slabs(text), MIN_GUTTER_EMS * size) if text else ([], [])
+    figures = [_clipped(b, cores) for b in items if not isinstance(b, Segment)]
     leaves = []
     after_rows = False  # the last leaf is a band read row by row: one without a gutter joins it
-    for band in _bands(_slabs(text + figures), candidates, 1.2 * size):
+    for band in _bands(_slabs(text + figures), cores, MIN_GUTTER_EMS * size, 1.2 * size):
         band_items = band.items
         gutters = _gutters(band, size) if depth < 4 else []
         if not gutters:
