@@ -46,6 +46,13 @@ def truth_paragraphs(document: dict) -> list[str]:
         item = items.get(ref)
         if item is None or ref.startswith(_OPAQUE):
             return
+        if item.get("label") == "inline":
+            # one paragraph whose runs differ in formatting
+            text = "".join(items[c["$ref"]].get("text", "") for c in item.get("children", [])
+                           if c["$ref"].startswith("#/texts/"))
+            if text.strip():
+                found.append(text)
+            return
         if ref.startswith("#/texts/"):
             if item.get("content_layer", "body") == "body" and item["label"] in BODY_LABELS \
                     and item.get("text", "").strip():

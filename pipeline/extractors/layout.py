@@ -239,9 +239,27 @@ def _indent_allowance(draft_length: int, previous: Line, column: _Column) -> flo
     return 0.0
 
 
+# A list item's marker: a bullet, or a number or letter with a stop ("1.", "b)", "iv.").
+_BULLET = re.compile("^\\s*[\u2022\u25e6\u25aa\u25ab\u25cf\u25cb\u25a0\u25a1\u2023\u2043\u27a2\u2713\uf0a7\uf0b7]")
+_NUMBERED_ITEM = re.compile("^\\s*(?:\\d{1,2}|[a-z]|[ivx]{1,4})[.)](?!\\d)(?=\\s*\\S)")
+_ITEM_END = re.compile("[.!?;\u061f\u3002\uff01\uff1f\uff1b][\"'\u201d\u2019\u00bb)\\]\uff09]*\\s*$")
+
+
+def _next_item(previous: Line, line: Line, column: _Column) -> bool:
+    """The line starts the next item of a list: a bullet, or a number after an item that
+    ended (a full stop, or room left on its line; "2021:" before "14)" is no list)."""
+    text = line.visual if not line.rtl else line.text
+    if _BULLET.match(text):
+        return True
+    return bool(_NUMBERED_ITEM.match(text)) and (
+        bool(_ITEM_END.search(previous.text)) or _trailing_slack(previous, column) > 2 * previous.size)
+
+
 def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: float) -> bool:
     previous = draft[-1]
     if _column_key(line) != _column_key(previous) or line.baseline < previous.baseline:
+        return True
+    if _next_item(previous, line, edges[_column_key(line)]):
         return True
     if abs(line.size - previous.size) > 0.1 * body_size or line.bold != previous.bold:
         return True

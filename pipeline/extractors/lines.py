@@ -263,7 +263,11 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
                 parts.append(" ")
             previous = None
             continue
-        if (previous is not None and char["x0"] - previous["x1"] > space_gap
+        # beside Arabic letters only a wide gap (dropped kashida glyphs leave narrower
+        # ones); elsewhere a third of a font size, as a tab after a list's number leaves
+        arabic = _ARABIC_LETTER.match(text[:1]) or (previous is not None and _ARABIC_LETTER.match(previous["text"][-1:]))
+        gap = space_gap if arabic or not has_blanks else min(space_gap, 0.3 * line_size)
+        if (previous is not None and char["x0"] - previous["x1"] > gap
                 and parts[-1] not in (" ", ZWNJ)):
             # no space from a gap next to CJK: LibreOffice sets a gap between Chinese and
             # Latin or digits ("對 24 位") that was never typed; typed spaces are glyphs
