@@ -110,9 +110,19 @@ def _lone_running_header(page: PageLayout, index: int, body_size: float) -> bool
 
 
 def _footnote_lines(page: PageLayout, taken: set[int], body_size: float) -> list[int]:
-    """Small-font lines at the foot of the page, read bottom up until body text."""
-    order = sorted((i for i in range(len(page.lines)) if i not in taken),
-                   key=lambda i: page.lines[i].top)
+    """Small-font lines at the foot of the page, or at the foot of a column (a two-column
+    page sets its notes under each column), read bottom up until body text."""
+    stretches: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i in range(len(page.lines)):
+        if i not in taken:
+            stretches[_column_key(page.lines[i])].append(i)
+    found: list[int] = []
+    for indices in stretches.values():
+        found += _notes_at_foot(page, sorted(indices, key=lambda i: page.lines[i].top), body_size)
+    return found
+
+
+def _notes_at_foot(page: PageLayout, order: list[int], body_size: float) -> list[int]:
     notes: list[int] = []
     for i in reversed(order):
         line = page.lines[i]

@@ -330,10 +330,11 @@ def reading_order(segments: list[Segment], figures: list[Box], size: float) -> l
     if not segments:
         return []
     for segment in segments:
-        # labels sit in a figure or just beside its edge
+        # labels sit in a figure or just beside its edge, in a font no larger than the
+        # text's (larger text on a drawn shape is a heading set on a decoration)
         cx, cy, reach = (segment.x0 + segment.x1) / 2, (segment.top + segment.bottom) / 2, segment.size
-        segment.figure = any(f.x0 - reach <= cx <= f.x1 + reach and f.top - reach <= cy <= f.bottom + reach
-                             for f in figures)
+        segment.figure = segment.size <= 1.05 * size and any(
+            f.x0 - reach <= cx <= f.x1 + reach and f.top - reach <= cy <= f.bottom + reach for f in figures)
     leaves = []
     for items, columned, x0, x1 in _cut(list(segments) + list(figures), size):
         text = sorted((b for b in items if isinstance(b, Segment)), key=lambda s: (s.top, s.x0))
