@@ -91,9 +91,32 @@ def find_furniture(pages: list[PageLayout], body_size: float) -> dict[tuple[int,
                 kinds[(p, i)] = "page_number"
             elif len(seen[furniture_key(line.text)]) >= repeats_needed:
                 kinds[(p, i)] = "header" if upper else "footer"
+            elif outermost and _numbered_running_line(page, i, body_size):
+                kinds[(p, i)] = "header" if upper else "footer"
             elif upper and _lone_running_header(page, i, body_size):
                 kinds[(p, i)] = "header"
     return kinds
+
+
+# "Chapter 2. Roles and separation of duties 11", "12 Row and Column Access Control":
+# a running title with the page number at one end, which changes from chapter to chapter.
+_NUMBERED_RUNNING = re.compile(r"^\s*(?:\d{1,4}\s+\S.{0,100}|.{1,100}\S\s+\d{1,4})\s*$")
+
+
+def _numbered_running_line(page: PageLayout, index: int, body_size: float) -> bool:
+    """The page's first or last line, no larger than the text, ending or starting with a
+    page number, set apart from the rest by more than a line."""
+    line = page.lines[index]
+    if line.size > 1.05 * body_size or not _NUMBERED_RUNNING.match(line.text) or SENTENCE_END.search(line.text):
+        return False
+    others = [l for k, l in enumerate(page.lines) if k != index]
+    if not others:
+        return False
+    if line.top < 0.5 * page.height:
+        gap = min(l.top for l in others if l.top > line.top) - line.bottom if any(l.top > line.top for l in others) else 0
+    else:
+        gap = line.top - max(l.bottom for l in others if l.bottom < line.bottom) if any(l.bottom < line.bottom for l in others) else 0
+    return gap > 1.2 * line.size
 
 
 def _lone_running_header(page: PageLayout, index: int, body_size: float) -> bool:

@@ -177,6 +177,19 @@ def kashida_signatures(rows: list[list[dict]]) -> set[tuple[str, str, float]]:
     return found
 
 
+def _without_stacked_copies(row: list[dict]) -> list[dict]:
+    """A glyph drawn again over itself (fake bold, or a kashida a font maps to a letter and
+    stretches by overlapping copies) is one character."""
+    kept: list[dict] = []
+    for char in row:
+        width = char["x1"] - char["x0"]
+        if (kept and width > 0.05 and kept[-1]["text"] == char["text"] and char["text"].strip()
+                and kept[-1]["fontname"] == char["fontname"] and abs(kept[-1]["x0"] - char["x0"]) < 0.5 * width):
+            continue
+        kept.append(char)
+    return kept
+
+
 def _drop_kashidas(row: list[dict], signatures: set) -> list[dict]:
     """The row without glyphs of a kashida signature set between Arabic letters."""
     kept = []
@@ -264,9 +277,9 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
             previous = None
             continue
         # beside Arabic letters only a wide gap (dropped kashida glyphs leave narrower
-        # ones); elsewhere a third of a font size, as a tab after a list's number leaves
+        # ones); elsewhere a fifth of a font size (a space is a quarter to a third of one)
         arabic = _ARABIC_LETTER.match(text[:1]) or (previous is not None and _ARABIC_LETTER.match(previous["text"][-1:]))
-        gap = space_gap if arabic or not has_blanks else min(space_gap, 0.3 * line_size)
+        gap = space_gap if arabic or not has_blanks else min(space_gap, 0.2 * line_size)
         if (previous is not None and char["x0"] - previous["x1"] > gap
                 and parts[-1] not in (" ", ZWNJ)):
             # no space from a gap next to CJK: LibreOffice sets a gap between Chinese and
@@ -330,6 +343,7 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
     signatures = kashida_signatures(rows) if _ARABIC_LETTER.search(page_text) else set()
     if signatures:
         rows = [_drop_kashidas(row, signatures) for row in rows]
+    rows = [_without_stacked_copies(row) for row in rows]
     segments = [segment for index, row in enumerate(rows) if row for segment in _segments(row, index)]
     size = median(c["size"] for c in chars if c["text"].strip()) if any(c["text"].strip() for c in chars) else 10.0
     lines, unmapped = [], 0
