@@ -78,11 +78,21 @@ class PublicResult:
     chars: int  # of the ground truth's body text
 
 
-def evaluate_file(set_name: str, role: str, pdf: Path, truth: Path) -> PublicResult:
+def split_before(paragraphs: list[str], openings: list[str]) -> list[str]:
+    """The truth paragraphs cut before each opening (see split_before in the manifest)."""
+    out = []
+    for paragraph in paragraphs:
+        cuts = sorted(k for k in (paragraph.find(o) for o in openings) if k > 0)
+        for start, end in zip([0] + cuts, cuts + [len(paragraph)]):
+            out.append(paragraph[start:end].strip())
+    return out
+
+
+def evaluate_file(set_name: str, role: str, pdf: Path, truth: Path, openings: list[str] = ()) -> PublicResult:
     from pipeline.config import ExtractSettings
     from pipeline.extract import extract_file
 
-    paragraphs = truth_paragraphs(json.loads(truth.read_text(encoding="utf-8")))
+    paragraphs = split_before(truth_paragraphs(json.loads(truth.read_text(encoding="utf-8"))), list(openings))
     extraction = extract_file(pdf, ExtractSettings())
     body = [b.text for b in extraction.blocks if b.kind in F.BODY_KINDS]
     found = recovery(paragraphs, body)
@@ -102,7 +112,7 @@ def evaluate_all(folder: Path) -> list[PublicResult]:
             if not pdf.is_file() or not truth.is_file():
                 print(f"{pdf}: missing, skipped (see bench/public_pdfs.yaml)", file=sys.stderr)
                 continue
-            results.append(evaluate_file(entry["name"], entry["role"], pdf, truth))
+            results.append(evaluate_file(entry["name"], entry["role"], pdf, truth, item.get("split_before", [])))
     return results
 
 

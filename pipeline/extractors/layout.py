@@ -420,10 +420,16 @@ def paragraph_texts(lines: list[Line], direction: str) -> list[str]:
     return texts
 
 
+# No typed word runs from Latin letters straight into Arabic ones; a producer that draws an
+# English word in a Persian or Arabic line without its space leaves them touching.
+_SCRIPT_SEAM = re.compile("(?<=[A-Za-z])(?=[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff])"
+                          "|(?<=[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff])(?=[A-Za-z])")
+
+
 def _block(page: int, kind: str, lines: list[Line], edges) -> Block:
     texts = paragraph_texts(lines, _paragraph_direction(lines, edges))
     return Block(
-        page=page, kind=kind, text="\n".join(texts),
+        page=page, kind=kind, text=_SCRIPT_SEAM.sub(" ", "\n".join(texts)),
         x0=min(l.x0 for l in lines), top=min(l.top for l in lines),
         x1=max(l.x1 for l in lines), bottom=max(l.bottom for l in lines),
     )
