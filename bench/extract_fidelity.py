@@ -41,8 +41,16 @@ DOC_TABLE = ROOT / "docs" / "extraction-fidelity.md"
 BANK = ROOT / "scripts" / "corpus_sources" / "bank"
 
 LANGS = ("fa", "en", "zh-Hant", "zh-Hans")
-LAYOUTS = ("single", "two_column", "running_header", "footnotes", "mixed")
+LAYOUTS = ("single", "two_column", "running_header", "footnotes", "mixed",
+           "columns_mid_page", "three_columns", "figure_between")
 PRODUCERS = ("chromium", "libreoffice")
+# Layouts added for general reading order (issue 11), rendered by Chromium's CSS columns
+# only: LibreOffice was not installed where they were made.
+CHROMIUM_ONLY = ("columns_mid_page", "three_columns", "figure_between")
+
+
+def producers(layout: str) -> tuple[str, ...]:
+    return ("chromium",) if layout in CHROMIUM_ONLY else PRODUCERS
 BODY_KINDS = ("title", "heading", "paragraph")
 TARGET_CER = {"fa": 0.01, "en": 0.005, "zh-Hant": 0.005, "zh-Hans": 0.005}
 
@@ -127,6 +135,17 @@ def bench_documents() -> list[BenchDoc]:
         "footnotes": ["tea.title", "tea.h.credit", "tea.p.credit", "tea.h.decline", "tea.p.decline"],
         "mixed": ["water.title", "water.h.method", "water.p.method", "water.h.results",
                   "water.p.results1"],
+        # full-width abstract, two columns that end mid-page, full-width text after them
+        "columns_mid_page": ["water.title", "water.p.abstract", "water.h.intro", "water.p.intro1",
+                             "water.p.intro2", "water.h.qanat", "water.p.qanat"],
+        # three columns over two pages: paragraphs break across columns and the page
+        "three_columns": ["water.title", "water.h.intro", "water.p.intro1", "water.p.intro2",
+                          "water.h.qanat", "water.p.qanat", "water.h.method", "water.p.method",
+                          "water.h.results", "water.p.results1", "water.p.results2",
+                          "water.h.discussion", "water.p.discussion"],
+        # two-column sections with a full-width figure (a drawing with labels) between them
+        "figure_between": ["water.title", "water.h.intro", "water.p.intro1", "water.p.intro2",
+                           "water.h.qanat", "water.p.qanat", "water.h.method", "water.p.method"],
     }
     documents = []
     for layout, unit_ids in topics.items():
@@ -188,6 +207,13 @@ def chromium_html(doc: BenchDoc) -> str:
     if doc.layout == "two_column":
         title, rest = parts[0], "".join(parts[1:])
         body = f'{title}<div class="cols">{rest}</div>'
+    elif doc.layout == "columns_mid_page":
+        body = f'{parts[0]}{parts[1]}<div class="cols">{"".join(parts[2:5])}</div>{"".join(parts[5:])}'
+    elif doc.layout == "three_columns":
+        body = f'{parts[0]}<div class="cols3">{"".join(parts[1:])}</div>'
+    elif doc.layout == "figure_between":
+        body = (f'{parts[0]}<div class="cols">{"".join(parts[1:4])}</div>{_figure(doc.lang)}'
+                f'<div class="cols">{"".join(parts[4:])}</div>')
     notes = ""
     if doc.notes:
         items = "".join(f"<div>{i}. {e(n)}</div>" for i, n in enumerate(doc.notes, 1))
@@ -201,11 +227,33 @@ def chromium_html(doc: BenchDoc) -> str:
         "h2 { font-size: 12.5pt; margin: 4mm 0 2mm; break-after: avoid; }"
         "p { text-align: justify; text-indent: 1.5em; margin: 0 0 2mm; }"
         ".cols { column-count: 2; column-gap: 8mm; }"
+        ".cols3 { column-count: 3; column-gap: 6mm; }"
+        "figure { margin: 4mm 0; text-align: center; } figcaption { font-size: 9pt; margin-top: 1mm; }"
         ".notes { position: absolute; top: 232mm; left: 0; right: 0; font-size: 8.5pt; }"
         ".notes hr { width: 30%; margin: 0 0 1mm 0; border: 0; border-top: 0.5pt solid #000; }"
         "sup { font-size: 7pt; line-height: 0; }"
         f"</style></head><body>{body}{notes}</body></html>"
     )
+
+
+_FIGURE = {
+    "en": ("Figure 1. Where Yazd's drinking water came from in 2022.", ("Pipeline", "Wells", "Qanats")),
+    "fa": ("شکل ۱. منابع آب آشامیدنی یزد در سال ۱۴۰۱.", ("خط لوله", "چاه‌ها", "قنات‌ها")),
+    "zh-Hant": ("圖1. 2022年亞茲德飲用水的來源。", ("管線", "水井", "坎兒井")),
+    "zh-Hans": ("图1. 2022年亚兹德饮用水的来源。", ("管线", "水井", "坎儿井")),
+}
+
+
+def _figure(lang: str) -> str:
+    """A full-width bar chart drawn in SVG (vector strokes and text labels) with a caption."""
+    caption, labels = _FIGURE[lang]
+    bars = "".join(
+        f'<rect x="{40 + 150 * k}" y="{110 - h}" width="90" height="{h}" fill="#7a9cc6" stroke="#234"/>'
+        f'<text x="{85 + 150 * k}" y="128" font-size="11" text-anchor="middle">{html.escape(label)}</text>'
+        for k, (label, h) in enumerate(zip(labels, (90, 50, 12))))
+    return (f'<figure><svg width="480" height="135" viewBox="0 0 480 135" xmlns="http://www.w3.org/2000/svg">'
+            f'<line x1="20" y1="110" x2="470" y2="110" stroke="#000"/>{bars}</svg>'
+            f'<figcaption>{html.escape(caption)}</figcaption></figure>')
 
 
 def libreoffice_fodt(doc: BenchDoc) -> str:
@@ -288,7 +336,8 @@ def render_all(documents: list[BenchDoc], pdf_dir: Path = PDF_DIR) -> None:
 
     for doc in documents:
         render_chromium(chromium_html(doc), pdf_path(doc, "chromium", pdf_dir))
-        render_libreoffice(libreoffice_fodt(doc), pdf_path(doc, "libreoffice", pdf_dir))
+        if "libreoffice" in producers(doc.layout):
+            render_libreoffice(libreoffice_fodt(doc), pdf_path(doc, "libreoffice", pdf_dir))
         print(f"rendered {doc.name}", file=sys.stderr)
 
 
@@ -299,9 +348,13 @@ _CJK_LINE_JOIN = re.compile(f"(?<=[{_CJK}])\\s*\\n\\s*(?=[{_CJK}])")
 
 
 def normalize(text: str) -> str:
-    """NFC, Chinese line breaks removed, every other whitespace run one space; ZWNJ kept."""
+    """NFC, line breaks joined as the normalize stage joins them (none beside a Chinese
+    character, a word broken at a hyphen made whole: pipeline.normalize.reflow), every
+    other whitespace run one space; ZWNJ kept."""
+    from pipeline.normalize import reflow
+
     text = unicodedata.normalize("NFC", text)
-    text = _CJK_LINE_JOIN.sub("", text)
+    text = _CJK_LINE_JOIN.sub("", reflow(text))
     return " ".join(text.split())
 
 
@@ -488,6 +541,7 @@ Fixed since the first run, in the normalize stage: a line break beside a Chinese
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--render", action="store_true", help="re-render the PDFs (chromium, soffice)")
+    parser.add_argument("--render-missing", action="store_true", help="render only the PDFs not there yet")
     parser.add_argument("--pdfs", type=Path, default=PDF_DIR)
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     parser.add_argument("--doc", type=Path, default=DOC_TABLE, help="markdown report to write")
@@ -495,13 +549,15 @@ def main(argv: list[str] | None = None) -> int:
     documents = bench_documents()
     if args.render:
         render_all(documents, args.pdfs)
-    missing = [pdf_path(d, p, args.pdfs) for d in documents for p in PRODUCERS
+    elif args.render_missing:
+        render_all([d for d in documents if not pdf_path(d, "chromium", args.pdfs).is_file()], args.pdfs)
+    missing = [pdf_path(d, p, args.pdfs) for d in documents for p in producers(d.layout)
                if not pdf_path(d, p, args.pdfs).is_file()]
     if missing:
         print(f"{missing[0]}: benchmark PDF missing ({len(missing)} in all); run with --render",
               file=sys.stderr)
         return 2
-    results = [evaluate(d, p, args.pdfs) for d in documents for p in PRODUCERS]
+    results = [evaluate(d, p, args.pdfs) for d in documents for p in producers(d.layout)]
     table = markdown_table(results)
     print(table)
     print(f"wrote {write_results(results, args.out)}")

@@ -255,10 +255,15 @@ def _first_word_width(line: Line) -> float:
     return per_char * len(word)
 
 
+# A full stop drawn at the left end of a line of Latin text: the end of a right-to-left
+# paragraph whose last line holds only an English citation (".(Hosseini, 2019: 57").
+_DRAWN_STOP = re.compile(r"^[.!?]\s*[(A-Za-z]")
+
+
 def _runs_on(previous: Line, line: Line, column: _Column, draft_length: int = 2) -> bool:
     """The line above is full (the next line's first word would not have fitted on it)
     and stops mid-sentence: the text runs on to the next line, whatever the spacing says."""
-    if SENTENCE_END.search(previous.text):
+    if SENTENCE_END.search(previous.text) or _DRAWN_STOP.match(previous.visual):
         return False
     return _trailing_slack(previous, column) - _indent_allowance(draft_length, previous, column) \
         < max(0.5 * previous.size, 1.3 * _first_word_width(line) + 0.3 * previous.size)
@@ -426,10 +431,17 @@ _SCRIPT_SEAM = re.compile("(?<=[A-Za-z])(?=[\u0620-\u064a\u0671-\u06d3\u06fa-\u0
                           "|(?<=[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff])(?=[A-Za-z])")
 
 
+# A bracketed left-to-right run that a right-to-left paragraph wraps across lines has its
+# two brackets on different lines, where each line's reordering, not knowing the other
+# half, mirrors them: ")Karimi and\nHosseini, 2019: 57(" is "(Karimi and\nHosseini, 2019: 57)".
+_SPLIT_BRACKETS = re.compile(r"\)(?=[A-Za-z0-9])([^()\n]*\n[^()]*?)(?<=[A-Za-z0-9])\(")
+
+
 def _block(page: int, kind: str, lines: list[Line], edges) -> Block:
     texts = paragraph_texts(lines, _paragraph_direction(lines, edges))
+    text = _SPLIT_BRACKETS.sub(r"(\1)", "\n".join(texts))
     return Block(
-        page=page, kind=kind, text=_SCRIPT_SEAM.sub(" ", "\n".join(texts)),
+        page=page, kind=kind, text=_SCRIPT_SEAM.sub(" ", text),
         x0=min(l.x0 for l in lines), top=min(l.top for l in lines),
         x1=max(l.x1 for l in lines), bottom=max(l.bottom for l in lines),
     )

@@ -118,7 +118,8 @@ def page_figures(page, chars: list[dict]) -> list[Box]:
     the page is a background or a frame, and one with running text inside (rows of it, not
     a figure's labels) is a text box, a table, or strokes that overhang a column because
     the PDF clips them: none of these is a figure."""
-    drawn = [Box(o["x0"], o["top"], o["x1"], o["bottom"]) for o in list(page.rects) + list(page.curves)]
+    drawn = [Box(o["x0"], o["top"], o["x1"], o["bottom"])
+             for o in list(page.rects) + list(page.curves) + list(page.lines)]
     # the strokes of one drawing are one figure; images stand alone (their boxes carry white
     # margins that would chain neighbouring figures into one across a column gutter)
     merged = [(box, count, False) for box, count in _touching_merged(drawn)]

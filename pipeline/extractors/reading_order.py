@@ -31,15 +31,14 @@ from dataclasses import dataclass, field
 MIN_GUTTER_EMS = 0.8
 # ... and the columns beside it at least this wide: a list's numbers or a hanging label
 # column is narrower and stays with its text.
-MIN_COLUMN_EMS = 4.0
+MIN_COLUMN_EMS = 6.0
 # A column is text set in lines that fill it: at least this share of its rows reach
 # FULL_ROW of its width (the rest are last lines of paragraphs, headings).
 TEXT_ROWS = 0.4
 FULL_ROW = 0.7
-# ... or a column of at least this many rows and font sizes wide, whatever its lines' length:
-# a form's labels are narrower, a list or one page of a two-page spread is not.
+# ... or a column of at least this many rows, whatever its lines' length (a list, a table
+# or one page of a two-page spread beside another).
 LIST_ROWS = 8
-LIST_EMS = 25
 # An empty strip across the whole region this many line heights tall ends a band even
 # where the columns above and below line up: a figure whose drawing the PDF does not
 # describe, or a break between sections.
@@ -144,7 +143,7 @@ def _candidate_gutters(slabs: list[list[Box]], min_gutter: float) -> tuple[list[
     cores = []
     for a, b in strips:
         peak = max(counts[x] for x in range(a, b))
-        cores += [(float(c), float(d)) for c, d in _runs([x for x in range(a, b) if counts[x] >= 0.8 * peak])]
+        cores += [(float(c), float(d), peak) for c, d in _runs([x for x in range(a, b) if counts[x] >= 0.8 * peak])]
     return [(float(a), float(b)) for a, b in strips], cores
 
 
@@ -191,6 +190,11 @@ def _bands(slabs: list[list[Box]], candidates: list[tuple[float, float]], min_gu
             if not far and band.gaps:
                 common = _free(slab, band.gaps, min_gutter)
                 if common:
+                    # a gutter this slab opens that the band's slabs so far leave free too
+                    # (three columns whose first lines start at different heights)
+                    common += [g for g in _two_sided(slab, free)
+                               if not any(_overlaps(g, c) for c in common)
+                               and all(_free(s, [g], min_gutter) for s in band.slabs)]
                     band.slabs.append(slab)
                     band.gaps = common
                     continue
@@ -199,14 +203,49 @@ def _bands(slabs: list[list[Box]], candidates: list[tuple[float, float]], min_gu
                 continue
         opening = _two_sided(slab, free)
         band = _Band([slab], opening)
-        # one-sided slabs just above that leave the new columns' gutter free belong to them
-        if bands and not bands[-1].gaps:
-            previous = bands[-1]
-            while len(previous.slabs) > 1 and _free(previous.slabs[-1], band.gaps, min_gutter) \
-                    and not _two_sided(previous.slabs[-1], band.gaps) and _one_sided(previous.slabs[-1], band.gaps):
-                band.slabs.insert(0, previous.slabs.pop())
+        if bands:
+            _settle_border(bands[-1], band, min_gutter)
+            if not bands[-1].slabs:
+                bands.pop()
         bands.append(band)
     return bands
+
+
+def _settle_border(above: _Band, below: _Band, min_gutter: float) -> None:
+    """Slabs on one side of a gutter at the border of a columns band and a full-width band
+    go with whichever they sit closer to: the first lines of columns that start higher
+    than their neighbours join the columns below, a heading set after the columns (in the
+    space one of them leaves) joins the full-width text under it."""
+    columns = above if above.gaps else below
+    if not columns.gaps or (above.gaps and below.gaps):
+        return
+    group = 0  # trailing slabs of `above` that sit on one side of the gutter
+    while group < len(above.slabs):
+        slab = above.slabs[-1 - group]
+        if not (_one_sided(slab, columns.gaps) and _free(slab, columns.gaps, min_gutter)):
+            break
+        group += 1
+    if not group:
+        return
+    # the border goes where the widest vertical space is, before one of those slabs or
+    # after all of them
+    start = len(above.slabs) - group
+    spaces = []
+    for k in range(start, len(above.slabs) + 1):
+        if k == 0:
+            spaces.append((0.0, 0))  # nothing above them in this region
+            continue
+        bottom = max(b.bottom for s in above.slabs[:k] for b in s)
+        top = min(b.top for b in (above.slabs[k] if k < len(above.slabs) else below.items))
+        spaces.append((top - bottom, k))
+    _, border = max(spaces, key=lambda s: (s[0], -s[1]))
+    if border < len(above.slabs):
+        below.slabs[:0] = above.slabs[border:]
+        del above.slabs[border:]
+
+
+def _overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def _one_sided(slab: list[Box], gaps: list[tuple[float, float]]) -> bool:
@@ -241,8 +280,8 @@ def _side_is_text(items: list[Box], lo: float, hi: float, size: float) -> bool:
     rows: dict[int, list[Segment]] = {}
     for s in segments:
         rows.setdefault(s.row, []).append(s)
-    if len(rows) >= LIST_ROWS and right - left >= LIST_EMS * size:
-        return True  # a long, wide column of short items (a list, a page of a spread)
+    if len(rows) >= LIST_ROWS:
+        return True  # a long column, whatever its lines: a list, a table, a page of a spread
     widths = [max(s.x1 for s in r) - min(s.x0 for s in r) for r in rows.values()]
     return sum(w >= FULL_ROW * (right - left) for w in widths) >= TEXT_ROWS * len(widths)
 
@@ -303,8 +342,13 @@ def _cut(items: list[Box], size: float, depth: int = 0) -> list[tuple[list[Box],
     """(items, columned, x0, x1) of the leaves in reading order. Gutters are looked for
     in the text; figures then take their place beside or across them."""
     text = [b for b in items if isinstance(b, Segment)]
-    _, cores = _candidate_gutters(_slabs(text), MIN_GUTTER_EMS * size) if text else ([], [])
-    figures = [_clipped(b, cores) for b in items if not isinstance(b, Segment)]
+    _, weighed = _candidate_gutters(_slabs(text), MIN_GUTTER_EMS * size) if text else ([], [])
+    cores = [(a, b) for a, b, _ in weighed]
+    # figures are clipped only at the page's main gutters (those along at least half as
+    # many rows as the strongest), not at a gap between a table's cells
+    strongest = max((w for _, _, w in weighed), default=0)
+    figures = [_clipped(b, [(a, c) for a, c, w in weighed if w >= 0.5 * strongest])
+               for b in items if not isinstance(b, Segment)]
     leaves = []
     after_rows = False  # the last leaf is a band read row by row: one without a gutter joins it
     for band in _bands(_slabs(text + figures), cores, MIN_GUTTER_EMS * size, 1.2 * size):
@@ -325,16 +369,24 @@ def _cut(items: list[Box], size: float, depth: int = 0) -> list[tuple[list[Box],
     return leaves
 
 
+def _label_of(segment: Segment, figure: Box) -> bool:
+    """The segment is a label of the figure: inside it, or a short piece of text just
+    beside its edge (an axis label; not the last line of the paragraph above). Text in a
+    font larger than the page's is not: that is a heading set on a drawn decoration."""
+    cx, cy = (segment.x0 + segment.x1) / 2, (segment.top + segment.bottom) / 2
+    if figure.x0 <= cx <= figure.x1 and figure.top <= cy <= figure.bottom:
+        return True
+    reach = 2 * segment.size
+    near = figure.x0 - reach <= cx <= figure.x1 + reach and figure.top - reach <= cy <= figure.bottom + reach
+    return near and segment.x1 - segment.x0 < 0.3 * (figure.x1 - figure.x0)
+
+
 def reading_order(segments: list[Segment], figures: list[Box], size: float) -> list[Leaf]:
     """Leaves of the page in reading order; size is the page's body font size."""
     if not segments:
         return []
     for segment in segments:
-        # labels sit in a figure or just beside its edge, in a font no larger than the
-        # text's (larger text on a drawn shape is a heading set on a decoration)
-        cx, cy, reach = (segment.x0 + segment.x1) / 2, (segment.top + segment.bottom) / 2, segment.size
-        segment.figure = segment.size <= 1.05 * size and any(
-            f.x0 - reach <= cx <= f.x1 + reach and f.top - reach <= cy <= f.bottom + reach for f in figures)
+        segment.figure = segment.size <= 1.05 * size and any(_label_of(segment, f) for f in figures)
     leaves = []
     for items, columned, x0, x1 in _cut(list(segments) + list(figures), size):
         text = sorted((b for b in items if isinstance(b, Segment)), key=lambda s: (s.top, s.x0))
