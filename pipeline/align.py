@@ -268,16 +268,19 @@ def confidence(margin: float, similarity: float, bias: float, w_margin: float, w
 
 # --- Sentences across a whole side pair: anchors, then the dynamic program between them ---
 
-def anchor_blocks(anchors: list[tuple[int, int]], max_gap: int) -> list[list[tuple[int, int]]]:
+def anchor_blocks(anchors: list[tuple[int, int]], max_gap: int,
+                  stride: tuple[float, float] = (1.0, 1.0)) -> list[list[tuple[int, int]]]:
     """Split anchors (sorted by source) into monotone runs with small gaps.
 
     A translation keeps its order inside a section but may move whole sections; each run is
     one stretch in the same order on both sides, and the dynamic program works inside it.
+    stride: sentences a side per sentence of the shorter side; where one side is much
+    longer (an abstract beside the paper it sums up) its gaps are counted in that unit.
     """
     blocks: list[list[tuple[int, int]]] = []
     for i, j in sorted(anchors):
         last = blocks[-1][-1] if blocks else None
-        if last and 0 < i - last[0] <= max_gap and 0 < j - last[1] <= max_gap:
+        if last and 0 < i - last[0] <= max_gap * stride[0] and 0 < j - last[1] <= max_gap * stride[1]:
             blocks[-1].append((i, j))
         else:
             blocks.append([(i, j)])
@@ -307,7 +310,8 @@ def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndar
         src, tgt, src_mean, tgt_mean, settings.sentence_margin, settings.sentence_similarity,
         settings.faiss_above, settings.scoring, settings.approximate_above)}
     links: list[SentenceLink] = []
-    blocks = anchor_blocks(list(anchor_margin), settings.max_gap)
+    shorter = min(len(src), len(tgt))
+    blocks = anchor_blocks(list(anchor_margin), settings.max_gap, (len(src) / shorter, len(tgt) / shorter))
     confirmed = [anchor for block in blocks if len(block) >= settings.min_block for anchor in block]
     for block in blocks:
         # A lone weak anchor is more often chance than a translation. By cosine alone no lone
@@ -587,7 +591,10 @@ def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> Si
         src.sentence_vectors, tgt.sentence_vectors, means.src_sentences, means.tgt_sentences, settings,
         passage_starts([s.passage_id for s in src.sentences]), passage_starts([s.passage_id for s in tgt.sentences]))
     relation = side_relation(matches, src, tgt)
-    if relation in ("comparable", "unrelated") and not by_cosine(settings.scoring):
+    # Two languages of one document (a paper and its abstract in another language) are
+    # related by the document itself: the guard against unrelated papers does not apply.
+    same_document = src.doc_id == tgt.doc_id
+    if relation in ("comparable", "unrelated") and not by_cosine(settings.scoring) and not same_document:
         matches = [m for m in matches if m.margin >= settings.comparable_margin]
         sentence_links = [link for link in sentence_links
                           if link_margin(link, means.src_sentences, means.tgt_sentences) >= settings.comparable_margin]

@@ -9,7 +9,7 @@ from pipeline.errors import ExtractionError
 from pipeline.extractors.layout import mark_references
 from pipeline.extractors.logical_order import fold_compatibility_forms
 from pipeline.extractors.text_layout import text_blocks
-from pipeline.extractors.visual_order import visual_order_note
+from pipeline.extractors.visual_order import repair_reversed_lines, visual_order_note
 from pipeline.records import Block, Extraction
 
 
@@ -35,12 +35,17 @@ def decode_text(path: Path, data: bytes) -> str:
 
 def extract_text(path: Path, data: bytes) -> Extraction:
     text = fold_compatibility_forms(decode_text(path, data))
+    note = visual_order_note(text)
+    if note:
+        text, repaired = repair_reversed_lines(text)
+        if repaired:
+            note += (f"; {repaired} line(s) whose word order was simply reversed were put back "
+                     "in typed order")
     blocks = text_blocks(text)
     if not blocks:
         raise ExtractionError(f"{path}: no text (only whitespace)")
     mark_references_in_text(blocks)
-    notes = [note] if (note := visual_order_note(text)) else []
-    return Extraction(format="txt", page_count=1, blocks=blocks, notes=notes)
+    return Extraction(format="txt", page_count=1, blocks=blocks, notes=[note] if note else [])
 
 
 def mark_references_in_text(blocks: list[Block]) -> None:
