@@ -107,8 +107,8 @@ export: ## write accepted pairs as TMX 1.4b and TSV into aligned/
 bench: ## speed and memory benchmarks (ratios against baselines measured in the same run)
 	$(PY) -m bench.speed --config "$(CONFIG)"
 
-bench-extract: ## extraction fidelity: CER and paragraph F1 per language, layout and PDF producer
-	$(PY) -m bench.extract_fidelity
+bench-extract: ## extraction fidelity: own renders, plain text as other tools write it, public PDFs (PUBLIC_PDFS=folder), Persian visual-order repair
+	$(PY) -m bench.extract_fidelity $(if $(PUBLIC_PDFS),--public "$(PUBLIC_PDFS)")
 
 test: ## run the test suite (what CI runs)
 	$(PY) -m pytest -q -p no:cacheprovider

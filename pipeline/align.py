@@ -298,10 +298,13 @@ def passage_starts(passage_ids: list[str]) -> frozenset[int]:
 
 def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarray, tgt_mean: np.ndarray,
                              settings, src_starts: frozenset[int] = frozenset(),
-                             tgt_starts: frozenset[int] = frozenset()) -> list[SentenceLink]:
+                             tgt_starts: frozenset[int] = frozenset(),
+                             summary: bool = False) -> list[SentenceLink]:
     """Sentence links between two sides: margin anchors, monotone blocks, DP inside each block.
 
-    src_starts / tgt_starts: the sentences that begin a passage (see align_sentences)."""
+    src_starts / tgt_starts: the sentences that begin a passage (see align_sentences).
+    summary: one side may sum up the other (two languages of one document: a paper and its
+    abstract), so anchor gaps on the longer side are counted per sentence of the shorter."""
     if not len(src) or not len(tgt):
         return []
     cosine = by_cosine(settings.scoring)
@@ -311,7 +314,8 @@ def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndar
         settings.faiss_above, settings.scoring, settings.approximate_above)}
     links: list[SentenceLink] = []
     shorter = min(len(src), len(tgt))
-    blocks = anchor_blocks(list(anchor_margin), settings.max_gap, (len(src) / shorter, len(tgt) / shorter))
+    stride = (len(src) / shorter, len(tgt) / shorter) if summary else (1.0, 1.0)
+    blocks = anchor_blocks(list(anchor_margin), settings.max_gap, stride)
     confirmed = [anchor for block in blocks if len(block) >= settings.min_block for anchor in block]
     for block in blocks:
         # A lone weak anchor is more often chance than a translation. By cosine alone no lone
@@ -587,13 +591,15 @@ def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> Si
     matches = mine_passages(src.passage_vectors, tgt.passage_vectors, means.src_passages, means.tgt_passages,
                             settings.passage_margin, settings.passage_similarity, settings.faiss_above,
                             settings.scoring, settings.approximate_above)
+    # Two languages of one document (a paper and its abstract in another language) are
+    # related by the document itself: the abstract sums the paper up in order, and the guard
+    # against unrelated papers does not apply.
+    same_document = src.doc_id == tgt.doc_id
     sentence_links = align_sentence_sequences(
         src.sentence_vectors, tgt.sentence_vectors, means.src_sentences, means.tgt_sentences, settings,
-        passage_starts([s.passage_id for s in src.sentences]), passage_starts([s.passage_id for s in tgt.sentences]))
+        passage_starts([s.passage_id for s in src.sentences]), passage_starts([s.passage_id for s in tgt.sentences]),
+        summary=same_document)
     relation = side_relation(matches, src, tgt)
-    # Two languages of one document (a paper and its abstract in another language) are
-    # related by the document itself: the guard against unrelated papers does not apply.
-    same_document = src.doc_id == tgt.doc_id
     if relation in ("comparable", "unrelated") and not by_cosine(settings.scoring) and not same_document:
         matches = [m for m in matches if m.margin >= settings.comparable_margin]
         sentence_links = [link for link in sentence_links
