@@ -329,7 +329,27 @@ def _columns(items: list[Box], gutters: list[tuple[float, float]], rtl: bool) ->
         centre = (item.x0 + item.x1) / 2
         columns[sum(centre > c for c in cuts)].append(item)
     columns = [c for c in columns if c]
-    return columns[::-1] if rtl else columns
+    columns = columns[::-1] if rtl else columns
+    # marginal notes and sidebars (a narrow column set smaller than the text beside it) are
+    # read after the text they sit beside, wherever they sit
+    main = max(columns, key=_text_width)
+    size = _text_size(main)
+    asides = [c for c in columns if c is not main and _text_width(c) < ASIDE_WIDTH * _text_width(main)
+              and 0 < _text_size(c) < 0.95 * size]
+    return [c for c in columns if not any(c is a for a in asides)] + asides
+
+
+# A column narrower than this share of the widest beside it, and set smaller, is an aside.
+ASIDE_WIDTH = 0.5
+
+
+def _text_width(column: list[Box]) -> float:
+    return max(b.x1 for b in column) - min(b.x0 for b in column)
+
+
+def _text_size(column: list[Box]) -> float:
+    sizes = sorted(b.size for b in column if isinstance(b, Segment))
+    return sizes[len(sizes) // 2] if sizes else 0.0
 
 
 def _is_rtl(items: list[Box]) -> bool:
