@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from bench import extract_fidelity as F
-from bench.paragraph_recovery import recovery
+from bench.paragraph_recovery import recovery, tokens
 
 MANIFEST = Path(__file__).with_name("public_pdfs.yaml")
 BODY_LABELS = {"title", "section_header", "text", "paragraph", "list_item"}
@@ -103,24 +103,66 @@ def evaluate_file(set_name: str, role: str, pdf: Path, truth: Path, openings: li
                         found.whole_in_order, found.passages, cer, len(source))
 
 
+def evaluate_expected(set_name: str, role: str, pdf: Path, expected: list[list[str]]) -> PublicResult:
+    """Against our own checked expectations: (opening, closing) anchors of each paragraph."""
+    from pipeline.config import ExtractSettings
+    from pipeline.extract import extract_file
+    from pipeline.normalize import reflow
+
+    extraction = extract_file(pdf, ExtractSettings())
+    body = [tokens(reflow(b.text)) for b in extraction.blocks if b.kind in F.BODY_KINDS]
+    whole, last = 0, (-1, -1)
+    for opening, closing in expected:
+        first, end = tokens(opening), tokens(closing)
+        for k, passage in enumerate(body):
+            start = _find(passage, first)
+            if start < 0:
+                continue
+            stop = _find(passage, end, start)
+            if stop >= 0 and (k, start) > last:
+                whole += 1
+                last = (k, start)
+            break
+    return PublicResult(set_name, pdf.name, role, extraction.page_count, len(expected), whole,
+                        len(body), float("nan"), 0)
+
+
+def _find(haystack: list[str], needle: list[str], start: int = 0) -> int:
+    for k in range(start, len(haystack) - len(needle) + 1):
+        if haystack[k:k + len(needle)] == needle:
+            return k
+    return -1
+
+
 def evaluate_all(folder: Path) -> list[PublicResult]:
     results = []
     for entry in manifest():
         root = folder / entry["repo"]
         for item in entry["files"]:
-            pdf, truth = root / item["pdf"], root / item["truth"]
-            if not pdf.is_file() or not truth.is_file():
+            pdf = root / item["pdf"]
+            truth = root / item["truth"] if "truth" in item else None
+            if not pdf.is_file() or (truth is not None and not truth.is_file()):
                 print(f"{pdf}: missing, skipped (see bench/public_pdfs.yaml)", file=sys.stderr)
                 continue
-            results.append(evaluate_file(entry["name"], entry["role"], pdf, truth, item.get("split_before", [])))
+            if truth is None:
+                results.append(evaluate_expected(entry["name"], entry["role"], pdf, item["expect"]))
+            else:
+                results.append(evaluate_file(entry["name"], entry["role"], pdf, truth, item.get("split_before", [])))
     return results
 
 
 def export(checkout: Path, folder: Path) -> None:
-    """Copy the manifest's files at their commits out of a git checkout (or bare mirror)."""
+    """Copy the manifest's files at their commits out of a git checkout (or bare mirror) of
+    one of the manifest's repositories; sets from other repositories are left out."""
     for entry in manifest():
+        known = subprocess.run(["git", f"--git-dir={_git_dir(checkout)}", "cat-file", "-e",
+                                f"{entry['commit']}^{{commit}}"], capture_output=True)
+        if known.returncode != 0:
+            continue
         for item in entry["files"]:
             for key in ("pdf", "truth"):
+                if key not in item:
+                    continue
                 target = folder / entry["repo"] / item[key]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 data = subprocess.run(["git", f"--git-dir={_git_dir(checkout)}", "show",
@@ -136,16 +178,19 @@ def markdown_table(results: list[PublicResult]) -> str:
     lines = ["| set | file | role | pages | paragraphs | whole and in order | passages | CER % |",
              "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
+        cer = "–" if r.cer != r.cer else f"{100 * r.cer:.2f}"
         lines.append(f"| {r.set} | {r.file} | {r.role} | {r.pages} | {r.paragraphs} | {r.whole_in_order} | "
-                     f"{r.passages} | {100 * r.cer:.2f} |")
+                     f"{r.passages} | {cer} |")
     lines += ["", "| set | role | files | paragraphs | whole and in order | CER % (by characters) |",
               "| --- | --- | ---: | ---: | ---: | ---: |"]
     for name in dict.fromkeys(r.set for r in results):
         own = [r for r in results if r.set == name]
         total = sum(r.paragraphs for r in own)
         whole = sum(r.whole_in_order for r in own)
+        chars = sum(r.chars for r in own)
+        cer = f"{100 * sum(r.cer * r.chars for r in own) / chars:.2f}" if chars else "–"
         lines.append(f"| {name} | {own[0].role} | {len(own)} | {total} | {whole} ({100 * whole / max(total, 1):.1f} %) | "
-                     f"{100 * sum(r.cer * r.chars for r in own) / max(sum(r.chars for r in own), 1):.2f} |")
+                     f"{cer} |")
     return "\n".join(lines) + "\n"
 
 
