@@ -8,17 +8,23 @@ along it into columns, each read whole before the next (right to left on a right
 page), and each column is cut again the same way, so a column can hold its own figure or
 sub-columns. A band without a gutter is read row by row.
 
-This is Nagy and Seth's XY-cut with two guards that keep it from the classic failures:
+This is Nagy and Seth's XY-cut with guards that keep it from the classic failures:
+  - A gutter runs where rows on both sides leave room, along two rows at least, so the
+    wide spaces of justified lines that happen to line up are no gutter; slabs with text on
+    one side only (the first line of a column that starts higher than its neighbour, a
+    heading set in the room the columns leave) go with the band they sit closer to.
   - A gutter must separate text columns: both sides at least MIN_COLUMN_EMS wide and set
-    mostly in lines that fill their side. A list's numbers, a form's labels beside their
-    values, or a table's cells are read row by row instead.
+    mostly in lines that fill their side, or long. A list's numbers or a form's labels
+    beside their values are read row by row instead.
   - Figures (images and drawings) are part of the page as much as text is: a full-width
     figure between two column sections ends the first band, so the columns above it are read
-    before the columns below. Text inside a figure is kept, marked as figure text.
+    before the columns below. Text inside or beside a figure is kept, marked as its labels.
+  - A narrow column set smaller than the text beside it (a marginal note, a sidebar) is
+    read after that text.
 
-Segments are a row's glyphs split at gaps wider than a font size, so two columns whose
-lines sit on one baseline are two segments; the segments of one row in one column are
-joined back into a line afterwards.
+Segments are a row's glyphs split where a gap could be a gutter (MIN_GUTTER_EMS), so two
+columns whose lines sit on one baseline are two segments; the segments of one row in one
+column are joined back into a line afterwards.
 """
 
 from __future__ import annotations
@@ -55,7 +61,7 @@ class Box:
 
 @dataclass
 class Segment(Box):
-    """Glyphs of one row with no gap wider than a font size between them."""
+    """Glyphs of one row with no gap between them that could be a gutter."""
 
     chars: list[dict] = field(default_factory=list)
     row: int = 0
@@ -119,7 +125,7 @@ def _inner_gaps(items: list[Box], min_width: float) -> list[tuple[float, float]]
 @dataclass
 class _Band:
     slabs: list[list[Box]]
-    gaps: list[tuple[float, float]]  # candidate gutters no slab of the band crosses
+    gaps: list[tuple[float, float]]  # strips along candidate gutters that every slab leaves empty
 
     @property
     def items(self) -> list[Box]:
@@ -129,9 +135,9 @@ class _Band:
 def _candidate_gutters(slabs: list[list[Box]], min_gutter: float) -> tuple[list[tuple[float, float]],
                                                                             list[tuple[float, float]]]:
     """Strips of the region where rows on both sides of an empty gap, two at least, leave
-    room for a gutter (a wide space in one justified line does not); and within each, its
-    core, where nearly all those rows leave it empty: the gutter itself, where the strip
-    also holds the room that short lines leave."""
+    room for a gutter (a wide space in one justified line does not); and within each its
+    core, (start, stop, rows), where nearly all those rows leave it empty: the gutter itself,
+    where the strip also holds the room that short lines leave."""
     counts: dict[int, int] = {}
     for slab in slabs:
         for a, b in _inner_gaps(slab, min_gutter):
@@ -177,9 +183,8 @@ def _bands(slabs: list[list[Box]], candidates: list[tuple[float, float]], min_gu
     """Runs of slabs that keep one strip along a candidate gutter empty (a stretch of
     columns), or that have nothing on both sides of any (a stretch of full-width rows).
 
-    A slab with text on one side only (the first line of a column that starts higher than
-    its neighbour, a column's last lines) fits either: it stays with the rows above unless
-    the columns below start right after it, which it then joins."""
+    A slab with text on one side only fits either; at the border of two bands such slabs
+    go to whichever they sit closer to (_settle_border)."""
     bands: list[_Band] = []
     for slab in slabs:
         free = _free(slab, candidates, min_gutter)
