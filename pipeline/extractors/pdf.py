@@ -152,27 +152,53 @@ _RUNNING_TEXT_ROW = 25
 
 
 def _touching_merged(shapes: list[Box]) -> list[tuple[Box, int]]:
-    """Boxes that touch or overlap (within 2 points) merged, until none do; with how many
-    shapes each holds."""
-    merged = [(Box(b.x0, b.top, b.x1, b.bottom), 1) for b in sorted(shapes, key=lambda b: (b.top, b.x0))]
+    """Boxes of shapes that touch or overlap (within 2 points), merged until no two merged
+    boxes do; with how many shapes each holds. Touching shapes are first found through a
+    grid of cells, so a chart of thousands of strokes does not cost the square of their
+    number; the few boxes that result are then merged while their boxes touch."""
+    cell = 50.0
+    parent = list(range(len(shapes)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    grid: dict[tuple[int, int], list[int]] = {}
+    for k, b in enumerate(shapes):
+        for gx in range(int((b.x0 - 2) // cell), int((b.x1 + 2) // cell) + 1):
+            for gy in range(int((b.top - 2) // cell), int((b.bottom + 2) // cell) + 1):
+                for other in grid.get((gx, gy), ()):
+                    if _touch(b, shapes[other]):
+                        parent[root(k)] = root(other)
+                grid.setdefault((gx, gy), []).append(k)
+    groups: dict[int, list[Box]] = {}
+    for k, b in enumerate(shapes):
+        groups.setdefault(root(k), []).append(b)
+    merged = [[Box(min(b.x0 for b in m), min(b.top for b in m), max(b.x1 for b in m), max(b.bottom for b in m)),
+               len(m)] for m in groups.values()]
     changed = True
     while changed:
         changed = False
         out: list[list] = []
-        for shape, count in merged:
+        for box, count in merged:
             for entry in out:
-                other = entry[0]
-                if (shape.x0 <= other.x1 + 2 and other.x0 <= shape.x1 + 2
-                        and shape.top <= other.bottom + 2 and other.top <= shape.bottom + 2):
-                    other.x0, other.top = min(other.x0, shape.x0), min(other.top, shape.top)
-                    other.x1, other.bottom = max(other.x1, shape.x1), max(other.bottom, shape.bottom)
+                if _touch(box, entry[0]):
+                    other = entry[0]
+                    entry[0] = Box(min(box.x0, other.x0), min(box.top, other.top),
+                                   max(box.x1, other.x1), max(box.bottom, other.bottom))
                     entry[1] += count
                     changed = True
                     break
             else:
-                out.append([shape, count])
-        merged = [(box, count) for box, count in out]
-    return merged
+                out.append([box, count])
+        merged = out
+    return [(box, count) for box, count in merged]
+
+
+def _touch(a: Box, b: Box) -> bool:
+    return a.x0 <= b.x1 + 2 and b.x0 <= a.x1 + 2 and a.top <= b.bottom + 2 and b.top <= a.bottom + 2
 
 
 def extraction_from_scans(path: Path, settings: ExtractSettings, scans: list[PageScan]) -> Extraction:
