@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
-from statistics import median
 
 from pipeline.extractors.lines import Line
 from pipeline.extractors.logical_order import first_strong, logical_line, strong_counts
