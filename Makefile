@@ -82,7 +82,7 @@ segment: $(STAMPS)/segment ## sentences per passage
 embed: $(STAMPS)/embed ## sentence-transformers vectors, cached by text and model
 align: $(ALIGNED)/alignments.parquet ## margin-scored passage and sentence pairs -> aligned/
 
-$(STAMPS)/extract: $(CORPUS_LISTING) $(CONFIG) $(call code,extract.py extractors/*.py records.py limits.py)
+$(STAMPS)/extract: $(CORPUS_LISTING) $(CONFIG) $(call code,extract.py errors.py extractors/*.py records.py limits.py)
 	$(HAMTA) extract $(STAGE_OK)
 
 $(STAMPS)/normalize: $(STAMPS)/extract $(call code,normalize.py)
@@ -124,8 +124,8 @@ bench: ## speed and memory benchmarks (ratios against baselines measured in the 
 bench-review: ## review page speed in Chromium on 20,000 pairs: first paint, 100 moves, page turn
 	$(PY) -m bench.review_speed
 
-bench-extract: ## extraction fidelity: CER and paragraph F1 per language, layout and PDF producer
-	$(PY) -m bench.extract_fidelity
+bench-extract: ## extraction fidelity: own renders, plain text as other tools write it, public PDFs (PUBLIC_PDFS=folder), Persian visual-order repair
+	$(PY) -m bench.extract_fidelity $(if $(PUBLIC_PDFS),--public "$(PUBLIC_PDFS)")
 
 test: ## run the test suite (what CI runs)
 	$(PY) -m pytest -q -p no:cacheprovider

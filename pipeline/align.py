@@ -268,16 +268,19 @@ def confidence(margin: float, similarity: float, bias: float, w_margin: float, w
 
 # --- Sentences across a whole side pair: anchors, then the dynamic program between them ---
 
-def anchor_blocks(anchors: list[tuple[int, int]], max_gap: int) -> list[list[tuple[int, int]]]:
+def anchor_blocks(anchors: list[tuple[int, int]], max_gap: int,
+                  stride: tuple[float, float] = (1.0, 1.0)) -> list[list[tuple[int, int]]]:
     """Split anchors (sorted by source) into monotone runs with small gaps.
 
     A translation keeps its order inside a section but may move whole sections; each run is
     one stretch in the same order on both sides, and the dynamic program works inside it.
+    stride: sentences a side per sentence of the shorter side; where one side is much
+    longer (an abstract beside the paper it sums up) its gaps are counted in that unit.
     """
     blocks: list[list[tuple[int, int]]] = []
     for i, j in sorted(anchors):
         last = blocks[-1][-1] if blocks else None
-        if last and 0 < i - last[0] <= max_gap and 0 < j - last[1] <= max_gap:
+        if last and 0 < i - last[0] <= max_gap * stride[0] and 0 < j - last[1] <= max_gap * stride[1]:
             blocks[-1].append((i, j))
         else:
             blocks.append([(i, j)])
@@ -295,10 +298,13 @@ def passage_starts(passage_ids: list[str]) -> frozenset[int]:
 
 def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarray, tgt_mean: np.ndarray,
                              settings, src_starts: frozenset[int] = frozenset(),
-                             tgt_starts: frozenset[int] = frozenset()) -> list[SentenceLink]:
+                             tgt_starts: frozenset[int] = frozenset(),
+                             summary: bool = False) -> list[SentenceLink]:
     """Sentence links between two sides: margin anchors, monotone blocks, DP inside each block.
 
-    src_starts / tgt_starts: the sentences that begin a passage (see align_sentences)."""
+    src_starts / tgt_starts: the sentences that begin a passage (see align_sentences).
+    summary: one side may sum up the other (two languages of one document: a paper and its
+    abstract), so anchor gaps on the longer side are counted per sentence of the shorter."""
     if not len(src) or not len(tgt):
         return []
     cosine = by_cosine(settings.scoring)
@@ -307,7 +313,9 @@ def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndar
         src, tgt, src_mean, tgt_mean, settings.sentence_margin, settings.sentence_similarity,
         settings.faiss_above, settings.scoring, settings.approximate_above)}
     links: list[SentenceLink] = []
-    blocks = anchor_blocks(list(anchor_margin), settings.max_gap)
+    shorter = min(len(src), len(tgt))
+    stride = (len(src) / shorter, len(tgt) / shorter) if summary else (1.0, 1.0)
+    blocks = anchor_blocks(list(anchor_margin), settings.max_gap, stride)
     confirmed = [anchor for block in blocks if len(block) >= settings.min_block for anchor in block]
     for block in blocks:
         # A lone weak anchor is more often chance than a translation. By cosine alone no lone
@@ -583,11 +591,16 @@ def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> Si
     matches = mine_passages(src.passage_vectors, tgt.passage_vectors, means.src_passages, means.tgt_passages,
                             settings.passage_margin, settings.passage_similarity, settings.faiss_above,
                             settings.scoring, settings.approximate_above)
+    # Two languages of one document (a paper and its abstract in another language) are
+    # related by the document itself: the abstract sums the paper up in order, and the guard
+    # against unrelated papers does not apply.
+    same_document = src.doc_id == tgt.doc_id
     sentence_links = align_sentence_sequences(
         src.sentence_vectors, tgt.sentence_vectors, means.src_sentences, means.tgt_sentences, settings,
-        passage_starts([s.passage_id for s in src.sentences]), passage_starts([s.passage_id for s in tgt.sentences]))
+        passage_starts([s.passage_id for s in src.sentences]), passage_starts([s.passage_id for s in tgt.sentences]),
+        summary=same_document)
     relation = side_relation(matches, src, tgt)
-    if relation in ("comparable", "unrelated") and not by_cosine(settings.scoring):
+    if relation in ("comparable", "unrelated") and not by_cosine(settings.scoring) and not same_document:
         matches = [m for m in matches if m.margin >= settings.comparable_margin]
         sentence_links = [link for link in sentence_links
                           if link_margin(link, means.src_sentences, means.tgt_sentences) >= settings.comparable_margin]

@@ -297,9 +297,15 @@ def detect_passages(passages: list[Passage], settings: DetectSettings) -> list[P
     return result
 
 
+# Notes, references and page furniture do not say what language a document is written in:
+# a Chinese paper's footnotes may cite English titles at length.
+_APPARATUS = frozenset({"footnote", "reference", "header", "footer", "page_number"})
+
+
 def _shares(passages: list[Passage]) -> list[tuple[str, float]]:
     sizes = Counter()
-    for passage in passages:
+    body = [p for p in passages if p.kind not in _APPARATUS and p.lang and p.lang != UNDETERMINED]
+    for passage in body or passages:
         if passage.lang and passage.lang != UNDETERMINED:
             sizes[passage.lang] += _letter_count(passage.text)
     total = sum(sizes.values())

@@ -136,7 +136,7 @@ class DocumentStage:
 
 class Extract(DocumentStage):
     name = "extract"
-    modules = ("extract", "extractors", "records")
+    modules = ("extract", "errors", "extractors", "records")
 
     def settings(self, config):
         return config.extract.model_dump(exclude={"workers"})  # how many processes changes no row
@@ -148,7 +148,8 @@ class Extract(DocumentStage):
 
     def process(self, doc, rows, ws):
         from pipeline import limits
-        from pipeline.extract import ExtractionError, extract_file
+        from pipeline.errors import ExtractionError
+        from pipeline.extract import extract_file
         from pipeline.extractors.pdf import extraction_from_scans
 
         settings = ws.config.extract
@@ -270,7 +271,7 @@ def _in_hub_cache(name: str) -> bool:
 
 def _run_one(stage: DocumentStage, doc: CorpusFile, ws: Workspace, key: str):
     """Process one document; returns a Problem instead of raising, so the corpus goes on."""
-    from pipeline.extract import ExtractionError
+    from pipeline.errors import ExtractionError
 
     out, failure = ws.output(stage.name, doc.doc_id), ws.failure(stage.name, doc.doc_id)
     try:

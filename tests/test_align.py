@@ -224,3 +224,14 @@ def test_the_band_is_a_few_sentences_wide_and_joins_the_start_to_the_end():
     # each row reaches the next one, so a path of skips and links always exists
     assert all(band[i + 1][0] <= band[i][1] for i in range(len(band) - 1))
     assert all(low <= anchor_j <= high for (low, high), anchor_j in ((band[i], j) for i, j in anchors))
+
+
+def test_an_abstract_beside_its_paper_chains_its_anchors():
+    """An abstract of 6 sentences sums up a paper of 40 in order: its anchors are far apart
+    on the paper's side but in the same order, and count as one run (gaps measured in the
+    paper's sentences per abstract sentence), where max_gap alone would leave each lone."""
+    from pipeline.align import anchor_blocks
+
+    anchors = [(0, 3), (1, 10), (2, 17), (3, 25), (4, 31), (5, 39)]
+    assert [len(b) for b in anchor_blocks(anchors, 5)] == [1] * 6
+    assert [len(b) for b in anchor_blocks(anchors, 5, (1.0, 40 / 6))] == [6]

@@ -12,7 +12,7 @@ from pathlib import Path
 import trafilatura
 from lxml import etree
 
-from pipeline.extract import ExtractionError
+from pipeline.errors import ExtractionError
 from pipeline.extractors.layout import mark_references
 from pipeline.extractors.logical_order import fold_compatibility_forms
 from pipeline.extractors.quality import charset_lie
