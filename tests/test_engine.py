@@ -46,13 +46,22 @@ def _workspace(corpus: Path, build: Path, **settings) -> Workspace:
 def _outputs(ws: Workspace, stage: str) -> dict:
     """Rows and metadata per document, config_hash included (where the work ran changes no
     row, so it is not in the hash). Left out: the stage key (it hashes the stage's source, which may change between two runs while
-    someone edits it). NaN (an HTML block has no box) is made comparable."""
+    someone edits it). NaN (an HTML block has no box) is made comparable, inside regions too."""
     found = {}
     for path in sorted((ws.build / stage).glob("*.parquet")):
         meta = read_metadata(path)
-        rows = [{k: "NaN" if v != v else v for k, v in row.items()} for row in read_rows(path)]
+        rows = [_comparable(row) for row in read_rows(path)]
         found[path.stem] = (rows, {k: v for k, v in meta.items() if k != "key"})
     return found
+
+
+def _comparable(value):
+    """NaN made equal to itself, also inside lists and structs (a passage's regions)."""
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    return "NaN" if value != value else value
 
 
 def _problems(problems):
