@@ -60,6 +60,16 @@ class Run:
     stderr: str
 
 
+def comparable(value):
+    """A row value with NaN made equal to itself, also inside lists and structs: an HTML or
+    text passage has no box, in its columns and in its regions."""
+    if isinstance(value, dict):
+        return {k: comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [comparable(v) for v in value]
+    return None if isinstance(value, float) and value != value else value
+
+
 def hamta_env() -> dict:
     return dict(os.environ, PYTHONUNBUFFERED="1")
 

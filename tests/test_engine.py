@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.speed import merge_pdfs
+from conftest import comparable
 from pipeline.config import Config
 from pipeline.stages import PAGES_PER_TASK, Workspace, _page_ranges, run_document_stage
 from pipeline.corpus import list_corpus
@@ -50,18 +51,9 @@ def _outputs(ws: Workspace, stage: str) -> dict:
     found = {}
     for path in sorted((ws.build / stage).glob("*.parquet")):
         meta = read_metadata(path)
-        rows = [_comparable(row) for row in read_rows(path)]
+        rows = [comparable(row) for row in read_rows(path)]
         found[path.stem] = (rows, {k: v for k, v in meta.items() if k != "key"})
     return found
-
-
-def _comparable(value):
-    """NaN made equal to itself, also inside lists and structs (a passage's regions)."""
-    if isinstance(value, dict):
-        return {k: _comparable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_comparable(v) for v in value]
-    return "NaN" if value != value else value
 
 
 def _problems(problems):

@@ -93,25 +93,13 @@ def _page_break_tables(tables):
     return row
 
 
-def _write_with_regions(tables, aligned, corpus):
-    """passages.parquet with the regions column (list of structs), the rest as the schema says."""
-    import pyarrow as pa
-
-    from pipeline import output
-
-    region = pa.struct([("page", pa.int64()), ("x0", pa.float64()), ("top", pa.float64()), ("x1", pa.float64()),
-                        ("bottom", pa.float64()), ("start", pa.int64()), ("end", pa.int64())])
-    schema = output.PASSAGES.append(pa.field("regions", pa.list_(region)))
-    write_tables(tables, aligned, corpus, schemas={"passages": schema})
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("workbench")
     aligned, corpus = root / "aligned", root / "corpus"
     tables = build_tables(8, 100)
     _page_break_tables(tables)
-    _write_with_regions(tables, aligned, corpus)
+    write_tables(tables, aligned, corpus)  # passages carry regions (docs/schema.md)
     shutil.copy(PDF, corpus / "paper.pdf")
     (corpus / "note.txt").write_text(PDF_PERSIAN + "\n", encoding="utf-8")
     with socket.socket() as sock:
