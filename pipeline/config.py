@@ -32,6 +32,10 @@ class ModelSettings(_Strict):
     prefix: str = "query: "
     batch_size: int = Field(32, ge=1, le=4096)
     device: Literal["cpu", "cuda", "mps"] = "cpu"
+    # auto: ONNX Runtime when it is installed and the model converts (pipeline/onnx_model.py),
+    # torch otherwise; torch or onnx force one (onnx stops with the reason where it cannot run).
+    backend: Literal["auto", "torch", "onnx"] = "auto"
+    int8: bool = True  # ONNX only: the int8-quantized graph, where it keeps every probe vector
 
 
 class ConfidenceWeights(_Strict):
