@@ -35,7 +35,6 @@ class ModelSettings(_Strict):
     # auto: ONNX Runtime when it is installed and the model converts (pipeline/onnx_model.py),
     # torch otherwise; torch or onnx force one (onnx stops with the reason where it cannot run).
     backend: Literal["auto", "torch", "onnx"] = "auto"
-    int8: bool = True  # ONNX only: the int8-quantized graph, where it keeps every probe vector
 
 
 class ConfidenceWeights(_Strict):

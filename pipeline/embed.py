@@ -157,33 +157,32 @@ class VectorCache:
             self._damaged.add(number)  # a torn tail: the whole records before it still count
         records = np.frombuffer(body, dtype, count)
         self._files.append((path, records))
+        # Every record is checked once, here: its CRC, and a vector must be a finite unit vector.
+        size = dtype.itemsize
+        view = memoryview(body)
+        crc_ok = np.fromiter((zlib.crc32(view[i * size:(i + 1) * size - 4]) for i in range(count)),
+                             np.uint32, count) == records["crc"]
+        with np.errstate(all="ignore"):
+            squares = np.einsum("ij,ij->i", records["vector"].astype(np.float64), records["vector"].astype(np.float64))
+        sane = (records["has_vector"] == 0) | ((records["has_vector"] == 1) & (np.abs(squares - 1.0) < 1e-3))
+        good = crc_ok & sane & (records["has_vector"] <= 1)
+        if not good.all():
+            self.bad_records += int((~good).sum())
+            self._damaged.add(number)
         shas = records["sha"]
-        for kind, present in (("vector", records["has_vector"] != 0), ("tokens", records["tokens"] >= 0)):
+        for kind, present in (("vector", good & (records["has_vector"] == 1)), ("tokens", good & (records["tokens"] >= 0))):
             index = self._index[kind]
             for row in np.flatnonzero(present).tolist():
                 index.setdefault(bytes(shas[row]), (number, row))
 
     def _record(self, sha: str, kind: str):
-        """The verified record holding a text's vector (or token count), or None: absent, or
-        damaged (counted, never used)."""
-        key = bytes.fromhex(sha)
-        location = self._index[kind].get(key)
+        """The record holding a text's vector (or token count), checked when its file was read;
+        None when absent or damaged."""
+        location = self._index[kind].get(bytes.fromhex(sha))
         if location is None:
             return None
         number, row = location
-        records = self._files[number][1]
-        record = records[row]
-        ok = zlib.crc32(records[row:row + 1].tobytes()[:-4]) == int(record["crc"])
-        if ok and kind == "vector":
-            vector = record["vector"]
-            ok = record["has_vector"] == 1 and bool(np.isfinite(vector).all()) \
-                and abs(float(np.dot(vector, vector)) - 1.0) < 1e-3
-        if not ok:
-            self.bad_records += 1
-            self._damaged.add(number)
-            del self._index[kind][key]
-            return None
-        return record
+        return self._files[number][1][row]
 
     def get(self, shas: list[str]) -> dict[str, np.ndarray]:
         self._load_index()
@@ -324,45 +323,66 @@ def load_model(settings: ModelSettings):
 
 @dataclass(frozen=True)
 class Backend:
-    """How texts become vectors: torch, or an ONNX graph (fp32 or int8) in `folder`."""
+    """How texts become vectors: torch, or the model's ONNX graph (in `folder`) on OpenVINO
+    or ONNX Runtime at a precision."""
 
-    kind: str  # torch | onnx
+    kind: str  # torch | openvino | onnxruntime
     precision: str = "fp32"
     folder: str = ""
     note: str = ""  # why the configured backend was not used, said once
 
     @property
     def label(self) -> str:
-        return "torch fp32" if self.kind == "torch" else f"onnx {self.precision}"
+        return f"{self.kind} {self.precision}"
 
 
 _notes_said: set[str] = set()
 
 
+def runtime_installed(runtime: str) -> bool:
+    return importlib.util.find_spec(runtime) is not None
+
+
+def likely_backend(settings: ModelSettings) -> str:
+    """The backend resolve_backend picks on this machine, told without loading or building
+    anything (for the stage key: installing OpenVINO re-runs the embed stage)."""
+    if settings.backend == "torch" or settings.device != "cpu":
+        return "torch"
+    from pipeline import onnx_model
+
+    wanted = onnx_model.RUNTIMES if settings.backend == "auto" else (settings.backend,)
+    for runtime in wanted:
+        if runtime_installed(runtime):
+            return f"{runtime} {onnx_model.precisions(runtime)[0]}"
+    return "torch"
+
+
 def resolve_backend(settings: ModelSettings, cache_dir: Path, build: bool = True) -> Backend:
     """The backend the settings ask for, or the fallback where it cannot run here.
 
-    auto and onnx use the model's ONNX graphs (built by `make setup` for the default model;
-    for another model built here on first use, offline, from the model the config names).
-    auto falls back to torch with one note when onnxruntime is missing, the model does not
-    convert, or a GPU device is asked for; onnx then stops with the reason."""
+    The ONNX runtimes use the model's graph (built by `make setup` for the default model; for
+    another model built here on first use, offline, from the model the config names) at the
+    fastest precision that kept every probe vector (pipeline/onnx_model.py). auto falls back
+    to the next runtime, then torch, with one note; a named runtime stops with the reason."""
     if settings.backend == "torch" or (settings.backend == "auto" and settings.device != "cpu"):
         return Backend("torch")
     from pipeline import onnx_model
 
-    precision = "int8" if settings.int8 else "fp32"
+    wanted = onnx_model.RUNTIMES if settings.backend == "auto" else (settings.backend,)
+    installed = [r for r in wanted if runtime_installed(r)]
 
     def unavailable(why: str) -> Backend:
-        if settings.backend == "onnx":
-            raise RuntimeError(f"model.backend is onnx but {why}; set model.backend: auto or torch")
+        if settings.backend != "auto":
+            raise RuntimeError(f"model.backend is {settings.backend} but {why}; set model.backend: auto or torch")
         return Backend("torch", note=f"{why}: embedding with torch (same vectors, slower)")
 
-    if not onnx_runtime_installed():
-        return unavailable("onnxruntime is not installed (`make setup` installs it)")
+    if not installed:
+        return unavailable(f"{' and '.join(wanted)} {'is' if len(wanted) == 1 else 'are'} not installed "
+                           f"(`make setup` installs them)")
     folder = onnx_model.default_folder(settings.name, cache_dir)
     if not onnx_model.is_current(folder, settings.name):
         if not build:
-            return unavailable(f"the ONNX graphs in {folder} are missing or out of date")
+            return unavailable(f"the ONNX graph in {folder} is missing or out of date")
         check_model_exists(settings)
         _say(f"converting {settings.name} to ONNX in {folder} (once, about a minute)")
         try:
@@ -370,17 +390,13 @@ def resolve_backend(settings: ModelSettings, cache_dir: Path, build: bool = True
         except (onnx_model.ConversionError, ImportError, OSError, RuntimeError) as err:
             return unavailable(f"{settings.name} does not convert to ONNX ({err})")
     accepted = onnx_model.read_manifest(folder).get("accepted", [])
-    if precision not in accepted:
-        if "fp32" in accepted:
-            return Backend("onnx", "fp32", str(folder),
-                           note=f"the {precision} graph kept a probe vector below cosine "
-                                f"{onnx_model.MIN_COSINE} to fp32: using the fp32 graph")
-        return unavailable("no ONNX graph of the model kept its vectors")
-    return Backend("onnx", precision, str(folder))
-
-
-def onnx_runtime_installed() -> bool:
-    return importlib.util.find_spec("onnxruntime") is not None
+    for runtime in installed:
+        for precision in onnx_model.precisions(runtime):
+            if f"{runtime} {precision}" in accepted:
+                skipped = [r for r in wanted if r != runtime and wanted.index(r) < wanted.index(runtime)]
+                note = f"{skipped[0]} is not installed or not accepted: using {runtime}" if skipped else ""
+                return Backend(runtime, precision, str(folder), note=note)
+    return unavailable(f"no runtime kept the model's vectors when its ONNX graph was built ({folder})")
 
 
 class TorchEncoder:
@@ -398,7 +414,7 @@ class OnnxTextEncoder:
     def __init__(self, backend: Backend, settings: ModelSettings, threads: int | None):
         from pipeline.onnx_model import OnnxEncoder
 
-        self.encoder = OnnxEncoder(Path(backend.folder), backend.precision, threads=threads)
+        self.encoder = OnnxEncoder(Path(backend.folder), backend.kind, backend.precision, threads=threads)
         self.batch_size = settings.batch_size
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -406,9 +422,9 @@ class OnnxTextEncoder:
 
 
 def load_encoder(settings: ModelSettings, backend: Backend, threads: int | None = None):
-    if backend.kind == "onnx":
-        return OnnxTextEncoder(backend, settings, threads)
-    return TorchEncoder(settings)
+    if backend.kind == "torch":
+        return TorchEncoder(settings)
+    return OnnxTextEncoder(backend, settings, threads)
 
 
 # Encoders of this process (one per Dask worker process), loaded once, by backend.
@@ -439,6 +455,8 @@ class Embedder:
             _say(f"note: {self.backend.note}")
         backend_key = self.backend.label if self.backend.kind == "torch" else \
             f"{self.backend.label} {Path(self.backend.folder, 'hamta_onnx.json').read_text(encoding='utf-8')}"
+        # Each backend keeps its own vectors: bf16 and fp32 vectors of a text differ (slightly),
+        # and one run's rows must come from one of them.
         self.key = hashlib.sha256(f"{model_identity(settings)}\0{backend_key}".encode()).hexdigest()[:16]
         self.cache = VectorCache(Path(cache_dir), self.key)
         self._encoder = None
@@ -447,6 +465,7 @@ class Embedder:
         self._new_counts: dict[str, int] = {}  # token counts not yet written to the cache
         self.encoded = 0  # texts actually run through the model (the rest came from the cache)
         self.grouped = 0  # passages too long for the model, embedded as sentence groups
+        self._from_cache: set[str] = set()  # texts whose vector came from the cache
 
     @property
     def encoder(self):
@@ -493,8 +512,10 @@ class Embedder:
         the chunks elsewhere (Dask workers) and yields results in order; default: here."""
         prepared = sorted({prepare_text(t) for t in texts})
         shas = {text_sha(t): t for t in prepared}
-        known = set(self._fresh) | set(self.cache.get(sorted(set(shas) - set(self._fresh))))
-        missing = sorted((t for sha, t in shas.items() if sha not in known), key=lambda t: (-len(t), t))
+        cached = set(self.cache.get(sorted(set(shas) - set(self._fresh))))
+        self._from_cache |= cached
+        missing = sorted((t for sha, t in shas.items() if sha not in cached and sha not in self._fresh),
+                         key=lambda t: (-len(t), t))
         if not missing:
             return
         chunks = [missing[i:i + CHUNK] for i in range(0, len(missing), CHUNK)]
@@ -565,6 +586,9 @@ class Embedder:
         """Write what is left (token counts), report and heal the cache, merge small files."""
         if self._new_counts:
             self.cache.put({}, self._take_counts())
+        if self.encoded or self._from_cache:
+            _say(f"{self.encoded} text(s) embedded ({self.backend.label}), {len(self._from_cache)} from the cache")
+            self.encoded, self._from_cache = 0, set()
         if self.grouped:
             _say(f"{self.grouped} passage(s) longer than the model's {TOKEN_BUDGET}-token budget were "
                  f"embedded as groups of whole sentences (their vector: the mean of the groups'), not cut")

@@ -171,11 +171,11 @@ class Embed(DocumentStage):
         self._embedder = None
 
     def settings(self, config):
-        from pipeline.embed import onnx_runtime_installed
+        from pipeline.embed import likely_backend
 
-        # which backend can run here decides the vectors, as the model does
+        # which backend can run here decides the vectors (slightly), as the model does
         return {"model": config.model.model_dump(), "skip_kinds": config.align.skip_kinds,
-                "onnxruntime": onnx_runtime_installed() and config.model.backend != "torch"}
+                "backend": likely_backend(config.model)}
 
     def embedder(self, ws):
         from pipeline.embed import Embedder
