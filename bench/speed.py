@@ -697,6 +697,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--out", default=str(RESULTS), help="folder for speed.csv and speed.png")
     parser.add_argument("--corpus-docs", type=int, help="PDFs in the generated corpus of the whole-pipeline "
                         "row (default 500; 8 with --quick)")
+    parser.add_argument("--sections", help="comma-separated sections to run (default: all); a partial run "
+                        "leaves docs/benchmarks.md as it is")
     args = parser.parse_args(argv)
     args.corpus_docs = args.corpus_docs or (8 if args.quick else 500)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -723,6 +725,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
              bench_stage_memory(config_path, scratch / "pdfs", scratch, "1x")
              + bench_stage_memory(config_path, _triple(scratch), scratch, "3x")),
         ):
+            if args.sections and name not in args.sections.split(","):
+                continue
             start = time.perf_counter()
             rows += run()
             print(f"bench: {name} done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
@@ -732,7 +736,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     plot(rows, out / "speed.png")
     table = markdown_table(rows)
     print(table)
-    if not args.quick:
+    if not args.quick and not args.sections:
         update_doc(f"{table}\n\n_{load}._")
     print(f"bench: wrote {out / 'speed.csv'} and {out / 'speed.png'}", file=sys.stderr)
     return rows

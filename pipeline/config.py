@@ -32,9 +32,9 @@ class ModelSettings(_Strict):
     prefix: str = "query: "
     batch_size: int = Field(32, ge=1, le=4096)
     device: Literal["cpu", "cuda", "mps"] = "cpu"
-    # auto: ONNX Runtime when it is installed and the model converts (pipeline/onnx_model.py),
-    # torch otherwise; torch or onnx force one (onnx stops with the reason where it cannot run).
-    backend: Literal["auto", "torch", "onnx"] = "auto"
+    # auto: the model's ONNX graph (pipeline/onnx_model.py) on OpenVINO, else ONNX Runtime,
+    # else torch; the others force one (and stop with the reason where it cannot run).
+    backend: Literal["auto", "openvino", "onnxruntime", "torch"] = "auto"
 
 
 class ConfidenceWeights(_Strict):

@@ -248,7 +248,6 @@ def test_a_kill_during_a_large_documents_embed_keeps_the_finished_batches(tmp_pa
     run.wait()
     kept = len(list(cache.glob("vectors/*/*.vec")))
     assert kept >= 1, "no batch was cached before the kill"
-    assert not (ws.build / "embed" / "ledger.parquet").exists() or True
 
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]

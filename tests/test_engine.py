@@ -1,6 +1,7 @@
 """Where per-document stages run must not change what they write: in this process, in a
 process pool with large PDFs split into page ranges, or as tasks on a Dask cluster."""
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -116,15 +117,17 @@ def command_line_cluster(tmp_path):
     address = f"tcp://127.0.0.1:{_free_port()}"
     logs = tmp_path / "dask-logs"
     logs.mkdir()
+    # the workers import this checkout's pipeline package, as the test does
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     started = [subprocess.Popen([dask_cli, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
-                                 "--no-dashboard"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                 "--no-dashboard"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                 stderr=(logs / "scheduler.log").open("w"))]
     try:
         for name in ("w1", "w2"):
             started.append(subprocess.Popen(
                 [dask_cli, "worker", address, "--name", name, "--nthreads", "1", "--nworkers", "1",
                  "--host", "127.0.0.1", "--no-dashboard", "--no-nanny"],
-                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=(logs / f"{name}.log").open("w")))
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=(logs / f"{name}.log").open("w")))
         with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=120)
         yield address
