@@ -353,7 +353,7 @@ def likely_backend(settings: ModelSettings) -> str:
     wanted = onnx_model.RUNTIMES if settings.backend == "auto" else (settings.backend,)
     for runtime in wanted:
         if runtime_installed(runtime):
-            return f"{runtime} {onnx_model.precisions(runtime)[0]}"
+            return f"{runtime} {onnx_model.precisions(runtime, settings.bf16)[0]}"
     return "torch"
 
 
@@ -391,7 +391,7 @@ def resolve_backend(settings: ModelSettings, cache_dir: Path, build: bool = True
             return unavailable(f"{settings.name} does not convert to ONNX ({err})")
     accepted = onnx_model.read_manifest(folder).get("accepted", [])
     for runtime in installed:
-        for precision in onnx_model.precisions(runtime):
+        for precision in onnx_model.precisions(runtime, settings.bf16):
             if f"{runtime} {precision}" in accepted:
                 skipped = [r for r in wanted if r != runtime and wanted.index(r) < wanted.index(runtime)]
                 note = f"{skipped[0]} is not installed or not accepted: using {runtime}" if skipped else ""

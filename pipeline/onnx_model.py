@@ -10,8 +10,9 @@ ONNX Runtime fuses), with mean or CLS pooling and L2 normalization inside the gr
 call returns sentence vectors; ONNX Runtime's transformer optimizer then fuses attention,
 skip-layer-norm and bias-GELU (`model.onnx`). Two runtimes read that one file:
 
-- OpenVINO, in bfloat16 where the CPU has bf16 instructions (AVX512_BF16, AMX) and in
-  float32 elsewhere: the fastest here (docs/benchmarks.md);
+- OpenVINO in float32 (the fastest path that keeps the vectors: cosine >= 0.99999 to torch),
+  or in bfloat16 with model.bf16 where the CPU has bf16 instructions (AVX512_BF16, AMX):
+  faster again, but not the default, as it moved `make eval` (docs/benchmarks.md);
 - ONNX Runtime in float32: the same vectors as torch to 1e-6.
 
 A runtime is accepted only if every probe text (Persian, English, Chinese, mixed, short and
@@ -64,8 +65,9 @@ class ConversionError(RuntimeError):
 
 def source_identity(model_name: str) -> str:
     """What the graphs were built from: the local folder's defining files, or the name."""
-    parts = [model_name, str(BUILD_FORMAT)]
     folder = Path(model_name)
+    # a local folder is known by its files, wherever it is and however its path is written
+    parts = [str(BUILD_FORMAT)] + ([] if folder.is_dir() else [model_name])
     for name in ("config.json", "hamta_build.json", "modules.json", "sentence_bert_config.json",
                  "1_Pooling/config.json"):
         if (folder / name).exists():
@@ -233,10 +235,10 @@ def cpu_has_bf16() -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
-def precisions(runtime: str) -> list[str]:
-    """The precisions worth running on this CPU, fastest first."""
+def precisions(runtime: str, bf16: bool = True) -> list[str]:
+    """The precisions worth running on this CPU, fastest first (bf16 only if asked for)."""
     if runtime == "openvino":
-        return ["bf16", "f32"] if cpu_has_bf16() else ["f32"]
+        return ["bf16", "f32"] if bf16 and cpu_has_bf16() else ["f32"]
     return ["fp32"]
 
 

@@ -167,7 +167,7 @@ def test_embed_and_align_run_as_tasks_on_a_command_line_cluster_and_write_the_sa
         # each worker process loaded the model once and embedded batches with it
         encoders = client.run(lambda: [backend.label for _, backend in embed._worker_encoders])
         tasks = client.run_on_scheduler(
-            lambda dask_scheduler: sorted({str(entry[0]).rsplit("-", 1)[0] for entry in dask_scheduler.transition_log}))
+            lambda dask_scheduler: sorted({str(entry[0]).split("-", 1)[0] for entry in dask_scheduler.transition_log}))
     assert len(encoders) == 2 and all(len(labels) == 1 for labels in encoders.values()), encoders
     assert {"encode_chunk", "align_side_pair"} <= set(tasks), tasks
 
