@@ -464,7 +464,7 @@ class Embedder:
         self._fresh: dict[str, np.ndarray] = {}  # vectors made in this run
         self._new_counts: dict[str, int] = {}  # token counts not yet written to the cache
         self.encoded = 0  # texts actually run through the model (the rest came from the cache)
-        self.grouped = 0  # passages too long for the model, embedded as sentence groups
+        self._grouped: set[str] = set()  # passages too long for the model, embedded as sentence groups
         self._from_cache: set[str] = set()  # texts whose vector came from the cache
 
     @property
@@ -566,7 +566,7 @@ class Embedder:
             if len(sentences) <= 1 or len(whole) < 300 or self.token_count(whole) <= TOKEN_BUDGET:
                 pieces.append([whole])
             else:
-                self.grouped += 1
+                self._grouped.add(text_sha(whole))
                 pieces.append(self._group_by_tokens(sentences))
         return pieces
 
@@ -589,10 +589,10 @@ class Embedder:
         if self.encoded or self._from_cache:
             _say(f"{self.encoded} text(s) embedded ({self.backend.label}), {len(self._from_cache)} from the cache")
             self.encoded, self._from_cache = 0, set()
-        if self.grouped:
-            _say(f"{self.grouped} passage(s) longer than the model's {TOKEN_BUDGET}-token budget were "
+        if self._grouped:
+            _say(f"{len(self._grouped)} passage(s) longer than the model's {TOKEN_BUDGET}-token budget were "
                  f"embedded as groups of whole sentences (their vector: the mean of the groups'), not cut")
-            self.grouped = 0
+            self._grouped = set()
         self.cache.close()
 
     def _group_by_tokens(self, sentences: list[str]) -> list[str]:
