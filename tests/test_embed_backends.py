@@ -88,3 +88,33 @@ def test_a_passage_longer_than_the_model_window_is_said_once_and_not_warned_abou
     assert vectors.shape == (1, 384) and abs(np.linalg.norm(vectors[0]) - 1) < 1e-5
     assert "Token indices sequence length" not in err
     assert err.count("embedded as groups of whole sentences") == 1
+
+
+@pytest.mark.slow
+def test_another_model_is_converted_on_first_use_and_keeps_its_vectors(tmp_path, capsys):
+    """Any sentence-transformers folder that is Transformer -> Pooling converts: here a small
+    BERT (random weights from a fixed seed, the default model's tokenizer), CLS pooling."""
+    import torch
+    from sentence_transformers import SentenceTransformer, models
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(0)
+    bert = tmp_path / "bert"
+    config = BertConfig(vocab_size=250037, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                        intermediate_size=128, max_position_embeddings=128, pad_token_id=1)
+    BertModel(config).save_pretrained(bert)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        if (Path(MODEL) / name).exists():
+            (bert / name).write_bytes((Path(MODEL) / name).read_bytes())
+    transformer = models.Transformer(str(bert), max_seq_length=128)
+    folder = tmp_path / "small-model"
+    SentenceTransformer(modules=[transformer, models.Pooling(64, pooling_mode="cls"), models.Normalize()]).save(str(folder))
+
+    settings = ModelSettings(name=str(folder), prefix="")
+    embedder = Embedder(settings, tmp_path / "cache")
+    assert embedder.backend.kind in ("openvino", "onnxruntime") and (folder / "onnx" / "model.onnx").exists()
+    assert "converting" in capsys.readouterr().err
+    texts = bank_texts(step=40)
+    vectors = embedder.encoder.encode(texts)
+    reference = SentenceTransformer(str(folder), device="cpu").encode(texts, normalize_embeddings=True)
+    assert (vectors * reference).sum(axis=1).min() >= 0.999
