@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +46,40 @@ def needs_tool(present: bool, what: str, install: str = f"run `{SYSTEM_DEPS}`"):
     """A mark for a test that needs a system tool: skipped with the command that installs it
     where the tool is missing, except in CI, where it runs (and fails without the tool)."""
     return pytest.mark.skipif(not present and not IN_CI, reason=f"{what} not installed: {install}")
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium as this machine can run it (no sandbox as root, no network behind it).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+needs_chromium = needs_tool(os.path.exists(CHROMIUM), CHROMIUM,
+                            f"run `{SYSTEM_DEPS}` (or `apt-get install chromium`)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_serving(url: str, attempts: int = 300) -> None:
+    """Wait for a server just started to answer (its start-up reads the aligned tables)."""
+    for _ in range(attempts):
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 needs_tesseract = needs_tool(

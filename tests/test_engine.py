@@ -3,12 +3,13 @@ process pool with large PDFs split into page ranges, or as tasks on a Dask clust
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from bench.speed import merge_pdfs
-from conftest import comparable
+from conftest import comparable, free_port
 from pipeline.config import Config
 from pipeline.stages import PAGES_PER_TASK, Workspace, _page_ranges, run_document_stage
 from pipeline.corpus import list_corpus
@@ -99,14 +100,6 @@ def test_large_pdf_split_into_page_ranges_extracts_the_same_passages(tmp_path):
     assert [(k, r) for k, (r, _) in _outputs(split, "extract").items()] == [(k, r) for k, (r, _) in expected.items()]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def command_line_cluster(tmp_path):
     """A `dask scheduler` and two `dask worker` processes, as a user starts them, on loopback."""
@@ -115,7 +108,7 @@ def command_line_cluster(tmp_path):
     from distributed import Client
 
     dask_cli = str(Path(sys.executable).parent / "dask")
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     logs = tmp_path / "dask-logs"
     logs.mkdir()
     # the workers import this checkout's pipeline package, as the test does
