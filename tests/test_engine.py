@@ -181,4 +181,4 @@ def test_embed_and_align_run_as_tasks_on_a_command_line_cluster_and_write_the_sa
                 if isinstance(value, float):
                     assert abs(mine[column] - value) < 1e-4 or value != value, (table, column)
                 else:
-                    assert mine[column] == value, (table, column)
+                    assert comparable(mine[column]) == comparable(value), (table, column)
