@@ -48,7 +48,8 @@ def body_font_size(pages: list[PageLayout]) -> float:
     weight: Counter = Counter()
     for page in pages:
         for line in page.lines:
-            weight[round(line.size * 2) / 2] += len(line.text)
+            if not line.table:
+                weight[round(line.size * 2) / 2] += len(line.text)
     return weight.most_common(1)[0][0] if weight else 10.0
 
 
@@ -57,8 +58,9 @@ def furniture_key(text: str) -> str:
 
 
 def _margin_candidates(page: PageLayout) -> list[int]:
-    """Indices of the lines near the top or bottom edge that could be furniture."""
-    by_top = sorted(range(len(page.lines)), key=lambda i: page.lines[i].top)
+    """Indices of the lines near the top or bottom edge that could be furniture (a table
+    is none, even one whose header row repeats on every page)."""
+    by_top = sorted((i for i in range(len(page.lines)) if not page.lines[i].table), key=lambda i: page.lines[i].top)
     chosen = []
     for i in by_top[:2]:
         if page.lines[i].top < 0.15 * page.height:
@@ -136,7 +138,7 @@ def _footnote_lines(page: PageLayout, taken: set[int], body_size: float) -> list
     page sets its notes under each column), read bottom up until body text."""
     stretches: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i in range(len(page.lines)):
-        if i not in taken:
+        if i not in taken and not page.lines[i].table:
             stretches[_column_key(page.lines[i])].append(i)
     found: list[int] = []
     for indices in stretches.values():
@@ -528,13 +530,16 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
     notes = set(_footnote_lines(page, set(furniture), body_size))
     content = [l for i, l in enumerate(page.lines) if i not in furniture and i not in notes]
     # furniture is left out of the column edges: a centred page number under the right
-    # column would move that column's left edge
-    edges = _column_edges([l for i, l in enumerate(page.lines) if i not in furniture], body_size)
+    # column would move that column's left edge; so are tables, whose rules set their width
+    edges = _column_edges([l for i, l in enumerate(page.lines) if i not in furniture and not l.table], body_size)
     for i in furniture:
         edges.setdefault(_column_key(page.lines[i]), _Column(page.lines[i].x0, page.lines[i].x1, False))
-    leading = _leading(content)
+    leading = _leading([l for l in content if not l.table])
     drafts: list[_Draft] = []
     for line in content:
+        if line.table:
+            drafts.append(_Draft("table", [line]))
+            continue
         kind = "figure" if line.figure else "heading" if _heading_like(line, body_size) else "paragraph"
         if drafts and drafts[-1].kind == kind:
             previous = drafts[-1].lines[-1]
@@ -561,6 +566,11 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
             blocks.append(_block(page.number, kind, [page.lines[i]], edges))
     for index, draft in enumerate(drafts):
         kind = draft.kind
+        if kind == "table":
+            table = draft.lines[0]
+            blocks.append(Block(page=page.number, kind="table", text=table.text,
+                                x0=table.x0, top=table.top, x1=table.x1, bottom=table.bottom))
+            continue
         if kind == "heading" and len(draft.lines) > 3:
             kind = "paragraph"  # a long bold stretch is emphasis, not a heading
         if kind == "figure" or _CAPTION.match(draft.lines[0].text):
@@ -625,8 +635,8 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
                                            end_size=flow.end_size)
             continue
         out.append(block)
-        if block.kind in _FURNITURE_KINDS or block.kind in ("footnote", "caption"):
-            continue  # a page's notes, or a figure set between the two parts
+        if block.kind in _FURNITURE_KINDS or block.kind in ("footnote", "caption", "table"):
+            continue  # a page's notes, or a figure or table set between the two parts
         last_body = block if flow is not None else None
     return out
 

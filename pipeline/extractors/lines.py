@@ -11,6 +11,7 @@ its Persian line.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from statistics import median
 from pipeline.extractors.cjk_radicals import SIMPLIFIED_FONT_RADICALS
 from pipeline.extractors.logical_order import ZWNJ, has_rtl, is_rtl_line, logical_line, shaped_glyphs
 from pipeline.extractors.reading_order import MIN_GUTTER_EMS, Box, Segment, reading_order
+from pipeline.extractors.tables import Table, cell_of, in_table, table_text
 
 _UNMAPPED_GLYPH = re.compile(r"^\(cid:\d+\)$")
 _CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -47,6 +49,7 @@ class Line:
     column: int  # 0: a full-width stretch of the page; 1: a column (see reading_order)
     band: int  # index of the stretch of page (reading_order's leaf) the line belongs to
     figure: bool = False  # a label inside a figure
+    table: bool = False  # a whole table: text cell by cell (tables.table_text), box the table's
 
 
 @dataclass
@@ -331,21 +334,35 @@ def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line
 
 
 def page_lines(chars: list[dict], page_width: float, page_height: float,
-               y_tolerance: float, figures: list[Box] = ()) -> PageLines:
+               y_tolerance: float, figures: list[Box] = (), tables: list[Table] = ()) -> PageLines:
     """Lines of one page in reading order (see reading_order); figures are the boxes of
-    the page's images and drawings."""
+    the page's images and drawings. Each table is one line of its own (Line.table) at its
+    place in the reading order, its text read cell by cell."""
     chars = [c for c in chars if c["text"] and c["text"] not in "\n\r"]
     if not chars:
         return PageLines([], 0, 1)
     page_text = "".join(c["text"] for c in chars)
     shaped = shaped_glyphs(page_text)
-    rows = _rows(chars, page_height, y_tolerance)
+    size = median(c["size"] for c in chars if c["text"].strip()) if any(c["text"].strip() for c in chars) else 10.0
+    in_tables: list[list[dict]] = [[] for _ in tables]
+    flowing = []
+    for char in chars:
+        k = next((k for k, table in enumerate(tables) if in_table(char, table)), None)
+        if k is None:
+            flowing.append(char)
+        else:
+            in_tables[k].append(char)
+    rows = _rows(flowing, page_height, y_tolerance)
     signatures = kashida_signatures(rows) if _ARABIC_LETTER.search(page_text) else set()
     if signatures:
         rows = [_drop_kashidas(row, signatures) for row in rows]
     rows = [_without_stacked_copies(row) for row in rows]
     segments = [segment for index, row in enumerate(rows) if row for segment in _segments(row, index)]
-    size = median(c["size"] for c in chars if c["text"].strip()) if any(c["text"].strip() for c in chars) else 10.0
+    for k, table in enumerate(tables):
+        if any(c["text"].strip() for c in in_tables[k]):
+            b = table.box
+            segments.append(Segment(x0=b.x0, top=b.top, x1=b.x1, bottom=b.bottom, row=len(rows) + k,
+                                    size=size, rtl=_mostly_arabic(in_tables[k]), table=k))
     lines, unmapped = [], 0
     leaves = reading_order(segments, list(figures), size)
     for index, leaf in enumerate(leaves):
@@ -354,15 +371,78 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
             by_row.setdefault(segment.row, []).append(segment)
         for row in sorted(by_row, key=lambda r: min(s.top for s in by_row[r])):
             pieces = sorted(by_row[row], key=lambda s: s.x0)
-            made = _line([c for s in pieces for c in s.chars], 1 if leaf.columned else 0, index, shaped)
+            if pieces[0].table >= 0:
+                made = _table_line(tables[pieces[0].table], in_tables[pieces[0].table], pieces[0].rtl,
+                                   1 if leaf.columned else 0, index, shaped, page_height, y_tolerance)
+            else:
+                made = _line([c for s in pieces for c in s.chars], 1 if leaf.columned else 0, index, shaped)
             if made is None:
                 continue
             line, dropped = made
-            line.figure = all(s.figure for s in pieces)
+            line.figure = not line.table and all(s.figure for s in pieces)
             unmapped += dropped
             lines.append(line)
     _settle_mixed_directions(lines)
     return PageLines(lines, unmapped, 1 + sum(leaf.columned for leaf in leaves))
+
+
+def _turned_lines(chars: list[dict]) -> list[str]:
+    """Text set on its side (a narrow column's header): glyphs of one line share an x, and
+    run up the page or down it as the text matrix says. (pdfplumber's size of a turned
+    glyph is its advance; the matrix holds the font size.)"""
+    columns: dict[int, list[dict]] = {}
+    for char in chars:
+        columns.setdefault(round(char["x0"]), []).append(char)
+    lines = []
+    for key in sorted(columns):
+        glyphs = columns[key]
+        a, b = glyphs[0].get("matrix", (0.0, 1.0))[:2]
+        upward, size = b > 0, max(math.hypot(a, b), 1.0)
+        glyphs.sort(key=lambda c: -c["bottom"] if upward else c["top"])
+        text, end = "", None
+        for c in glyphs:
+            start = c["bottom"] if upward else c["top"]
+            if end is not None and abs(start - end) > 0.25 * size and not text.endswith(" "):
+                text += " "
+            text += c["text"]
+            end = c["top"] if upward else c["bottom"]
+        lines.append(text.strip())
+    return [line for line in lines if line]
+
+
+def _mostly_arabic(chars: list[dict]) -> bool:
+    letters = [c for c in chars if c["text"].strip()]
+    return sum(bool(_ARABIC_SCRIPT.match(c["text"][:1])) for c in letters) > len(letters) / 2
+
+
+def _table_line(table: Table, chars: list[dict], rtl: bool, column: int, band: int, shaped: bool,
+                page_height: float, y_tolerance: float) -> tuple[Line, int] | None:
+    """The table as one line: each cell's glyphs read into lines as the page's are, the
+    cells' texts joined by tables.table_text."""
+    by_cell: dict[tuple[int, int], list[dict]] = {}
+    for char in chars:
+        cell = cell_of(char, table)
+        by_cell.setdefault((cell.row, cell.column), []).append(char)
+    texts: dict[tuple[int, int], list[str]] = {}
+    unmapped = 0
+    for key, cell_chars in by_cell.items():
+        turned = [c for c in cell_chars if not c.get("upright", True)]
+        if len(turned) > len(cell_chars) / 2:
+            texts[key] = _turned_lines(turned)
+            continue
+        for row in _rows(cell_chars, page_height, y_tolerance):
+            made = _line(_without_stacked_copies(row), column, band, shaped)
+            if made is not None:
+                texts.setdefault(key, []).append(made[0].text)
+                unmapped += made[1]
+    text = table_text(table, texts, rtl)
+    if not text:
+        return None
+    sizes = [c["size"] for c in chars if c["text"].strip()]
+    b = table.box
+    return Line(text=text, visual=text, shaped=shaped, x0=b.x0, top=b.top, x1=b.x1, bottom=b.bottom,
+                baseline=b.bottom, size=median(sizes), bold=False, rtl=rtl, column=column, band=band,
+                table=True), unmapped
 
 
 def _settle_mixed_directions(lines: list[Line]) -> None:
@@ -373,9 +453,9 @@ def _settle_mixed_directions(lines: list[Line]) -> None:
     nearest line above in the same column with letters of one direction only decides,
     else the nearest below; with neither the letter count stands.
     """
-    pure = [None if has_rtl(l.text) and _LTR_LETTER.search(l.text) else l.rtl for l in lines]
+    pure = [None if l.table or (has_rtl(l.text) and _LTR_LETTER.search(l.text)) else l.rtl for l in lines]
     for k, line in enumerate(lines):
-        if pure[k] is not None:
+        if pure[k] is not None or line.table:
             continue
         same = [j for j in range(len(lines)) if pure[j] is not None
                 and (lines[j].band, lines[j].column) == (line.band, line.column)]

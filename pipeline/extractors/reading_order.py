@@ -68,6 +68,7 @@ class Segment(Box):
     size: float = 10.0
     rtl: bool = False
     figure: bool = False  # lies inside a figure: a label or a value in a chart
+    table: int = -1  # stands for the page's table of this index (its box; lines.py reads its cells)
 
 
 @dataclass
@@ -411,7 +412,7 @@ def reading_order(segments: list[Segment], figures: list[Box], size: float) -> l
     if not segments:
         return []
     for segment in segments:
-        segment.figure = segment.size <= 1.05 * size and any(_label_of(segment, f) for f in figures)
+        segment.figure = segment.table < 0 and segment.size <= 1.05 * size and any(_label_of(segment, f) for f in figures)
     leaves = []
     for items, columned, x0, x1 in _cut(list(segments) + list(figures), size):
         text = sorted((b for b in items if isinstance(b, Segment)), key=lambda s: (s.top, s.x0))
