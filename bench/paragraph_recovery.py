@@ -24,10 +24,17 @@ _TOKEN = re.compile("[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[^\\
 _PUNCTUATION_ONLY = re.compile(r"^[\W_]+$")
 
 
+# Apostrophes and dashes inside a word are spelled differently by different tools (a
+# ground truth may turn "we’re" into "we're" or an em dash into a hyphen): one spelling each.
+_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2014": "-", "\u2013": "-",
+                       "\u2010": "-", "\u2011": "-"})
+
+
 def tokens(text: str) -> list[str]:
     """Words and Chinese characters, NFKC-folded and lowercased, without a word's
-    surrounding punctuation (quote styles and hyphenation differ between tools)."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    surrounding punctuation (quote styles and hyphenation differ between tools), with one
+    spelling of the apostrophe and of the dash."""
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
     out = []
     for token in _TOKEN.findall(text):
         stripped = token.strip(".,;:!?\"'()[]{}«»“”‘’「」『』（）、，。：；！？-–—*_")

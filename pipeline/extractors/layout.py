@@ -26,6 +26,13 @@ _CAPTION = re.compile(
     r"[0-9\u06f0-\u06f9\u0660-\u0669一二三四五六七八九十]",
     re.IGNORECASE,
 )
+# "Table 2-2 shows ...", "Figure 3 is ...": a sentence about a figure, not its caption,
+# whose label is followed by its title ("Table 2-1 FUNCTION_USAGE view", "Figure 1. Sample")
+_SENTENCE_ABOUT = re.compile(r"^\s*\S+\s*[0-9]+(?:[-.–][0-9]+)*\s+[a-z]")
+
+
+def _caption_start(text: str) -> bool:
+    return bool(_CAPTION.match(text)) and not _SENTENCE_ABOUT.match(text)
 REFERENCE_HEADING = re.compile(
     r"^\s*(?:[0-9\u06f0-\u06f9IVX]+[.)]?\s*)?(?:references?|bibliography|works cited|"
     r"literature cited|sources|منابع|فهرست منابع|منابع و مآخذ|کتابنامه|مراجع|"
@@ -573,7 +580,7 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
             continue
         if kind == "heading" and len(draft.lines) > 3:
             kind = "paragraph"  # a long bold stretch is emphasis, not a heading
-        if kind == "figure" or _CAPTION.match(draft.lines[0].text):
+        if kind == "figure" or _caption_start(draft.lines[0].text):
             kind = "caption"
         elif kind == "paragraph" and _numbered_heading_line(draft.lines, edges):
             kind = "heading"
