@@ -21,7 +21,7 @@ from statistics import median
 from pipeline.extractors.cjk_radicals import SIMPLIFIED_FONT_RADICALS
 from pipeline.extractors.logical_order import ZWNJ, has_rtl, is_rtl_line, logical_line, shaped_glyphs
 from pipeline.extractors.reading_order import MIN_GUTTER_EMS, Box, Segment, reading_order
-from pipeline.extractors.tables import Table, cell_of, in_table, table_text
+from pipeline.extractors.tables import Table, aligned_tables, cell_of, in_table, table_text
 
 _UNMAPPED_GLYPH = re.compile(r"^\(cid:\d+\)$")
 _CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -369,9 +369,27 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
         by_row: dict[int, list[Segment]] = {}
         for segment in leaf.segments:
             by_row.setdefault(segment.row, []).append(segment)
-        for row in sorted(by_row, key=lambda r: min(s.top for s in by_row[r])):
+        ordered = sorted(by_row, key=lambda r: min(s.top for s in by_row[r]))
+        # tables without rules, found in the rows of text between the ruled ones
+        unruled: dict[int, tuple[int, Table]] = {}
+        text_rows = [r for r in ordered if by_row[r][0].table < 0]
+        for first, last, table in aligned_tables([sorted(by_row[r], key=lambda s: s.x0) for r in text_rows], size):
+            unruled[text_rows[first]] = (text_rows[last], table)
+        skip_until = None
+        for row in ordered:
+            if skip_until is not None:
+                if row == skip_until:
+                    skip_until = None
+                continue
             pieces = sorted(by_row[row], key=lambda s: s.x0)
-            if pieces[0].table >= 0:
+            if row in unruled:
+                last, table = unruled[row]
+                run = ordered[ordered.index(row):ordered.index(last) + 1]
+                chars_of_run = [c for r in run for s in by_row[r] for c in s.chars]
+                made = _table_line(table, chars_of_run, _mostly_arabic(chars_of_run),
+                                   1 if leaf.columned else 0, index, shaped, page_height, y_tolerance)
+                skip_until = last if last != row else None
+            elif pieces[0].table >= 0:
                 made = _table_line(tables[pieces[0].table], in_tables[pieces[0].table], pieces[0].rtl,
                                    1 if leaf.columned else 0, index, shaped, page_height, y_tolerance)
             else:

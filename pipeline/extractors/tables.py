@@ -16,6 +16,11 @@ of rectangles). Two things are added to what it finds and one is taken away:
     holds labels beside their values: a form (docling's key_value_region), whose rows
     read as text, label then value. It stays text.
 
+Tables without rules are found in the text itself (`aligned_tables`): rows, three at least,
+whose pieces stand in three columns or more, with the same empty strips between them all
+the way down (a list's numbers beside its items, or a form's labels beside their values,
+make two columns, and prose none).
+
 Text inside a table is read cell by cell, rows top to bottom and each row's cells in the
 direction of its script; `table_text` joins a cell's lines with a space (none beside a
 Chinese character), a row's cells with a tab and the rows with line breaks.
@@ -26,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.extractors.reading_order import Box
+from pipeline.extractors.reading_order import MIN_GUTTER_EMS, Box, Segment
 
 # A table's rows and columns: at least this many of each hold text.
 MIN_ROWS = 2
@@ -277,3 +282,68 @@ def _cell_text(lines: list[str]) -> str:
             text += " "
         text += line
     return text
+
+
+# A table without rules: this many rows at least, and this many columns
+ALIGNED_ROWS = 3
+ALIGNED_COLUMNS = 3
+
+
+def aligned_tables(rows: list[list[Segment]], size: float) -> list[tuple[int, int, Table]]:
+    """Runs of rows (each a row's segments in one stretch of the page, top to bottom) that
+    share empty strips at least MIN_GUTTER_EMS wide, so that their pieces stand in
+    ALIGNED_COLUMNS columns or more, over ALIGNED_ROWS rows or more: (first, last, table)
+    by position in rows. A run starts and ends with a row that fills two columns at least
+    (a line of prose before a table that happens to fit in its first column is no row of
+    it), and needs ALIGNED_ROWS rows that fill three."""
+    found = []
+    start = 0
+    while start < len(rows):
+        end, gaps = start, _common_gaps(rows[start:start + 1], size)
+        while end + 1 < len(rows):
+            wider = _common_gaps(rows[start:end + 2], size)
+            if len(wider) < ALIGNED_COLUMNS - 1:
+                break
+            end, gaps = end + 1, wider
+        table = _aligned(rows, start, end, gaps) if len(gaps) >= ALIGNED_COLUMNS - 1 else None
+        if table is not None:
+            found.append(table)
+            start = table[1] + 1
+        else:
+            start += 1
+    return found
+
+
+def _common_gaps(rows: list[list[Segment]], size: float) -> list[tuple[float, float]]:
+    items = [s for row in rows for s in row]
+    left, right = min(s.x0 for s in items), max(s.x1 for s in items)
+    covered = sorted((s.x0, s.x1) for s in items)
+    gaps, cursor = [], left
+    for a, b in covered:
+        if a - cursor >= MIN_GUTTER_EMS * size:
+            gaps.append((cursor, a))
+        cursor = max(cursor, b)
+    return [g for g in gaps if g[1] < right]
+
+
+def _aligned(rows: list[list[Segment]], start: int, end: int, gaps: list[tuple[float, float]]):
+    cuts = [(a + b) / 2 for a, b in gaps]
+
+    def filled(row: list[Segment]) -> int:
+        return len({sum(((s.x0 + s.x1) / 2) > c for c in cuts) for s in row})
+
+    while start <= end and filled(rows[start]) < 2:
+        start += 1
+    while end >= start and filled(rows[end]) < 2:
+        end -= 1
+    if end - start + 1 < ALIGNED_ROWS or sum(filled(r) >= 3 for r in rows[start:end + 1]) < ALIGNED_ROWS:
+        return None
+    run = [s for row in rows[start:end + 1] for s in row]
+    left, right = min(s.x0 for s in run), max(s.x1 for s in run)
+    edges = [left] + cuts + [right]
+    cells = []
+    for r, row in enumerate(rows[start:end + 1]):
+        top, bottom = min(s.top for s in row), max(s.bottom for s in row)
+        cells += [Cell(r, c, Box(edges[c], top, edges[c + 1], bottom)) for c in range(len(edges) - 1)]
+    box = Box(left, min(s.top for s in run), right, max(s.bottom for s in run))
+    return start, end, Table(box, cells)
