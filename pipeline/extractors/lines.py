@@ -269,8 +269,10 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
             continue
         if text in _BLANKS:
             following = next((c for c in chars[index + 1:] if c["text"] not in _BLANKS), None)
+            # the blank's own size: a small caption run ("Chapter 1.") on the baseline
+            # of a large heading advances by a small space that is still a space
             zero_advance = following is not None and (
-                following["x0"] - char["x0"] < 0.08 * line_size)
+                following["x0"] - char["x0"] < 0.08 * (char["size"] or line_size))
             if zero_advance:
                 if (parts and _ARABIC_LETTER.match(parts[-1][-1:])
                         and _ARABIC_LETTER.match(following["text"][:1])):
@@ -301,15 +303,41 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
 
 
 def _drop_footnote_marks(chars: list[dict], size: float, baseline: float) -> list[dict]:
-    """Raised small digits or daggers inside a line are references to footnotes."""
-    kept = []
-    for k, c in enumerate(chars):
-        raised = c["size"] < 0.9 * size and baseline - c["_baseline"] > 0.15 * size
+    """Raised small digits or daggers inside a line are references to footnotes. A raised
+    run that holds anything else ("1403/09/19" set smaller and higher than a label beside
+    it in a form) is text, whatever its size."""
+
+    def raised(c: dict) -> bool:
+        return c["text"].strip() != "" and c["size"] < 0.9 * size and baseline - c["_baseline"] > 0.15 * size
+
+    marks: set[int] = set()
+    k = 0
+    while k < len(chars):
+        if not raised(chars[k]):
+            k += 1
+            continue
+        end = k
+        while end + 1 < len(chars) and raised(chars[end + 1]):
+            end += 1
+        run = chars[k:end + 1]
         # a numerator before a fraction slash (¹⁄₄ set as 1⁄4) is no footnote mark
-        numerator = k + 1 < len(chars) and chars[k + 1]["text"] == "\u2044"
-        if not (raised and _FOOTNOTE_MARK.match(c["text"]) and not numerator):
-            kept.append(c)
-    return kept
+        numerator = end + 1 < len(chars) and chars[end + 1]["text"] == "\u2044"
+        if all(_FOOTNOTE_MARK.match(c["text"]) or c["text"] in ",\u2013-" for c in run) \
+                and any(_FOOTNOTE_MARK.match(c["text"]) for c in run) and not numerator \
+                and _attached_to_word(chars, k, end, size):
+            marks.update(range(k, end + 1))
+        k = end + 1
+    return [c for k, c in enumerate(chars) if k not in marks]
+
+
+def _attached_to_word(chars: list[dict], first: int, last: int, size: float) -> bool:
+    """A footnote mark sits against the word it refers to; a number set apart from
+    everything beside it (a form's value, smaller than its label) is no mark."""
+    before = chars[first - 1] if first > 0 else None
+    after = chars[last + 1] if last + 1 < len(chars) else None
+    return any(c is not None and c["text"].strip() != "" and gap < 0.5 * size
+               for c, gap in ((before, chars[first]["x0"] - before["x1"] if before else 0.0),
+                              (after, after["x0"] - chars[last]["x1"] if after else 0.0)))
 
 
 def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line, int] | None:

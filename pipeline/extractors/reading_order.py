@@ -303,14 +303,25 @@ def _gutters(band: _Band, size: float) -> list[tuple[float, float]]:
         edges = [min(b.x0 for b in items)] + [x for gap in gaps for x in gap] + [max(b.x1 for b in items)]
         sides = [(edges[k], edges[k + 1]) for k in range(0, len(edges), 2)]
         text = [_side_is_text(items, lo, hi, size) for lo, hi in sides]
-        if all(text):
+        apart = [not _rows_shared(items, sides[k], sides[k + 1]) for k in range(len(gaps))]
+        if all(text) or all(apart[k] or (text[k] and text[k + 1]) for k in range(len(gaps))):
             return gaps
-        # drop the gaps beside a side that is no text column and try the rest again
-        kept = [gap for k, gap in enumerate(gaps) if text[k] and text[k + 1]]
+        # drop the gaps beside a side that is no text column, unless nothing on the two
+        # sides shares a row, and try the rest again
+        kept = [gap for k, gap in enumerate(gaps) if apart[k] or (text[k] and text[k + 1])]
         if len(kept) == len(gaps):
             return []
         gaps = kept
     return []
+
+
+def _rows_shared(items: list[Box], left: tuple[float, float], right: tuple[float, float]) -> bool:
+    """Some row has text on both sides: a list's numbers beside its items, a form's labels
+    beside their values. Where no row does, the two sides are blocks of their own (a
+    colophon beside a masthead), and reading them row by row would interleave them."""
+    def rows(lo: float, hi: float) -> set[int]:
+        return {s.row for s in items if isinstance(s, Segment) and lo <= (s.x0 + s.x1) / 2 <= hi}
+    return bool(rows(*left) & rows(*right))
 
 
 def _rows_beside(band: _Band | list[list[Box]], gap: tuple[float, float]) -> int:
