@@ -352,7 +352,10 @@ def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line
     if not visual:
         return None
     text = logical_line(visual, shaped)
-    bold = sum("bold" in c["fontname"].lower() for c in chars) > 0.6 * len(chars)
+    # set in bold throughout: a paragraph that opens with a bold run-in ("IBM MT/ST: Introduced
+    # in 1964, ...") is no bold line, and its first line no heading
+    visible = [c for c in chars if c["text"].strip()]
+    bold = sum("bold" in c["fontname"].lower() for c in visible) >= 0.9 * len(visible)
     return Line(
         text=text, visual=visual, shaped=shaped, x0=min(c["x0"] for c in chars), top=min(c["top"] for c in chars),
         x1=max(c["x1"] for c in chars), bottom=max(c["bottom"] for c in chars),

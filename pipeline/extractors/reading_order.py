@@ -406,16 +406,20 @@ def _cut(items: list[Box], size: float, depth: int = 0) -> list[tuple[list[Box],
     return leaves
 
 
-def _label_of(segment: Segment, figure: Box) -> bool:
+def _label_of(segment: Segment, figure: Box, size: float) -> bool:
     """The segment is a label of the figure: inside it, or a short piece of text just
-    beside its edge (an axis label; not the last line of the paragraph above). Text in a
-    font larger than the page's is not: that is a heading set on a drawn decoration."""
+    beside its edge: an axis label, or a name set under a small drawing in a font smaller
+    than the page's (not the last line of the paragraph above, set in the page's font).
+    Text in a font larger than the page's is not: that is a heading set on a drawn
+    decoration."""
     cx, cy = (segment.x0 + segment.x1) / 2, (segment.top + segment.bottom) / 2
     if figure.x0 <= cx <= figure.x1 and figure.top <= cy <= figure.bottom:
         return True
     reach = 2 * segment.size
     near = figure.x0 - reach <= cx <= figure.x1 + reach and figure.top - reach <= cy <= figure.bottom + reach
-    return near and segment.x1 - segment.x0 < 0.3 * (figure.x1 - figure.x0)
+    width = segment.x1 - segment.x0
+    return near and (width < 0.3 * (figure.x1 - figure.x0)
+                     or (segment.size < 0.95 * size and width < figure.x1 - figure.x0 + 2 * reach))
 
 
 def reading_order(segments: list[Segment], figures: list[Box], size: float) -> list[Leaf]:
@@ -423,7 +427,7 @@ def reading_order(segments: list[Segment], figures: list[Box], size: float) -> l
     if not segments:
         return []
     for segment in segments:
-        segment.figure = segment.table < 0 and segment.size <= 1.05 * size and any(_label_of(segment, f) for f in figures)
+        segment.figure = segment.table < 0 and segment.size <= 1.05 * size and any(_label_of(segment, f, size) for f in figures)
     leaves = []
     for items, columned, x0, x1 in _cut(list(segments) + list(figures), size):
         text = sorted((b for b in items if isinstance(b, Segment)), key=lambda s: (s.top, s.x0))
