@@ -177,6 +177,21 @@ def _heading_like(line: Line, body_size: float) -> bool:
     return line.size >= 1.12 * body_size or (line.bold and line.size >= 0.95 * body_size)
 
 
+def _bold_throughout(line: Line) -> bool:
+    return line.bold and line.bold_share >= 0.9
+
+
+def _bold_run_in(line: Line, following: Line | None, edges) -> bool:
+    """A line that opens in bold and goes on in the text face ("IBM MT/ST (Magnetic Tape):
+    Introduced in 1964, this"), full and running on into the next line: the first line of
+    a paragraph with a run-in heading, not a heading."""
+    if not line.bold or _bold_throughout(line) or following is None or following.bold:
+        return False
+    if _column_key(following) != _column_key(line) or abs(following.size - line.size) > 0.5:
+        return False
+    return _runs_on(line, following, edges[_column_key(line)])
+
+
 # Sentence-final punctuation, possibly followed by closing quotes or brackets.
 SENTENCE_END = re.compile("[.!?\u061f\u3002\uff01\uff1f\u2026:;\uff1a\uff1b][\"'\u201d\u2019\u00bb)\\]\uff09\u300d\u300f]*\\s*$")
 # "1. Introduction", "2.3 Data", "۲. قنات", "IV. Results", "壹、前言", "一、緒論", "第三章 …"
@@ -307,7 +322,7 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
         return True
     if _next_item(previous, line, edges[_column_key(line)]):
         return True
-    if abs(line.size - previous.size) > 0.1 * body_size or line.bold != previous.bold:
+    if abs(line.size - previous.size) > 0.1 * body_size or _bold_throughout(line) != _bold_throughout(previous):
         return True
     step = line.baseline - previous.baseline
     expected = _expected_step(line, leading)
@@ -543,11 +558,14 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
         edges.setdefault(_column_key(page.lines[i]), _Column(page.lines[i].x0, page.lines[i].x1, False))
     leading = _leading([l for l in content if not l.table])
     drafts: list[_Draft] = []
-    for line in content:
+    for k, line in enumerate(content):
         if line.table:
             drafts.append(_Draft("table", [line]))
             continue
         kind = "figure" if line.figure else "heading" if _heading_like(line, body_size) else "paragraph"
+        if kind == "heading" and line.size < 1.12 * body_size and _bold_run_in(
+                line, content[k + 1] if k + 1 < len(content) else None, edges):
+            kind = "paragraph"
         if drafts and drafts[-1].kind == kind:
             previous = drafts[-1].lines[-1]
             if kind == "figure":

@@ -49,6 +49,7 @@ class Line:
     column: int  # 0: a full-width stretch of the page; 1: a column (see reading_order)
     band: int  # index of the stretch of page (reading_order's leaf) the line belongs to
     figure: bool = False  # a label inside a figure
+    bold_share: float = 0.0  # of its visible glyphs set in a bold font (bold and < 0.9: a bold run-in)
     table: bool = False  # a whole table: text cell by cell (tables.table_text), box the table's
 
 
@@ -352,14 +353,13 @@ def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line
     if not visual:
         return None
     text = logical_line(visual, shaped)
-    # set in bold throughout: a paragraph that opens with a bold run-in ("IBM MT/ST: Introduced
-    # in 1964, ...") is no bold line, and its first line no heading
     visible = [c for c in chars if c["text"].strip()]
-    bold = sum("bold" in c["fontname"].lower() for c in visible) >= 0.9 * len(visible)
+    bold_share = sum("bold" in c["fontname"].lower() for c in visible) / max(len(visible), 1)
+    bold = sum("bold" in c["fontname"].lower() for c in chars) > 0.6 * len(chars)
     return Line(
         text=text, visual=visual, shaped=shaped, x0=min(c["x0"] for c in chars), top=min(c["top"] for c in chars),
         x1=max(c["x1"] for c in chars), bottom=max(c["bottom"] for c in chars),
-        baseline=baseline, size=size, bold=bold, rtl=is_rtl_line(text), column=column,
+        baseline=baseline, size=size, bold=bold, bold_share=bold_share, rtl=is_rtl_line(text), column=column,
         band=band,
     ), unmapped
 
