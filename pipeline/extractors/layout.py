@@ -329,6 +329,8 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
     if step > 2.2 * expected:
         return True
     column = edges[_column_key(line)]
+    if previous.mono and line.mono and step <= 1.25 * expected:
+        return False  # lines of code: their ends say nothing, the block is one
     if _runs_on(previous, line, column, len(draft)):
         return False
     if step > 1.25 * expected:

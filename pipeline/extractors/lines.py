@@ -50,6 +50,7 @@ class Line:
     band: int  # index of the stretch of page (reading_order's leaf) the line belongs to
     figure: bool = False  # a label inside a figure
     bold_share: float = 0.0  # of its visible glyphs set in a bold font (bold and < 0.9: a bold run-in)
+    mono: bool = False  # set in a fixed-width font: code, whose lines the author broke
     table: bool = False  # a whole table: text cell by cell (tables.table_text), box the table's
 
 
@@ -341,6 +342,17 @@ def _attached_to_word(chars: list[dict], first: int, last: int, size: float) -> 
                               (after, after["x0"] - chars[last]["x1"] if after else 0.0)))
 
 
+def _fixed_width(glyphs: list[dict]) -> bool:
+    """Latin text whose glyphs all have one width (i as wide as m): a fixed-width font, as
+    code is set in. Told by the widths, not the font's name; Chinese, whose characters are
+    all one width in any font, is left out."""
+    if sum(c["text"].isascii() and c["text"].isalpha() for c in glyphs) < 6 or any(_CJK.match(c["text"]) for c in glyphs):
+        return False
+    widths = [c["x1"] - c["x0"] for c in glyphs if c.get("upright", True)]
+    middle = median(widths) if widths else 0.0
+    return middle > 0 and all(abs(w - middle) <= 0.02 * middle for w in widths)
+
+
 def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line, int] | None:
     sizes = [c["size"] for c in chars if c["text"].strip()]
     if not sizes:
@@ -356,10 +368,11 @@ def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line
     visible = [c for c in chars if c["text"].strip()]
     bold_share = sum("bold" in c["fontname"].lower() for c in visible) / max(len(visible), 1)
     bold = sum("bold" in c["fontname"].lower() for c in chars) > 0.6 * len(chars)
+    mono = _fixed_width(visible)
     return Line(
         text=text, visual=visual, shaped=shaped, x0=min(c["x0"] for c in chars), top=min(c["top"] for c in chars),
         x1=max(c["x1"] for c in chars), bottom=max(c["bottom"] for c in chars),
-        baseline=baseline, size=size, bold=bold, bold_share=bold_share, rtl=is_rtl_line(text), column=column,
+        baseline=baseline, size=size, bold=bold, bold_share=bold_share, mono=mono, rtl=is_rtl_line(text), column=column,
         band=band,
     ), unmapped
 
