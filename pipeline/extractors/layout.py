@@ -481,6 +481,11 @@ def _separate_note_number(text: str) -> str:
     return _NOTE_NUMBER.sub(lambda m: m.group(1) + " ", text, count=1)
 
 
+def _set_apart(draft: _Draft) -> bool:
+    """A figure's labels, a caption or a table: set into the text, not part of its flow."""
+    return draft.kind in ("figure", "table") or _caption_start(draft.lines[0].text)
+
+
 def _numbered_heading_line(lines: list[Line], edges) -> bool:
     """A single short line that starts with a section number and ends without a full stop
     ("2. Method", "۳. روش", "參、方法") is a heading even when set in the body font."""
@@ -609,8 +614,12 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
         if flows is not None and kind == "paragraph":
             first, last = draft.lines[0], draft.lines[-1]
             key_first, key_last = _column_key(first), _column_key(last)
-            opens = index == 0 or _column_key(drafts[index - 1].lines[-1]) != key_first
-            closes = index == len(drafts) - 1 or _column_key(drafts[index + 1].lines[0]) != key_last
+            # a figure's labels and caption, or a table, set after the paragraph at the foot
+            # of its column (or before it at the head) do not make it a paragraph mid-column
+            text = [d for d in drafts if d is draft or not _set_apart(d)]
+            at = next(k for k, d in enumerate(text) if d is draft)
+            opens = at == 0 or _column_key(text[at - 1].lines[-1]) != key_first
+            closes = at == len(text) - 1 or _column_key(text[at + 1].lines[0]) != key_last
             indented = _first_line_indented(first, edges[key_first])
             flows[id(block)] = _Flow(
                 open_start=opens and _continues(first, edges[key_first]),

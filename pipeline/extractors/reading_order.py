@@ -45,6 +45,10 @@ FULL_ROW = 0.7
 # ... or a column of at least this many rows, whatever its lines' length (a list, a table
 # or one page of a two-page spread beside another).
 LIST_ROWS = 8
+# ... and a column of fewer rows at least this many of its own font sizes wide (some twenty
+# characters a line): a few narrow stacks side by side are the columns of a table or of a
+# form (labels beside values), whose rows read across.
+SHORT_COLUMN_EMS = 10.0
 # An empty strip across the whole region this many line heights tall ends a band even
 # where the columns above and below line up: a figure whose drawing the PDF does not
 # describe, or a break between sections.
@@ -288,6 +292,8 @@ def _side_is_text(items: list[Box], lo: float, hi: float, size: float) -> bool:
         rows.setdefault(s.row, []).append(s)
     if len(rows) >= LIST_ROWS:
         return True  # a long column, whatever its lines: a list, a table, a page of a spread
+    if right - left < SHORT_COLUMN_EMS * _text_size(segments):
+        return False  # a few short rows: a column of a table or a form, read row by row
     widths = [max(s.x1 for s in r) - min(s.x0 for s in r) for r in rows.values()]
     return sum(w >= FULL_ROW * (right - left) for w in widths) >= TEXT_ROWS * len(widths)
 

@@ -63,17 +63,23 @@ class Table:
     cells: list[Cell]
 
 
-def page_tables(page, chars: list[dict]) -> list[Table]:
+def page_tables(page, chars: list[dict]) -> tuple[list[Table], list[Box]]:
     """The page's tables (see the module's docstring), outermost only: a table nested in a
-    cell of another is part of that cell."""
+    cell of another is part of that cell; and the boxes of its forms (ruled grids of labels
+    beside values), whose rules are no drawing either though their text stays text."""
     settings = dict(_FINDER, explicit_vertical_lines=_open_sides(page.horizontal_edges, page.vertical_edges))
     visible = [c for c in chars if c["text"].strip()]
-    found = []
+    found, forms = [], []
     for candidate in page.find_tables(table_settings=settings):
         table = _grid(candidate)
-        if table is not None and _is_table(table, visible, page):
+        if table is None:
+            continue
+        verdict = _verdict(table, visible, page)
+        if verdict == "table":
             found.append(table)
-    return [t for t in found if not any(o is not t and _inside(t.box, o.box) for o in found)]
+        elif verdict == "form":
+            forms.append(table.box)
+    return [t for t in found if not any(o is not t and _inside(t.box, o.box) for o in found)], forms
 
 
 def _grid(candidate) -> Table | None:
@@ -137,25 +143,26 @@ def _cell_chars(cell: Cell, chars: list[dict]) -> list[dict]:
     return [c for c in chars if b.x0 <= (c["x0"] + c["x1"]) / 2 <= b.x1 and b.top <= (c["top"] + c["bottom"]) / 2 <= b.bottom]
 
 
-def _is_table(table: Table, chars: list[dict], page) -> bool:
+def _verdict(table: Table, chars: list[dict], page) -> str:
+    """"table", "form" (two columns, labels beside values) or "" (no grid of text)."""
     box = table.box
     area = (box.x1 - box.x0) * (box.bottom - box.top)
     covered = sum((c.box.x1 - c.box.x0) * (c.box.bottom - c.box.top) for c in table.cells)
     if not area or not TILED[0] <= covered / area <= TILED[1]:
-        return False
+        return ""
     filled: list[tuple[Cell, list[dict]]] = []
     for cell in table.cells:
         inside = _cell_chars(cell, chars)
         if inside:
             # rows of upright text: a header turned on its side has a glyph a row
             if len({round(c["bottom"]) for c in inside if c.get("upright", True)}) > MAX_CELL_ROWS:
-                return False
+                return ""
             filled.append((cell, inside))
     columns = _slots([(c.box.x0, c.box.x1) for c, _ in filled])
     rows = _slots([(c.box.top, c.box.bottom) for c, _ in filled])
     if len(set(rows)) < MIN_ROWS or len(set(columns)) < MIN_COLUMNS:
-        return False
-    return not (len(set(columns)) == 2 and _labels_beside_values(filled, columns, rows, page))
+        return ""
+    return "form" if len(set(columns)) == 2 and _labels_beside_values(filled, columns, rows, page) else "table"
 
 
 def _slots(spans: list[tuple[float, float]]) -> list[int]:
