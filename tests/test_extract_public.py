@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.paragraph_recovery import recovery
+from bench.paragraph_recovery import recovery, tokens
 from bench.public_pdfs import evaluate_all, manifest, split_before
 
 FOLDER = os.environ.get("HAMTA_PUBLIC_PDFS")
@@ -25,6 +25,15 @@ def test_recovery_sees_split_merged_and_reordered_paragraphs():
     assert swapped.whole_in_order == 2  # one of the two swapped ones is out of order
     merged = recovery(truth, [" ".join(truth)])
     assert merged.whole_in_order == 3 and merged.exact == 0
+
+
+def test_tokens_spell_apostrophes_dashes_slashes_and_marks_one_way():
+    """What tools write differently for one text: a ground truth that turns "we’re" into
+    "we're", "1⁄4" into "1 / 4" or puts a space before an Arabic mark still matches."""
+    assert tokens("we’re the word processor—from") == tokens("we're the word processor-from")
+    assert tokens("1⁄4 inch, ibm.com/redbooks") == tokens("1 / 4 inch, ibm.com /redbooks")
+    assert tokens("ووفًخ لمخ") == tokens("ووف ًخ لمخ")
+    assert tokens("one two") != tokens("one-two")
 
 
 def test_split_before_cuts_a_truth_paragraph_at_its_openings():
