@@ -217,3 +217,17 @@ def test_a_paragraph_that_opens_with_a_bold_run_in_is_one_paragraph():
     blocks = document_blocks([PageLayout(1, 612, 792, [first] + rest + other)])
     assert [b.kind for b in blocks][:1] == ["paragraph"]
     assert blocks[0].text.startswith("Term in bold") and blocks[0].text.endswith("to its end.")
+
+
+def test_an_abstract_set_narrower_than_its_column_runs_on_across_its_full_lines():
+    """The abstract's lines end on its own right edge, short of the column's; the line
+    after one of them opens with a word short enough to have fitted in that gap."""
+    from pipeline.extractors.layout import PageLayout, document_blocks
+
+    abstract = [_line(f"{word} opens abstract line {k}, which fills the narrower measure", 94, 100 + 13 * k, 277, 0)
+                for k, word in enumerate(["Extraction", "Information", "Unrestricted", "Relations"])]
+    abstract.append(_line("IE systems in advance and ends here.", 94, 152, 220, 0))
+    body = [_line("a line of the text below that fills the whole column width", 72, 200 + 13 * k, 299, 0)
+            for k in range(6)]
+    blocks = document_blocks([PageLayout(1, 612, 792, abstract + body)])
+    assert blocks[0].text.endswith("ends here.") and blocks[0].text.startswith("Extraction opens")

@@ -316,6 +316,22 @@ def _next_item(previous: Line, line: Line, column: _Column) -> bool:
         bool(_ITEM_END.search(previous.text)) or _trailing_slack(previous, column) > 2 * previous.size)
 
 
+def _measure(draft: list[Line], column: _Column) -> _Column:
+    """The width the paragraph so far is set to: its column's, unless two of its lines or
+    more end on one edge short of the column's (an abstract or a quotation set narrower
+    than the column), where a full line of it ends."""
+    def shared(ends: list[float], best: float) -> bool:
+        return sum(abs(end - best) <= 1.0 for end in ends) >= 2
+
+    lines = [l for l in draft if not l.rtl] if not draft[-1].rtl else [l for l in draft if l.rtl]
+    if len(lines) < 2 or draft[-1].mono:
+        return column  # (lines of code end where they end)
+    right, left = max(l.x1 for l in lines), min(l.x0 for l in lines)
+    return _Column(left if shared([l.x0 for l in lines], left) else column.left,
+                   right if shared([l.x1 for l in lines], right) else column.right,
+                   column.rtl_flush_left)
+
+
 def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: float) -> bool:
     previous = draft[-1]
     if _column_key(line) != _column_key(previous) or line.baseline < previous.baseline:
@@ -331,11 +347,12 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
     column = edges[_column_key(line)]
     if previous.mono and line.mono and step <= 1.25 * expected:
         return False  # lines of code: their ends say nothing, the block is one
-    if _runs_on(previous, line, column, len(draft)):
+    measure = _measure(draft, column)
+    if _runs_on(previous, line, measure, len(draft)):
         return False
     if step > 1.25 * expected:
         return True
-    free = _trailing_slack(previous, column) - _indent_allowance(len(draft), previous, column)
+    free = _trailing_slack(previous, measure) - _indent_allowance(len(draft), previous, measure)
     if free > 1.3 * _first_word_width(line) + 0.5 * line.size:
         return True  # the next word would have fitted: the line above ended by choice
     em = line.size
