@@ -231,3 +231,55 @@ def test_an_abstract_set_narrower_than_its_column_runs_on_across_its_full_lines(
             for k in range(6)]
     blocks = document_blocks([PageLayout(1, 612, 792, abstract + body)])
     assert blocks[0].text.endswith("ends here.") and blocks[0].text.startswith("Extraction opens")
+
+
+PAGE_HEIGHT = 800.0
+
+
+def _glyphs(text: str, x0: float, baseline: float, size: float = 10.0, upright: bool = True) -> list[dict]:
+    """Glyphs as pdfplumber gives them, left to right on a baseline (or up the page)."""
+    out = []
+    for k, ch in enumerate(text):
+        if upright:
+            x, top = x0 + 0.55 * size * k, baseline - 0.8 * size
+            box = (x, top, x + 0.55 * size, top + size)
+            matrix = (size, 0.0, 0.0, size, x, PAGE_HEIGHT - baseline)
+        else:  # turned a quarter, running up the page
+            y = baseline - 0.55 * size * k
+            box = (x0, y - 0.55 * size, x0 + size, y)
+            matrix = (0.0, size, -size, 0.0, x0 + size, PAGE_HEIGHT - y)
+        out.append({"text": ch, "x0": box[0], "top": box[1], "x1": box[2], "bottom": box[3], "size": size,
+                    "upright": upright, "matrix": matrix, "fontname": "Serif"})
+    return out
+
+
+def test_sub_and_superscripts_do_not_join_two_lines_into_one_row():
+    """A subscript in one line and a superscript in the next fill the space between
+    their baselines with small steps: the two lines stay two rows, not one interleaved."""
+    from pipeline.extractors.lines import _rows
+
+    first = _glyphs("flux density of", 50, 100) + _glyphs("rms", 140, 102.5, size=7)
+    second = _glyphs("offset by 0.53 arcsec", 50, 109) + _glyphs("2", 170, 105.5, size=7)
+    rows = _rows(first + second, PAGE_HEIGHT, 6.0)
+    assert ["".join(c["text"] for c in row) for row in rows] == ["flux density ofrms", "offset by 0.53 arcsec2"]
+
+
+def test_text_on_its_side_in_the_margin_stays_out_of_the_columns():
+    """A slug set up the page in the margin, one glyph a row, would tie the rows of two
+    columns together; it is read apart as a line of its own."""
+    from pipeline.extractors.lines import page_lines
+
+    chars = []
+    for k in range(12):
+        chars += _glyphs(f"left column line {k:02d} of text", 60, 100 + 14 * k)
+        chars += _glyphs(f"right column line {k:02d} of text", 330, 100 + 14 * k)
+    chars += _glyphs("VerDate Sep 2014 Jkt 250001", 20, 300, size=6, upright=False)
+    lines = page_lines(chars, 600, PAGE_HEIGHT, 6.0).lines
+    texts = [l.text for l in lines]
+    assert texts[:12] == [f"left column line {k:02d} of text" for k in range(12)]
+    assert texts[-1] == "VerDate Sep 2014 Jkt 250001" and lines[-1].turned
+
+
+def test_columns_of_running_text_read_across_are_no_table():
+    rows = [_row(k, (50, 230), (250, 430), (450, 630)) for k in range(5)]
+    assert aligned_tables(rows, 10.0) == []

@@ -67,7 +67,8 @@ def furniture_key(text: str) -> str:
 def _margin_candidates(page: PageLayout) -> list[int]:
     """Indices of the lines near the top or bottom edge that could be furniture (a table
     is none, even one whose header row repeats on every page)."""
-    by_top = sorted((i for i in range(len(page.lines)) if not page.lines[i].table), key=lambda i: page.lines[i].top)
+    by_top = sorted((i for i in range(len(page.lines)) if not page.lines[i].table and not page.lines[i].turned),
+                    key=lambda i: page.lines[i].top)
     chosen = []
     for i in by_top[:2]:
         if page.lines[i].top < 0.15 * page.height:
@@ -742,6 +743,8 @@ def document_blocks(pages: list[PageLayout]) -> list[Block]:
     flows: dict[int, _Flow] = {}
     for p, page in enumerate(pages):
         own = {i: kind for (q, i), kind in furniture.items() if q == p}
+        # text on its side outside any figure: a margin's slug or stamp, the page's furniture
+        own.update({i: "footer" for i, line in enumerate(page.lines) if line.turned and not line.figure})
         blocks += page_blocks(page, own, body_size, flows)
     blocks = join_broken_paragraphs(blocks, flows)
     mark_title(blocks, pages, body_size)

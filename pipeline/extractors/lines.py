@@ -11,6 +11,7 @@ its Persian line.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import unicodedata
@@ -51,6 +52,7 @@ class Line:
     figure: bool = False  # a label inside a figure
     bold_share: float = 0.0  # of its visible glyphs set in a bold font (bold and < 0.9: a bold run-in)
     mono: bool = False  # set in a fixed-width font: code, whose lines the author broke
+    turned: bool = False  # set on its side outside any table: a margin's slug or stamp, an axis label
     table: bool = False  # a whole table: text cell by cell (tables.table_text), box the table's
 
 
@@ -68,25 +70,71 @@ def _baseline(char: dict, page_height: float) -> float:
     return char["bottom"]
 
 
+# Glyphs smaller than this share of the page's text size (superscripts, subscripts, marks)
+# join the row of full-size text whose baseline is nearest; they never start or link rows.
+_SMALL_GLYPH = 0.8
+
+
 def _rows(chars: list[dict], page_height: float, y_tolerance: float) -> list[list[dict]]:
-    keyed = sorted(((_baseline(c, page_height), c["x0"], i) for i, c in enumerate(chars)))
-    rows: list[list[dict]] = []
-    row: list[dict] = []
-    last = None
-    for baseline, _, index in keyed:
-        char = chars[index]
-        tolerance = min(y_tolerance, 0.5 * char["size"]) if char["size"] else y_tolerance
-        if last is not None and baseline - last > tolerance:
-            rows.append(row)
-            row = []
-        char["_baseline"] = baseline
+    """Rows of glyphs by baseline. Full-size glyphs are chained where their baselines
+    step by less than the tolerance; small glyphs then join the nearest such row: a line
+    with a subscript and the next line with a superscript would otherwise step down the
+    page in small steps and become one row, their glyphs interleaved."""
+    for index, char in enumerate(chars):
+        char["_baseline"] = _baseline(char, page_height)
         char["_index"] = index
-        row.append(char)
-        last = baseline
-    if row:
-        rows.append(row)
+    sizes = sorted(c["size"] for c in chars if c["text"].strip())
+    typical = sizes[len(sizes) // 2] if sizes else 0.0
+    small = [c for c in chars if c["size"] and c["size"] < _SMALL_GLYPH * typical]
+    rows = _chained([c for c in chars if not (c["size"] and c["size"] < _SMALL_GLYPH * typical)], y_tolerance)
+    baselines = [median(c["_baseline"] for c in row) for row in rows]
+    left_over = []
+    sizes_of = [median(c["size"] for c in row) for row in rows]
+    for run in _small_runs(small):
+        baseline = median(c["_baseline"] for c in run)
+        x0, x1 = min(c["x0"] for c in run), max(c["x1"] for c in run)
+        k = bisect.bisect_left(baselines, baseline)
+        # rows span the page: of the rows just above and below, those with text beside the
+        # run (within an em), not a line of the next column
+        near = [j for j in range(k - 3, k + 3) if 0 <= j < len(rows)
+                and abs(baselines[j] - baseline) <= 0.7 * sizes_of[j]
+                and any(c["x0"] - sizes_of[j] <= x1 and x0 <= c["x1"] + sizes_of[j] for c in rows[j])]
+        if near:
+            rows[min(near, key=lambda j: abs(baselines[j] - baseline))] += run
+        else:
+            left_over += run
+    rows += _chained(left_over, y_tolerance)
+    rows.sort(key=lambda row: min(c["_baseline"] for c in row))
     for row in rows:
         _sort_drawn(row)
+    return rows
+
+
+def _small_runs(chars: list[dict]) -> list[list[dict]]:
+    """Small glyphs in runs on one baseline with no wider gap than their size: a
+    superscript number, "Chapter 1." set small."""
+    runs: list[list[dict]] = []
+    for char in sorted(chars, key=lambda c: (round(c["_baseline"]), c["x0"])):
+        last = runs[-1][-1] if runs else None
+        if last is not None and abs(char["_baseline"] - last["_baseline"]) <= 0.5 \
+                and char["x0"] - last["x1"] <= max(char["size"], 1.0):
+            runs[-1].append(char)
+        else:
+            runs.append([char])
+    return runs
+
+
+def _chained(chars: list[dict], y_tolerance: float) -> list[list[dict]]:
+    """Glyphs sorted by baseline, a new row wherever the baseline steps by more than the
+    tolerance (half the glyph's size at most)."""
+    rows: list[list[dict]] = []
+    last = None
+    for char in sorted(chars, key=lambda c: (c["_baseline"], c["x0"], c["_index"])):
+        tolerance = min(y_tolerance, 0.5 * char["size"]) if char["size"] else y_tolerance
+        if last is None or char["_baseline"] - last > tolerance:
+            rows.append([])
+        rows[-1].append(char)
+        last = char["_baseline"]
     return rows
 
 
@@ -396,6 +444,13 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
             flowing.append(char)
         else:
             in_tables[k].append(char)
+    # text set on its side takes no part in rows and columns (its glyphs stand one to a
+    # row): a margin's slug or an archive stamp, read apart; unless most of the page is so
+    turned = [c for c in flowing if not c.get("upright", True) and c["text"].strip()]
+    if turned and len(turned) < 0.2 * len(chars):
+        flowing = [c for c in flowing if c.get("upright", True)]
+    else:
+        turned = []
     rows = _rows(flowing, page_height, y_tolerance)
     signatures = kashida_signatures(rows) if _ARABIC_LETTER.search(page_text) else set()
     if signatures:
@@ -445,7 +500,30 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
             unmapped += dropped
             lines.append(line)
     _settle_mixed_directions(lines)
+    lines += _turned_apart(turned, list(figures), shaped, len(leaves))
     return PageLines(lines, unmapped, 1 + sum(leaf.columned for leaf in leaves))
+
+
+def _turned_apart(chars: list[dict], figures: list[Box], shaped: bool, band: int) -> list[Line]:
+    """Lines of text set on its side, after the page's other lines (a figure's labels when
+    inside a figure)."""
+    columns: dict[int, list[dict]] = {}
+    for char in chars:
+        columns.setdefault(round(char["x0"]), []).append(char)
+    lines = []
+    for key in sorted(columns):
+        glyphs = columns[key]
+        text = " ".join(_turned_lines(glyphs))
+        if not text:
+            continue
+        x0, top = min(c["x0"] for c in glyphs), min(c["top"] for c in glyphs)
+        x1, bottom = max(c["x1"] for c in glyphs), max(c["bottom"] for c in glyphs)
+        cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+        inside = any(f.x0 <= cx <= f.x1 and f.top <= cy <= f.bottom for f in figures)
+        lines.append(Line(text=text, visual=text, shaped=shaped, x0=x0, top=top, x1=x1, bottom=bottom,
+                          baseline=bottom, size=median(c["size"] for c in glyphs), bold=False, rtl=False,
+                          column=0, band=band, figure=inside, turned=True))
+    return lines
 
 
 def _turned_lines(chars: list[dict]) -> list[str]:

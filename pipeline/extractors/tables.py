@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from statistics import median
 
-from pipeline.extractors.reading_order import MIN_GUTTER_EMS, Box, Segment
+from pipeline.extractors.reading_order import MIN_GUTTER_EMS, SHORT_COLUMN_EMS, Box, Segment
 
 # A table's rows and columns: at least this many of each hold text.
 MIN_ROWS = 2
@@ -348,6 +349,15 @@ def _aligned(rows: list[list[Segment]], start: int, end: int, gaps: list[tuple[f
     run = [s for row in rows[start:end + 1] for s in row]
     left, right = min(s.x0 for s in run), max(s.x1 for s in run)
     edges = [left] + cuts + [right]
+    # some column is narrow, as a table's numbers or marks are: columns of running text
+    # that happen to be read across (their rows on one baseline) are no table
+    size = median(s.size for s in run)
+    widths = []
+    for c in range(len(edges) - 1):
+        inside = [s for s in run if edges[c] <= (s.x0 + s.x1) / 2 <= edges[c + 1]]
+        widths.append(max(s.x1 for s in inside) - min(s.x0 for s in inside) if inside else 0.0)
+    if min(widths) >= SHORT_COLUMN_EMS * size:
+        return None
     cells = []
     for r, row in enumerate(rows[start:end + 1]):
         top, bottom = min(s.top for s in row), max(s.bottom for s in row)
