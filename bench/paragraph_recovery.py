@@ -20,8 +20,9 @@ import unicodedata
 from dataclasses import dataclass
 
 WHOLE = 0.95
-# A slash separates words (tools write "1⁄4", "1 / 4" or "ibm.com /redbooks" for one text).
-_TOKEN = re.compile("[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[^\\s/\u2044\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
+# A slash separates words (tools write "1⁄4", "1 / 4" or "ibm.com /redbooks" for one text),
+# and so does a square bracket: a citation mark set against its word ("Firefox[4]").
+_TOKEN = re.compile("[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[^\\s/\u2044\\[\\]\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
 _PUNCTUATION_ONLY = re.compile(r"^[\W_]+$")
 
 

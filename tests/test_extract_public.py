@@ -33,6 +33,7 @@ def test_tokens_spell_apostrophes_dashes_slashes_and_marks_one_way():
     assert tokens("we’re the word processor—from") == tokens("we're the word processor-from")
     assert tokens("1⁄4 inch, ibm.com/redbooks") == tokens("1 / 4 inch, ibm.com /redbooks")
     assert tokens("ووفًخ لمخ") == tokens("ووف ًخ لمخ")
+    assert tokens("for Firefox[4] and speeds.[9]") == tokens("for Firefox [4] and speeds. [9]")
     assert tokens("one two") != tokens("one-two")
 
 
