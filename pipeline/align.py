@@ -612,9 +612,11 @@ def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> Si
     return SidePairAlignment(passages, sentence_links, relation)
 
 
-def align_corpus(sides: list[Side], settings, language_rank) -> tuple[list[dict], list[dict]]:
+def align_corpus(sides: list[Side], settings, language_rank, map_pairs=map) -> tuple[list[dict], list[dict]]:
     """Every candidate pair of sides in different languages (see candidate_pairs): passage
-    matches and sentence links.
+    matches and sentence links. map_pairs(align_side_pair, srcs, tgts, means, settings) runs
+    the side pairs (each independent of the others) and returns their results in order: the
+    built-in map here, tasks on a cluster with engine: dask.
 
     Returns (links, side_pairs). A link is a dict with level, the two sides, the source and
     target record lists, similarity and margin; the caller turns it into an output row.
@@ -630,12 +632,15 @@ def align_corpus(sides: list[Side], settings, language_rank) -> tuple[list[dict]
         empty = np.zeros(len(_vectors(sides[index], level)), np.float32)
         return means[level].get((index, other_lang), empty)
 
+    ordered = sorted(pairs)
+    all_means = [Neighbourhoods(neighbourhood("passage", a, sides[b].lang), neighbourhood("passage", b, sides[a].lang),
+                                neighbourhood("sentence", a, sides[b].lang), neighbourhood("sentence", b, sides[a].lang))
+                 for a, b in ordered]
+    results = map_pairs(align_side_pair, [sides[a] for a, _ in ordered], [sides[b] for _, b in ordered], all_means,
+                        [pair_settings(settings, sides[a].lang, sides[b].lang) for a, b in ordered])
     links, side_pairs = [], []
-    for a, b in sorted(pairs):
+    for (a, b), pair_means, aligned in zip(ordered, all_means, results):
         src, tgt = sides[a], sides[b]
-        pair_means = Neighbourhoods(neighbourhood("passage", a, tgt.lang), neighbourhood("passage", b, src.lang),
-                                    neighbourhood("sentence", a, tgt.lang), neighbourhood("sentence", b, src.lang))
-        aligned = align_side_pair(src, tgt, pair_means, pair_settings(settings, src.lang, tgt.lang))
         side_pairs.append({"src": src, "tgt": tgt, "matched": len(aligned.passages), "relation": aligned.relation,
                            "sentence_links": len(aligned.sentences)})
         for match, method in aligned.passages:
