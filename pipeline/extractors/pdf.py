@@ -27,7 +27,8 @@ logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
 def _page_ranges(numbers: list[int]) -> str:
-    spans, start = [], None
+    """"1-3, 7" for pages 1, 2, 3 and 7."""
+    spans, start, end = [], None, None
     for n in numbers:
         if start is not None and n == end + 1:
             end = n
