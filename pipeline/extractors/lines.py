@@ -507,12 +507,8 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
 def _turned_apart(chars: list[dict], figures: list[Box], shaped: bool, band: int) -> list[Line]:
     """Lines of text set on its side, after the page's other lines (a figure's labels when
     inside a figure)."""
-    columns: dict[int, list[dict]] = {}
-    for char in chars:
-        columns.setdefault(round(char["x0"]), []).append(char)
     lines = []
-    for key in sorted(columns):
-        glyphs = columns[key]
+    for glyphs in _glyph_columns(chars):
         text = " ".join(_turned_lines(glyphs))
         if not text:
             continue
@@ -526,16 +522,20 @@ def _turned_apart(chars: list[dict], figures: list[Box], shaped: bool, band: int
     return lines
 
 
+def _glyph_columns(chars: list[dict]) -> list[list[dict]]:
+    """Glyphs of text set on its side, grouped by their x, left to right: one turned line each."""
+    columns: dict[int, list[dict]] = {}
+    for char in chars:
+        columns.setdefault(round(char["x0"]), []).append(char)
+    return [columns[key] for key in sorted(columns)]
+
+
 def _turned_lines(chars: list[dict]) -> list[str]:
     """Text set on its side (a narrow column's header): glyphs of one line share an x, and
     run up the page or down it as the text matrix says. (pdfplumber's size of a turned
     glyph is its advance; the matrix holds the font size.)"""
-    columns: dict[int, list[dict]] = {}
-    for char in chars:
-        columns.setdefault(round(char["x0"]), []).append(char)
     lines = []
-    for key in sorted(columns):
-        glyphs = columns[key]
+    for glyphs in _glyph_columns(chars):
         a, b = glyphs[0].get("matrix", (0.0, 1.0))[:2]
         upward, size = b > 0, max(math.hypot(a, b), 1.0)
         glyphs.sort(key=lambda c: -c["bottom"] if upward else c["top"])
