@@ -303,7 +303,8 @@ def _indent_allowance(draft_length: int, previous: Line, column: _Column) -> flo
 
 # A list item's marker: a bullet, or a number or letter with a stop ("1.", "b)", "iv.").
 _BULLET = re.compile("^\\s*[\u2022\u25e6\u25aa\u25ab\u25cf\u25cb\u25a0\u25a1\u2023\u2043\u27a2\u2713\uf0a7\uf0b7]")
-_NUMBERED_ITEM = re.compile("^\\s*(?:\\d{1,2}|[a-z]|[ivx]{1,4})[.)](?!\\d)(?=\\s*\\S)")
+# A letter's marker is followed by a blank: "p.m., Monday" at a line's start is no item p.
+_NUMBERED_ITEM = re.compile("^\\s*(?:\\d{1,2}[.)](?!\\d)(?=\\s*\\S)|(?:[a-z]|[ivx]{1,4})[.)](?=\\s+\\S))")
 _ITEM_END = re.compile("[.!?;\u061f\u3002\uff01\uff1f\uff1b][\"'\u201d\u2019\u00bb)\\]\uff09]*\\s*$")
 
 

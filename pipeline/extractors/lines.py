@@ -126,16 +126,55 @@ def _small_runs(chars: list[dict]) -> list[list[dict]]:
 
 def _chained(chars: list[dict], y_tolerance: float) -> list[list[dict]]:
     """Glyphs sorted by baseline, a new row wherever the baseline steps by more than the
-    tolerance (half the glyph's size at most)."""
+    tolerance (half the glyph's size at most). A chain whose baselines spread further than
+    one line's full-size glyphs can (LINE_SPREAD of their size) is lines of columns that
+    sit a little lower in each column than in the one before (the Federal Register's
+    three), stepping down the page in small steps: it is cut again, a new row wherever a
+    baseline lies more than the tolerance below the row's first."""
     rows: list[list[dict]] = []
     last = None
     for char in sorted(chars, key=lambda c: (c["_baseline"], c["x0"], c["_index"])):
-        tolerance = min(y_tolerance, 0.5 * char["size"]) if char["size"] else y_tolerance
-        if last is None or char["_baseline"] - last > tolerance:
+        if last is None or char["_baseline"] - last > _tolerance(char, y_tolerance):
             rows.append([])
         rows[-1].append(char)
         last = char["_baseline"]
-    return rows
+    cut: list[list[dict]] = []
+    for row in rows:
+        spread = row[-1]["_baseline"] - row[0]["_baseline"]
+        if spread <= LINE_SPREAD * median(c["size"] for c in row):
+            cut.append(row)
+            continue
+        # the chain's full-size glyphs make the rows; the smaller ones (indices, raised
+        # marks) then join the row beside them
+        size = median(c["size"] for c in row)
+        lines: list[list[dict]] = []
+        first = None
+        for char in (c for c in row if c["size"] >= 0.9 * size):
+            if first is None or char["_baseline"] - first > _tolerance(char, y_tolerance):
+                lines.append([])
+                first = char["_baseline"]
+            lines[-1].append(char)
+        middles = [median(c["_baseline"] for c in line) for line in lines]
+        for char in (c for c in row if c["size"] < 0.9 * size):
+            def distance(k: int) -> tuple[bool, bool, float]:
+                # a row on the glyph's own baseline first, of those the one with text
+                # beside it (not a line of the next column), else the nearest
+                off = abs(middles[k] - char["_baseline"])
+                beside = any(c["x0"] - size <= char["x1"] and char["x0"] <= c["x1"] + size for c in lines[k])
+                return off > _tolerance(char, y_tolerance), not beside, off
+            lines[min(range(len(lines)), key=distance)].append(char)
+        cut += lines
+    return cut
+
+
+# The baselines of one line's full-size glyphs (a formula's, a raised citation's) spread
+# over less than this share of their size; a chain of glyphs that spreads further is
+# several lines.
+LINE_SPREAD = 0.8
+
+
+def _tolerance(char: dict, y_tolerance: float) -> float:
+    return min(y_tolerance, 0.5 * char["size"]) if char["size"] else y_tolerance
 
 
 def _drawn_position(char: dict) -> tuple[float, int]:
@@ -284,7 +323,12 @@ def _segments(row: list[dict], index: int) -> list[Segment]:
                 and char["text"] not in _BLANKS:
             pieces.append([])
         pieces[-1].append(char)
-        end, drawn_end = max(end, _right_edge(char)), max(drawn_end, char["x1"])
+        # a blank is no ink: the space a justified line ends with reaches into the gutter
+        # (the Federal Register's gutters are one em wide, its blanks a third of one); the
+        # gap must still clear the blank (a Persian space glyph spans a wide word space)
+        if char["text"] not in _BLANKS:
+            end = max(end, _right_edge(char))
+        drawn_end = max(drawn_end, char["x1"])
     segments = []
     for chars in pieces:
         visible = [c for c in chars if c["text"] not in _BLANKS] or chars
@@ -405,7 +449,10 @@ def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line
     sizes = [c["size"] for c in chars if c["text"].strip()]
     if not sizes:
         return None
-    size = median(sizes)
+    # small capitals (a run-in "FOR FURTHER INFORMATION CONTACT:") are capitals set smaller
+    # than the line's lower-case letters: the line's size is that of its lower case
+    lower = [c["size"] for c in chars if c["text"].isalpha() and c["text"].islower()]
+    size = median(lower) if len(lower) >= 2 and median(lower) > median(sizes) else median(sizes)
     baseline = median(c["_baseline"] for c in chars if c["size"] >= 0.8 * size)
     if len(chars) > 1:
         chars = _drop_footnote_marks(chars, size, baseline)
