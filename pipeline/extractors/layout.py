@@ -22,7 +22,7 @@ PAGE_NUMBER = re.compile(
 )
 _FOOTNOTE_START = re.compile(r"^\s*(?:[0-9\u06f0-\u06f9\u0660-\u0669]{1,3}[.)\-–]?|[*\u2020\u2021])")
 _CAPTION = re.compile(
-    r"^\s*(?:fig\.|figure|table|chart|شکل|جدول|نمودار|تصویر|圖|图|表)\s*"
+    r"^\s*(?:fig\.|figure|table|chart|listing|algorithm|شکل|جدول|نمودار|تصویر|圖|图|表)\s*"
     r"[0-9\u06f0-\u06f9\u0660-\u0669一二三四五六七八九十]",
     re.IGNORECASE,
 )
@@ -382,8 +382,11 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
         # a first-line indent is an em or two; a short line set flush right after a full
         # one is the end of a right-to-left paragraph whose last line has no Persian in it
         indented = column.left + 0.8 * em < line.x0 < column.left + 4 * em and previous.x0 <= column.left + 0.5 * em
+        # (after one line only, that line must run on: an item that ends its sentence
+        # flush left, before an indented line, is followed by a paragraph)
         hanging = first.x0 <= column.left + 0.5 * em and all(
-            abs(l.x0 - line.x0) < 0.3 * em for l in draft[1:])
+            abs(l.x0 - line.x0) < 0.3 * em for l in draft[1:]) and (
+            len(draft) > 1 or not SENTENCE_END.search(previous.text))
         outdented = len(draft) > 1 and line.x0 < previous.x0 - 0.8 * em
     if indented and hanging:
         return False  # a reference entry's turned-over lines, indented under its first

@@ -154,14 +154,13 @@ def _chained(chars: list[dict], y_tolerance: float) -> list[list[dict]]:
                 lines.append([])
                 first = char["_baseline"]
             lines[-1].append(char)
-        middles = [median(c["_baseline"] for c in line) for line in lines]
         for char in (c for c in row if c["size"] < 0.9 * size):
             def distance(k: int) -> tuple[bool, bool, float]:
-                # a row on the glyph's own baseline first, of those the one with text
-                # beside it (not a line of the next column), else the nearest
-                off = abs(middles[k] - char["_baseline"])
-                beside = any(c["x0"] - size <= char["x1"] and char["x0"] <= c["x1"] + size for c in lines[k])
-                return off > _tolerance(char, y_tolerance), not beside, off
+                # a row with text beside the glyph (not a line of the next column) on the
+                # glyph's own baseline first, else the nearest
+                beside = [c for c in lines[k] if c["x0"] - size <= char["x1"] and char["x0"] <= c["x1"] + size]
+                off = min(abs(c["_baseline"] - char["_baseline"]) for c in beside or lines[k])
+                return not beside or off > _tolerance(char, y_tolerance), off > _tolerance(char, y_tolerance), off
             lines[min(range(len(lines)), key=distance)].append(char)
         cut += lines
     return cut
