@@ -382,11 +382,8 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
         # a first-line indent is an em or two; a short line set flush right after a full
         # one is the end of a right-to-left paragraph whose last line has no Persian in it
         indented = column.left + 0.8 * em < line.x0 < column.left + 4 * em and previous.x0 <= column.left + 0.5 * em
-        # (after one line only, that line must run on: an item that ends its sentence
-        # flush left, before an indented line, is followed by a paragraph)
         hanging = first.x0 <= column.left + 0.5 * em and all(
-            abs(l.x0 - line.x0) < 0.3 * em for l in draft[1:]) and (
-            len(draft) > 1 or not SENTENCE_END.search(previous.text))
+            abs(l.x0 - line.x0) < 0.3 * em for l in draft[1:])
         outdented = len(draft) > 1 and line.x0 < previous.x0 - 0.8 * em
     if indented and hanging:
         return False  # a reference entry's turned-over lines, indented under its first
