@@ -96,11 +96,17 @@ def _rows(chars: list[dict], page_height: float, y_tolerance: float) -> list[lis
         k = bisect.bisect_left(baselines, baseline)
         # rows span the page: of the rows just above and below, those with text beside the
         # run (within an em), not a line of the next column
-        near = [j for j in range(k - 3, k + 3) if 0 <= j < len(rows)
-                and abs(baselines[j] - baseline) <= 0.7 * sizes_of[j]
-                and any(c["x0"] - sizes_of[j] <= x1 and x0 <= c["x1"] + sizes_of[j] for c in rows[j])]
-        if near:
-            rows[min(near, key=lambda j: abs(baselines[j] - baseline))] += run
+        # (measured from the glyphs beside the run: a row can hold lines of two columns
+        # that sit at different heights)
+        offsets = {}
+        for j in range(k - 4, k + 4):
+            if 0 <= j < len(rows):
+                beside = [c for c in rows[j] if c["x0"] - sizes_of[j] <= x1 and x0 <= c["x1"] + sizes_of[j]]
+                off = min((abs(c["_baseline"] - baseline) for c in beside), default=None)
+                if off is not None and off <= 0.7 * sizes_of[j]:
+                    offsets[j] = off
+        if offsets:
+            rows[min(offsets, key=offsets.get)] += run
         else:
             left_over += run
     rows += _chained(left_over, y_tolerance)
