@@ -161,15 +161,19 @@ def _chained(chars: list[dict], y_tolerance: float) -> list[list[dict]]:
                 first = char["_baseline"]
             lines[-1].append(char)
         for char in (c for c in row if c["size"] < 0.9 * size):
-            def distance(k: int) -> tuple[bool, bool, float]:
-                # a row with text beside the glyph (not a line of the next column) on the
-                # glyph's own baseline first, else the nearest
-                beside = [c for c in lines[k] if c["x0"] - size <= char["x1"] and char["x0"] <= c["x1"] + size]
-                off = min(abs(c["_baseline"] - char["_baseline"]) for c in beside or lines[k])
-                return not beside or off > _tolerance(char, y_tolerance), off > _tolerance(char, y_tolerance), off
-            lines[min(range(len(lines)), key=distance)].append(char)
+            lines[_nearest_line(char, lines, size, _tolerance(char, y_tolerance))].append(char)
         cut += lines
     return cut
+
+
+def _nearest_line(char: dict, lines: list[list[dict]], size: float, tolerance: float) -> int:
+    """The line a small glyph belongs to: one with text beside it (not a line of the next
+    column) on the glyph's own baseline first, else the nearest."""
+    def distance(k: int) -> tuple[bool, bool, float]:
+        beside = [c for c in lines[k] if c["x0"] - size <= char["x1"] and char["x0"] <= c["x1"] + size]
+        off = min(abs(c["_baseline"] - char["_baseline"]) for c in beside or lines[k])
+        return not beside or off > tolerance, off > tolerance, off
+    return min(range(len(lines)), key=distance)
 
 
 # The baselines of one line's full-size glyphs (a formula's, a raised citation's) spread
