@@ -170,9 +170,11 @@ def _find(haystack: list[str], needle: list[str], start: int = 0) -> int:
     return -1
 
 
-def evaluate_all(folder: Path) -> list[PublicResult]:
+def evaluate_all(folder: Path, roles: set[str] | None = None) -> list[PublicResult]:
     results = []
     for entry in manifest():
+        if roles and entry["role"] not in roles:
+            continue
         root = folder / entry["repo"]
         for item in entry["files"]:
             pdf = root / item["pdf"]
@@ -222,9 +224,10 @@ def markdown_table(results: list[PublicResult]) -> str:
     lines += ["", "| set | role | files | paragraphs | whole and in order | CER % (by characters) | tables found |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     groups = {name: [r for r in results if r.set == name] for name in dict.fromkeys(r.set for r in results)}
-    held_out = [r for r in results if r.role == "held out"]
-    if len({r.set for r in held_out}) > 1:
-        groups["all held out"] = held_out
+    for role in dict.fromkeys(r.role for r in results):
+        own = [r for r in results if r.role == role]
+        if role != "tune" and len({r.set for r in own}) > 1:
+            groups[f"all {role}"] = own
     for name, own in groups.items():
         total = sum(r.paragraphs for r in own)
         whole = sum(r.whole_in_order for r in own)
@@ -243,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdfs", type=Path, default=os.environ.get("HAMTA_PUBLIC_PDFS"))
     parser.add_argument("--export-from", type=Path)
     parser.add_argument("--to", type=Path)
+    parser.add_argument("--role", action="append", help="measure only the sets of this role (repeatable)")
     args = parser.parse_args(argv)
     if args.export_from:
         export(args.export_from, args.to or args.pdfs)
@@ -250,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.pdfs:
         print("no folder of public PDFs (--pdfs or HAMTA_PUBLIC_PDFS)", file=sys.stderr)
         return 2
-    print(markdown_table(evaluate_all(args.pdfs)))
+    print(markdown_table(evaluate_all(args.pdfs, set(args.role or ()))))
     return 0
 
 

@@ -44,7 +44,7 @@ def test_split_before_cuts_a_truth_paragraph_at_its_openings():
 def test_manifest_names_source_commit_and_licence_of_every_set():
     for entry in manifest():
         assert entry["repo"] and len(entry["commit"]) == 40 and entry["licence"]
-        assert entry["role"] in ("tune", "held out")
+        assert entry["role"] in ("tune", "tune (set 1)", "held out")
         for item in entry["files"]:
             assert "truth" in item or item.get("expect")
 
@@ -58,8 +58,11 @@ def test_public_pdfs_hold_their_measured_level():
     share = lambda rs: sum(r.whole_in_order for r in rs) / sum(r.paragraphs for r in rs)  # noqa: E731
     assert share(by_set["docling-pdf"]) >= 0.95
     assert share(by_set["pdfminer-samples"]) >= 0.9
-    held_out = [r for name in ("pdfplumber-tests", "pdfjs-tests", "pymupdf-tests") for r in by_set.get(name, [])]
-    if held_out:
-        assert share(held_out) >= 0.69
+    set_1 = [r for r in results if r.role == "tune (set 1)"]
+    if set_1:
+        assert share(set_1) >= 0.93  # 120 of 128 measured
+    set_2 = [r for r in results if r.role == "held out"]
+    if set_2:
+        assert share(set_2) >= 0.85  # the held-out level of the third pass (see the docs)
     tables = [r for r in results if r.tables]
     assert sum(r.tables_found for r in tables) >= 0.75 * sum(r.tables for r in tables)  # 17 of 22 measured

@@ -22,7 +22,7 @@ PAGE_NUMBER = re.compile(
 )
 _FOOTNOTE_START = re.compile(r"^\s*(?:[0-9\u06f0-\u06f9\u0660-\u0669]{1,3}[.)\-–]?|[*\u2020\u2021])")
 _CAPTION = re.compile(
-    r"^\s*(?:fig\.|figure|table|chart|شکل|جدول|نمودار|تصویر|圖|图|表)\s*"
+    r"^\s*(?:fig\.|figure|table|chart|listing|algorithm|شکل|جدول|نمودار|تصویر|圖|图|表)\s*"
     r"[0-9\u06f0-\u06f9\u0660-\u0669一二三四五六七八九十]",
     re.IGNORECASE,
 )
@@ -228,12 +228,24 @@ def _column_edges(lines: list[Line], body_size: float) -> dict[tuple[int, int], 
     edges = {}
     for key, members in groups.items():
         body = [l for l in members if abs(l.size - body_size) < 0.15 * body_size] or members
-        left, right = min(l.x0 for l in body), max(l.x1 for l in body)
+        left, right = _edge([l.x0 for l in body], -1), _edge([l.x1 for l in body], 1)
         rtl = [l for l in body if l.rtl]
         flush_left = sum(l.x0 <= left + 1 for l in rtl)
         flush_right = sum(l.x1 >= right - 1 for l in rtl)
         edges[key] = _Column(left, right, flush_left > 2 * max(flush_right, 1))
     return edges
+
+
+# A column's edge is where a share of its lines at least this large end (justified text);
+# a line set past it (TeX's overfull line in a list) does not move it. Ragged text, where
+# no such share ends on one edge, keeps its outermost line's end.
+EDGE_SHARE = 0.25
+
+
+def _edge(ends: list[float], side: int) -> float:
+    outer = max(e * side for e in ends) * side
+    shared = [e for e in ends if sum(abs(f - e) <= 1.0 for f in ends) >= max(2, EDGE_SHARE * len(ends))]
+    return max(e * side for e in shared) * side if shared else outer
 
 
 def _column_key(line: Line) -> tuple[int, int]:
@@ -303,7 +315,8 @@ def _indent_allowance(draft_length: int, previous: Line, column: _Column) -> flo
 
 # A list item's marker: a bullet, or a number or letter with a stop ("1.", "b)", "iv.").
 _BULLET = re.compile("^\\s*[\u2022\u25e6\u25aa\u25ab\u25cf\u25cb\u25a0\u25a1\u2023\u2043\u27a2\u2713\uf0a7\uf0b7]")
-_NUMBERED_ITEM = re.compile("^\\s*(?:\\d{1,2}|[a-z]|[ivx]{1,4})[.)](?!\\d)(?=\\s*\\S)")
+# A letter's marker is followed by a blank: "p.m., Monday" at a line's start is no item p.
+_NUMBERED_ITEM = re.compile("^\\s*(?:\\d{1,2}[.)](?!\\d)(?=\\s*\\S)|(?:[a-z]|[ivx]{1,4})[.)](?=\\s+\\S))")
 _ITEM_END = re.compile("[.!?;\u061f\u3002\uff01\uff1f\uff1b][\"'\u201d\u2019\u00bb)\\]\uff09]*\\s*$")
 
 
@@ -346,7 +359,7 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
     if step > 2.2 * expected:
         return True
     column = edges[_column_key(line)]
-    if previous.mono and line.mono and step <= 1.25 * expected:
+    if previous.mono and (line.mono or _too_short_to_tell(line)) and step <= 1.25 * expected:
         return False  # lines of code: their ends say nothing, the block is one
     measure = _measure(draft, column)
     if _runs_on(previous, line, measure, len(draft)):
@@ -500,8 +513,18 @@ def _separate_note_number(text: str) -> str:
 
 
 def _set_apart(draft: _Draft) -> bool:
-    """A figure's labels, a caption or a table: set into the text, not part of its flow."""
-    return draft.kind in ("figure", "table") or _caption_start(draft.lines[0].text)
+    """A figure's labels, a caption, a table or a listing of code: set into the text, not
+    part of its flow."""
+    return draft.kind in ("figure", "table") or _caption_start(draft.lines[0].text) or _code(draft.lines)
+
+
+def _code(lines: list[Line]) -> bool:
+    return any(l.mono for l in lines) and all(l.mono or _too_short_to_tell(l) for l in lines)
+
+
+def _too_short_to_tell(line: Line) -> bool:
+    """Too few letters to tell a fixed-width font by (a listing's closing brace)."""
+    return sum(c.isascii() and c.isalpha() for c in line.text) < 6
 
 
 def _numbered_heading_line(lines: list[Line], edges) -> bool:
@@ -526,6 +549,7 @@ class _Flow:
     indented: bool | None = None  # first line indented; None where that cannot be told
     size: float = 0.0  # font size of its first and last lines (a break keeps the font)
     end_size: float = 0.0
+    code: bool = False  # a listing of code (fixed-width lines), set into the text like a figure
 
 
 def _continues(line: Line, column: _Column) -> bool:
@@ -557,6 +581,20 @@ def _hanging(lines: list[Line]) -> bool:
     if first.rtl:
         return len(lines) > 1 and all(l.x1 < first.x1 - 0.8 * em for l in lines[1:])
     return len(lines) > 1 and all(l.x0 > first.x0 + 0.8 * em for l in lines[1:])
+
+
+# A reference entry's number: set flush whatever the document does with its paragraphs.
+_ENTRY_NUMBER = re.compile(r"^\s*\[\d{1,3}\]")
+
+
+def _tells_indent(draft: _Draft, before: _Draft | None, opens: bool) -> bool:
+    """Whether the draft's first line says how the document sets its paragraphs: not the
+    first in a column, not a list item, reference entry or listing (set flush anyway), not
+    the first paragraph after a heading (which many styles leave unindented)."""
+    first = draft.lines[0].visual if not draft.lines[0].rtl else draft.lines[0].text
+    return (len(draft.lines) > 1 and not opens and not _code(draft.lines)
+            and not (_BULLET.match(first) or _NUMBERED_ITEM.match(first) or _ENTRY_NUMBER.match(first))
+            and (before is None or before.kind != "heading"))
 
 
 def _first_line_indented(line: Line, column: _Column) -> bool | None:
@@ -597,9 +635,11 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
                 # labels of one figure: one block while they stay in the same stretch
                 joined = _column_key(line) == _column_key(previous)
             elif kind == "heading":
-                # a heading turned over onto a second line: same column, ordinary leading
-                # (Arabic-script fonts are tall: their lines sit further apart)
-                joined = (_column_key(line) == _column_key(previous)
+                # a heading turned over onto a second line: same column, same direction
+                # (a right-to-left line over a left-to-right one is an example and its
+                # translation), ordinary leading (Arabic-script fonts are tall: their lines
+                # sit further apart)
+                joined = (_column_key(line) == _column_key(previous) and line.rtl == previous.rtl
                           and abs(line.size - previous.size) < 0.1 * body_size
                           and 0 < line.baseline - previous.baseline
                           <= (2.4 if line.rtl or previous.rtl else 2.0) * line.size
@@ -644,8 +684,8 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
                 open_end=closes and _ends_open(last, edges[key_last]),
                 flush_start=opens and indented is False and not _hanging(draft.lines),
                 full_end=closes and _ends_full(last, edges[key_last]),
-                indented=indented if len(draft.lines) > 1 and not opens else None,
-                size=first.size, end_size=last.size,
+                indented=indented if _tells_indent(draft, text[at - 1] if at else None, opens) else None,
+                size=first.size, end_size=last.size, code=_code(draft.lines),
             )
     note_lines = [page.lines[i] for i in sorted(notes, key=lambda i: page.lines[i].top)]
     groups: list[list[Line]] = []
@@ -681,7 +721,11 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
     for block in blocks:
         flow = flows.get(id(block))
         before = flows[id(last_body)] if last_body is not None else None
-        if flow is not None and before is not None and abs(flow.size - before.end_size) < 0.5 and (
+        if flow is not None and before is not None and flow.code and not before.code:
+            out.append(block)  # a listing set at the head of the next column, like a figure
+            continue
+        if flow is not None and before is not None and flow.code == before.code \
+                and abs(flow.size - before.end_size) < 0.5 and (
                 (before.open_end and (flow.open_start or flow.flush_start))
                 or (indents and flow.flush_start and before.full_end)):
             _append(last_body, block)

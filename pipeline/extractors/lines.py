@@ -96,11 +96,17 @@ def _rows(chars: list[dict], page_height: float, y_tolerance: float) -> list[lis
         k = bisect.bisect_left(baselines, baseline)
         # rows span the page: of the rows just above and below, those with text beside the
         # run (within an em), not a line of the next column
-        near = [j for j in range(k - 3, k + 3) if 0 <= j < len(rows)
-                and abs(baselines[j] - baseline) <= 0.7 * sizes_of[j]
-                and any(c["x0"] - sizes_of[j] <= x1 and x0 <= c["x1"] + sizes_of[j] for c in rows[j])]
-        if near:
-            rows[min(near, key=lambda j: abs(baselines[j] - baseline))] += run
+        # (measured from the glyphs beside the run: a row can hold lines of two columns
+        # that sit at different heights)
+        offsets = {}
+        for j in range(k - 4, k + 4):
+            if 0 <= j < len(rows):
+                beside = [c for c in rows[j] if c["x0"] - sizes_of[j] <= x1 and x0 <= c["x1"] + sizes_of[j]]
+                off = min((abs(c["_baseline"] - baseline) for c in beside), default=None)
+                if off is not None and off <= 0.7 * sizes_of[j]:
+                    offsets[j] = off
+        if offsets:
+            rows[min(offsets, key=offsets.get)] += run
         else:
             left_over += run
     rows += _chained(left_over, y_tolerance)
@@ -126,16 +132,58 @@ def _small_runs(chars: list[dict]) -> list[list[dict]]:
 
 def _chained(chars: list[dict], y_tolerance: float) -> list[list[dict]]:
     """Glyphs sorted by baseline, a new row wherever the baseline steps by more than the
-    tolerance (half the glyph's size at most)."""
+    tolerance (half the glyph's size at most). A chain whose baselines spread further than
+    one line's full-size glyphs can (LINE_SPREAD of their size) is lines of columns that
+    sit a little lower in each column than in the one before (the Federal Register's
+    three), stepping down the page in small steps: it is cut again, a new row wherever a
+    baseline lies more than the tolerance below the row's first."""
     rows: list[list[dict]] = []
     last = None
     for char in sorted(chars, key=lambda c: (c["_baseline"], c["x0"], c["_index"])):
-        tolerance = min(y_tolerance, 0.5 * char["size"]) if char["size"] else y_tolerance
-        if last is None or char["_baseline"] - last > tolerance:
+        if last is None or char["_baseline"] - last > _tolerance(char, y_tolerance):
             rows.append([])
         rows[-1].append(char)
         last = char["_baseline"]
-    return rows
+    cut: list[list[dict]] = []
+    for row in rows:
+        spread = row[-1]["_baseline"] - row[0]["_baseline"]
+        if spread <= LINE_SPREAD * median(c["size"] for c in row):
+            cut.append(row)
+            continue
+        # the chain's full-size glyphs make the rows; the smaller ones (indices, raised
+        # marks) then join the row beside them
+        size = median(c["size"] for c in row)
+        lines: list[list[dict]] = []
+        first = None
+        for char in (c for c in row if c["size"] >= 0.9 * size):
+            if first is None or char["_baseline"] - first > _tolerance(char, y_tolerance):
+                lines.append([])
+                first = char["_baseline"]
+            lines[-1].append(char)
+        for char in (c for c in row if c["size"] < 0.9 * size):
+            lines[_nearest_line(char, lines, size, _tolerance(char, y_tolerance))].append(char)
+        cut += lines
+    return cut
+
+
+def _nearest_line(char: dict, lines: list[list[dict]], size: float, tolerance: float) -> int:
+    """The line a small glyph belongs to: one with text beside it (not a line of the next
+    column) on the glyph's own baseline first, else the nearest."""
+    def distance(k: int) -> tuple[bool, bool, float]:
+        beside = [c for c in lines[k] if c["x0"] - size <= char["x1"] and char["x0"] <= c["x1"] + size]
+        off = min(abs(c["_baseline"] - char["_baseline"]) for c in beside or lines[k])
+        return not beside or off > tolerance, off > tolerance, off
+    return min(range(len(lines)), key=distance)
+
+
+# The baselines of one line's full-size glyphs (a formula's, a raised citation's) spread
+# over less than this share of their size; a chain of glyphs that spreads further is
+# several lines.
+LINE_SPREAD = 0.8
+
+
+def _tolerance(char: dict, y_tolerance: float) -> float:
+    return min(y_tolerance, 0.5 * char["size"]) if char["size"] else y_tolerance
 
 
 def _drawn_position(char: dict) -> tuple[float, int]:
@@ -284,7 +332,12 @@ def _segments(row: list[dict], index: int) -> list[Segment]:
                 and char["text"] not in _BLANKS:
             pieces.append([])
         pieces[-1].append(char)
-        end, drawn_end = max(end, _right_edge(char)), max(drawn_end, char["x1"])
+        # a blank is no ink: the space a justified line ends with reaches into the gutter
+        # (the Federal Register's gutters are one em wide, its blanks a third of one); the
+        # gap must still clear the blank (a Persian space glyph spans a wide word space)
+        if char["text"] not in _BLANKS:
+            end = max(end, _right_edge(char))
+        drawn_end = max(drawn_end, char["x1"])
     segments = []
     for chars in pieces:
         visible = [c for c in chars if c["text"] not in _BLANKS] or chars
@@ -405,7 +458,10 @@ def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line
     sizes = [c["size"] for c in chars if c["text"].strip()]
     if not sizes:
         return None
-    size = median(sizes)
+    # small capitals (a run-in "FOR FURTHER INFORMATION CONTACT:") are capitals set smaller
+    # than the line's lower-case letters: the line's size is that of its lower case
+    lower = [c["size"] for c in chars if c["text"].isalpha() and c["text"].islower()]
+    size = median(lower) if len(lower) >= 2 and median(lower) > median(sizes) else median(sizes)
     baseline = median(c["_baseline"] for c in chars if c["size"] >= 0.8 * size)
     if len(chars) > 1:
         chars = _drop_footnote_marks(chars, size, baseline)
