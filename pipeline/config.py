@@ -35,32 +35,50 @@ class ModelSettings(_Strict):
 
 
 class ConfidenceWeights(_Strict):
-    """Logistic weights turning margin and cosine into a confidence; fitted by `make eval`."""
+    """Logistic weights turning a pair's evidence into a confidence. Passage pairs: margin and
+    cosine, fitted by `make eval --calibrate`. Sentence links: the link's score (log-odds of
+    the link model), recalibrated on links the aligner made on a tuning set by `python -m
+    bench.align_public --calibrate` (Platt scaling)."""
 
     bias: float = -30.0
     w_margin: float = 25.0
     w_similarity: float = 4.0
+    sentence_bias: float = 0.0
+    sentence_w_score: float = 1.0
+
+
+class LinkWeights(_Strict):
+    """Logistic weights of a sentence link's score (pipeline.sentence_align.FEATURES); fitted
+    on a tuning set by `python -m bench.align_public --fit` (see docs/alignment-benchmarks.md)."""
+
+    bias: float = -4.0
+    cosine: float = 0.0
+    margin: float = 4.0
+    local: float = 10.0
+    length: float = -2.0
+    extra: float = -0.5
+    numbers_matched: float = 0.5
+    numbers_unmatched: float = -0.5
+    terms_matched: float = 0.5
 
 
 class AlignSettings(_Strict):
     k: int = Field(4, ge=1, le=100)
     passage_margin: float = Field(1.02, gt=0)
     passage_similarity: float = Field(0.83, ge=-1, le=1)
-    sentence_similarity: float = Field(0.83, ge=-1, le=1)
-    sentence_margin: float = Field(1.0, gt=0)
-    # Cosine a link needs between two languages embedded through the same pivot text
-    # (zh-Hant and zh-Hans: a translation is nearly the same text after OpenCC).
+    # Cosine a passage pair needs between two languages embedded through the same pivot
+    # text (zh-Hant and zh-Hans: a translation is nearly the same text after OpenCC).
     same_pivot_similarity: float = Field(0.95, ge=-1, le=1)
+    link: LinkWeights = LinkWeights()
+    top_k: int = Field(4, ge=1, le=50)  # nearest sentences per sentence as candidate anchors
+    reach: int = Field(3, ge=0, le=50)  # half-width of the DP's corridor around the anchors
     max_gap: int = Field(5, ge=1)
     min_block: int = Field(3, ge=1)
-    lone_anchor_margin: float = Field(1.1, gt=0)
     comparable_margin: float = Field(1.06, gt=0)
-    gap_margin: float = Field(0.99, gt=0)
     skip_kinds: list[str] = ["header", "footer", "page_number", "footnote", "reference", "caption", "table"]
     candidate_sides: int = Field(8, ge=0)
     faiss_above: int = Field(4096, ge=1)
     approximate_above: int = Field(200_000, ge=1)
-    merge_penalty: float = Field(0.05, ge=0)
     # margin: mutual best matches by ratio margin (the method); cosine: by raw cosine with the
     # margin thresholds unused, only to measure what the margin buys (make eval).
     scoring: Literal["margin", "cosine"] = "margin"

@@ -419,7 +419,7 @@ def _pair_id(level: str, src_ids: list[str], tgt_ids: list[str]) -> str:
 def _alignment_row(link: dict, ws: Workspace) -> dict:
     config = ws.config
     weights = config.align.confidence
-    from pipeline.align import confidence
+    from pipeline.align import confidence, sentence_confidence
 
     row = {"level": link["level"], "method": link["method"]}
     for side in ("src", "tgt"):
@@ -436,7 +436,8 @@ def _alignment_row(link: dict, ws: Workspace) -> dict:
     row["pair_id"] = _pair_id(row["level"], row["src_ids"], row["tgt_ids"])
     row.update({
         "similarity": round(link["similarity"], 6), "margin": round(link["margin"], 6),
-        "confidence": round(confidence(link["margin"], link["similarity"], weights.bias,
+        "confidence": round(sentence_confidence(link["score"], weights) if "score" in link else
+                            confidence(link["margin"], link["similarity"], weights.bias,
                                        weights.w_margin, weights.w_similarity), 6),
         "model": config.model.name, "config_hash": config.hash,
     })
@@ -492,6 +493,15 @@ def run_align(ws: Workspace) -> list[Problem]:
 
     sides = build_sides(passages, sentences, vectors, ws.config.languages, ws.config.align.skip_kinds)
     links, side_pairs = align_corpus(sides, ws.config.align, ws.config.language_rank)
+    path_of = {d["doc_id"]: d["path"] for d in documents}
+    for pair in side_pairs:  # the same text twice in a corpus is worth a look (issue 12)
+        if pair["relation"] == "duplicate":
+            src, tgt = pair["src"], pair["tgt"]
+            message = (f"{path_of[src.doc_id]} and {path_of[tgt.doc_id]}: the same {src.lang} text "
+                       f"({pair['share']:.0%} of sentences shared); both are aligned, and the text counts "
+                       f"once in margins")
+            problems.append(Problem(src.doc_id, path_of[src.doc_id], "align", "warning", message))
+            print(f"hamta align: warning: {message}", file=sys.stderr)
     alignments = sorted((_alignment_row(link, ws) for link in links),
                         key=lambda r: (r["level"], r["src_doc_id"], r["tgt_doc_id"], r["src_lang"],
                                        r["tgt_lang"], r["src_char_start"], r["tgt_char_start"]))

@@ -56,9 +56,9 @@ def test_sentence_anchors_agree_between_paths():
     tgt = _unit(meaning[kept] + rng.normal(scale=0.1, size=(800, 48)))
     src_mean, tgt_mean = neighbourhood_mean(src, tgt, 4), neighbourhood_mean(tgt, src, 4)
     exact = align_sentence_sequences(src, tgt, src_mean, tgt_mean,
-                                     AlignSettings(sentence_similarity=0.5, faiss_above=100_000))
+                                     AlignSettings(faiss_above=100_000))
     knn = align_sentence_sequences(src, tgt, src_mean, tgt_mean,
-                                   AlignSettings(sentence_similarity=0.5, faiss_above=100))
+                                   AlignSettings(faiss_above=100))
     assert [(l.src, l.tgt) for l in knn] == [(l.src, l.tgt) for l in exact]
     assert len(exact) > 700
 
