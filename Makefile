@@ -26,7 +26,7 @@ STAMPS := $(BUILD)/.stamps
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system-deps all extract normalize detect segment embed align test test-fast \
-	eval align-texts review export bench bench-extract \
+	eval align-texts review export bench bench-extract bench-align \
 	sample-corpus clean clean-build
 
 help: ## list the targets
@@ -88,7 +88,7 @@ $(STAMPS)/embed: $(STAMPS)/segment $(CONFIG) $(call code,embed.py)
 	@touch $@
 
 # Review decisions feed the review_status column, so new decisions re-run align (about 1 s).
-$(ALIGNED)/alignments.parquet: $(STAMPS)/embed $(CONFIG) $(call code,align.py output.py stages.py) \
+$(ALIGNED)/alignments.parquet: $(STAMPS)/embed $(CONFIG) $(call code,align.py sentence_align.py signals.py output.py stages.py) \
 		$(wildcard $(ALIGNED)/reviews.sqlite)
 	$(HAMTA) align
 
@@ -106,6 +106,12 @@ export: ## write accepted pairs as TMX 1.4b and TSV into aligned/
 
 bench: ## speed and memory benchmarks (ratios against baselines measured in the same run)
 	$(PY) -m bench.speed --config "$(CONFIG)"
+
+# Public alignment benchmarks are not carried in the repository: ALIGN_DATA (or the
+# environment's HAMTA_ALIGN_DATA) names their folder; without it the bench says so and skips.
+ALIGN_DATA ?= $(HAMTA_ALIGN_DATA)
+bench-align: ## sentence alignment on public sets (Text+Berg, Bertalign's zh-en set, Tatoeba): strict/lax P/R/F1 [ALIGN_DATA=folder]
+	$(PY) -m bench.align_public --config "$(CONFIG)" --cache "$(CACHE)" $(if $(ALIGN_DATA),--data "$(ALIGN_DATA)")
 
 bench-extract: ## extraction fidelity: CER and paragraph F1 per language, layout and PDF producer
 	$(PY) -m bench.extract_fidelity

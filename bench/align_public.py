@@ -248,12 +248,7 @@ def training_rows(bench_sets: list[BenchSet], vectors: Vectors, settings) -> tup
     features, labels = [], []
     for bench_set in bench_sets:
         for doc in bench_set.documents:
-            src_vectors, src_texts, src_runs = vectors.side(doc.src)
-            tgt_vectors, tgt_texts, tgt_runs = vectors.side(doc.tgt)
-            src = side_sentences(src_vectors, src_texts, neighbourhood_mean(src_vectors, tgt_vectors, settings.k),
-                                 runs=src_runs)
-            tgt = side_sentences(tgt_vectors, tgt_texts, neighbourhood_mean(tgt_vectors, src_vectors, settings.k),
-                                 runs=tgt_runs)
+            src, tgt = _document_sides(doc, vectors, settings)
             ratio = length_ratio_of(src, tgt)
             anchors = [(s[0], t[0]) for s, t in doc.gold if s and t]
             low, high = corridor(anchors, len(src), len(tgt), settings.reach)
@@ -268,6 +263,84 @@ def training_rows(bench_sets: list[BenchSet], vectors: Vectors, settings) -> tup
                 labels.append(np.array([(tuple(range(a, a + s)), tuple(range(b, b + t))) in gold
                                         for a, b in zip(src_first, tgt_first)]))
     return np.concatenate(features), np.concatenate(labels)
+
+
+def _document_sides(doc: Document, vectors: Vectors, settings):
+    from pipeline.sentence_align import sentence_neighbourhoods, side_sentences
+
+    src_vectors, src_texts, src_runs = vectors.side(doc.src)
+    tgt_vectors, tgt_texts, tgt_runs = vectors.side(doc.tgt)
+    src_mean, tgt_mean, src_best, tgt_best = sentence_neighbourhoods(src_vectors, tgt_vectors, settings.k,
+                                                                     settings.faiss_above)
+    src = side_sentences(src_vectors, src_texts, src_mean, runs=src_runs, best=src_best)
+    tgt = side_sentences(tgt_vectors, tgt_texts, tgt_mean, runs=tgt_runs, best=tgt_best)
+    return src, tgt
+
+
+def _path_features(src, tgt, links: list[Link], ratio) -> np.ndarray:
+    """What the DP's total score is linear in, summed over a path: each link's (features, 1),
+    and for each sentence left out (1, its evidence) under the weights skip, skip_evidence."""
+    from pipeline.sentence_align import FEATURES, SHAPES, link_features
+
+    total = np.zeros(len(FEATURES) + 3)
+    linked_src, linked_tgt = set(), set()
+    for s, t in links:
+        if s and t and (len(s), len(t)) in SHAPES:
+            total[:len(FEATURES)] += link_features(src, tgt, len(s), len(t), np.array([s[0]]), np.array([t[0]]), ratio)[0]
+            total[len(FEATURES)] += 1
+            linked_src.update(s)
+            linked_tgt.update(t)
+    for side, linked in ((src, linked_src), (tgt, linked_tgt)):
+        left_out = [k for k in range(len(side)) if k not in linked]
+        total[-2] += len(left_out)
+        total[-1] += float(side.evidence[left_out].sum())
+    return total
+
+
+def train_link_weights(bench_sets: list[BenchSet], vectors: Vectors, settings, epochs: int = 8,
+                       rate: float = 0.02, cold: bool = False) -> dict[str, float]:
+    """Weights that make the DP's best path the gold path: an averaged structured perceptron
+    (Collins 2002). For each document, the DP runs in a corridor around its gold path with
+    the current weights; where its path differs from the gold, the weights move by the
+    difference of the two paths' summed features (gold minus found). Skips score 0, so the
+    bias learns when a link beats leaving sentences out. Starts from the weights in the
+    config, or with cold=True from a logistic fit of right/wrong over the corridor's links."""
+    from pipeline.sentence_align import FEATURES, corridor, corridor_dp, length_ratio_of
+
+    if cold:
+        features, labels = training_rows(bench_sets, vectors, settings)
+        start = fit_link_weights(features, labels)
+    else:
+        start = settings.link.model_dump()
+    weights = np.array([start[name] for name in FEATURES] + [start["bias"], start.get("skip", 0.0),
+                                                              start.get("skip_evidence", 0.0)], float)
+    total = np.zeros_like(weights)
+    steps = 0
+    documents = [(doc, *_document_sides(doc, vectors, settings)) for s in bench_sets for doc in s.documents]
+    order = random.Random(7)
+    for epoch in range(epochs):
+        mistakes = 0
+        order.shuffle(documents)
+        for doc, src, tgt in documents:
+            ratio = length_ratio_of(src, tgt)
+            anchors = [(s[0], t[0]) for s, t in doc.gold if s and t]
+            low, high = corridor(anchors, len(src), len(tgt), settings.reach)
+            current = settings.link.model_copy(update={**dict(zip(FEATURES, weights[:len(FEATURES)])),
+                                                       "bias": weights[-3], "skip": weights[-2],
+                                                       "skip_evidence": weights[-1]})
+            found = [(l.src, l.tgt) for l in corridor_dp(src, tgt, current, ratio, low, high)]
+            gold = [(s, t) for s, t in doc.gold if s and t]
+            if set(found) != set(gold):
+                mistakes += len(set(found) ^ set(gold))
+                weights += rate * (_path_features(src, tgt, gold, ratio) - _path_features(src, tgt, found, ratio))
+            total += weights
+            steps += 1
+        print(f"epoch {epoch + 1}: {mistakes} links differ from the gold", file=sys.stderr, flush=True)
+    average = total / steps
+    fitted = {name: round(float(w), 4) for name, w in zip(FEATURES, average[:len(FEATURES)])}
+    fitted.update(bias=round(float(average[-3]), 4), skip=round(float(average[-2]), 4),
+                  skip_evidence=round(float(average[-1]), 4))
+    return fitted
 
 
 def fit_link_weights(features: np.ndarray, labels: np.ndarray, use: tuple[str, ...] | None = None) -> dict[str, float]:
@@ -341,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibrate", action="store_true",
                         help="fit align.confidence.sentence_* on the links made on the --tune sets and print it")
     parser.add_argument("--tune", default="mac-dev")
+    parser.add_argument("--cold", action="store_true", help="--fit from a logistic fit, not from the config's weights")
     parser.add_argument("--report", type=Path, help="also write the table into this markdown file")
     args = parser.parse_args(argv)
 
@@ -358,9 +432,8 @@ def main(argv: list[str] | None = None) -> int:
         tune, missing = load_sets(folder, args.tune.split(","))
         for line in missing:
             print(f"bench-align: {line}", file=sys.stderr)
-        features, labels = training_rows(tune, vectors, config.align)
-        weights = fit_link_weights(features, labels)
-        print(f"{len(labels)} candidate links, {int(labels.sum())} right; align.link fitted on {args.tune}:")
+        weights = train_link_weights(tune, vectors, config.align, cold=args.cold)
+        print(f"align.link fitted on {args.tune}:")
         for name, value in weights.items():
             print(f"    {name}: {value}")
         return 0

@@ -214,14 +214,15 @@ def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndar
     a passage (no link joins one to the sentence before). Texts give the length and signal
     features; without them those features are neutral.
     """
-    from pipeline.sentence_align import align_sides, side_sentences
+    from pipeline.sentence_align import align_sides, sentence_neighbourhoods, side_sentences
 
     if not len(src) or not len(tgt):
         return []
     if by_cosine(settings.scoring):
         src_mean, tgt_mean = np.ones(len(src), np.float32), np.ones(len(tgt), np.float32)
-    found = align_sides(side_sentences(src, src_texts, src_mean, src_starts),
-                        side_sentences(tgt, tgt_texts, tgt_mean, tgt_starts), settings)
+    src_best, tgt_best = sentence_neighbourhoods(src, tgt, 1, settings.faiss_above)[2:]
+    found = align_sides(side_sentences(src, src_texts, src_mean, src_starts, best=src_best),
+                        side_sentences(tgt, tgt_texts, tgt_mean, tgt_starts, best=tgt_best), settings)
     return [SentenceLink(link.src, link.tgt, link.similarity, link.score, link.margin) for link in found]
 
 
@@ -547,10 +548,10 @@ def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> Si
                             settings.scoring, settings.approximate_above)
     src_sentences, tgt_sentences = means.src_sentences, means.tgt_sentences
     if src_sentences is None or tgt_sentences is None:
-        src_sentences = neighbourhood_mean(src.sentence_vectors, tgt.sentence_vectors, settings.k,
-                                           settings.faiss_above, settings.approximate_above)
-        tgt_sentences = neighbourhood_mean(tgt.sentence_vectors, src.sentence_vectors, settings.k,
-                                           settings.faiss_above, settings.approximate_above)
+        from pipeline.sentence_align import sentence_neighbourhoods
+
+        src_sentences, tgt_sentences = sentence_neighbourhoods(src.sentence_vectors, tgt.sentence_vectors,
+                                                               settings.k, settings.faiss_above)[:2]
     sentence_links = align_sentence_sequences(
         src.sentence_vectors, tgt.sentence_vectors, src_sentences, tgt_sentences, settings,
         passage_starts([s.passage_id for s in src.sentences]), passage_starts([s.passage_id for s in tgt.sentences]),

@@ -51,15 +51,20 @@ class LinkWeights(_Strict):
     """Logistic weights of a sentence link's score (pipeline.sentence_align.FEATURES); fitted
     on a tuning set by `python -m bench.align_public --fit` (see docs/alignment-benchmarks.md)."""
 
-    bias: float = -4.0
-    cosine: float = 0.0
-    margin: float = 4.0
-    local: float = 10.0
-    length: float = -2.0
-    extra: float = -0.5
-    numbers_matched: float = 0.5
-    numbers_unmatched: float = -0.5
-    terms_matched: float = 0.5
+    bias: float = -2.5645
+    cosine: float = 13.8349
+    margin: float = 15.9282
+    local: float = 18.5005
+    gain: float = 10.4595
+    length: float = -1.2626
+    merge_3: float = 1.3511
+    merge_4: float = 3.2892
+    merge_5: float = 5.489
+    numbers_matched: float = 0.8113
+    numbers_unmatched: float = -3.6961
+    terms_matched: float = 1.0372
+    skip: float = 0.0
+    skip_evidence: float = 0.0
 
 
 class AlignSettings(_Strict):

@@ -35,10 +35,10 @@ MAX_RUN = 4
 MAX_LINK = 5
 # Link shapes (source sentences, target sentences), Bertalign's max_align = 5.
 SHAPES = tuple((s, t) for s in range(1, MAX_RUN + 1) for t in range(1, MAX_RUN + 1) if s + t <= MAX_LINK)
-FEATURES = ("cosine", "margin", "local", "length", "extra", "numbers_matched", "numbers_unmatched",
-            "terms_matched")
+FEATURES = ("cosine", "margin", "local", "gain", "length", "merge_3", "merge_4", "merge_5", "numbers_matched",
+            "numbers_unmatched", "terms_matched")
 # Rows of the DP whose cell scores are computed together (bounds memory on long books).
-_CHUNK_ROWS = 1024
+_CHUNK_ROWS = 32
 
 
 @dataclass
@@ -52,9 +52,22 @@ class SideSentences:
     neighbourhood: np.ndarray  # (n,) mean cosine to the k nearest sentences of the other language
     starts: frozenset[int] = frozenset()  # sentences that begin a passage (not the first)
     runs: dict[int, np.ndarray] = field(default_factory=dict)  # k -> (n-k+1, d) embedded runs
+    # How clearly each sentence has a partner on the other side: its best cosine there minus
+    # its neighbourhood mean. A sentence the translation left out has a flat neighbourhood.
+    evidence: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.vectors)
+
+    def __post_init__(self):
+        # Which sentences carry any signal: most carry none, and their links skip that work.
+        self.has_signals = (self.numbers.sum(axis=1) + self.terms.sum(axis=1)) > 0
+        if self.evidence is None:
+            self.evidence = np.zeros(len(self.vectors), np.float32)
+
+    def skip_scores(self, weights) -> np.ndarray:
+        """What leaving each sentence out scores (align.link skip, skip_evidence)."""
+        return weights.skip + weights.skip_evidence * self.evidence
 
     def run_vectors(self, k: int, first: np.ndarray) -> np.ndarray:
         """Unit vectors of the runs of k sentences beginning at the indexes `first`."""
@@ -86,7 +99,8 @@ def weight_vector(weights) -> np.ndarray:
 
 
 def side_sentences(vectors: np.ndarray, texts: list[str] | None, neighbourhood: np.ndarray,
-                   starts: frozenset[int] = frozenset(), runs: dict[int, np.ndarray] | None = None) -> SideSentences:
+                   starts: frozenset[int] = frozenset(), runs: dict[int, np.ndarray] | None = None,
+                   best: np.ndarray | None = None) -> SideSentences:
     """A side for the aligner from its sentence vectors and texts. Without texts (vectors
     alone, as in the synthetic tests), every sentence counts as the same length and carries
     no signals, so those features are neutral."""
@@ -98,52 +112,122 @@ def side_sentences(vectors: np.ndarray, texts: list[str] | None, neighbourhood: 
     else:
         lengths = np.array([len(t) for t in texts], np.float32)
         numbers, terms = signal_counts(texts)
-    return SideSentences(np.asarray(vectors, np.float32), lengths, numbers, terms,
-                         np.asarray(neighbourhood, np.float32), frozenset(starts), dict(runs or {}))
+    neighbourhood = np.asarray(neighbourhood, np.float32)
+    evidence = None if best is None else np.asarray(best, np.float32) - neighbourhood
+    return SideSentences(np.asarray(vectors, np.float32), lengths, numbers, terms, neighbourhood,
+                         frozenset(starts), dict(runs or {}), evidence)
+
+
+class _Gathered:
+    """Cosines of runs by gathering their vectors: for any pairs (anchors, training, one link)."""
+
+    def __init__(self, src: SideSentences, tgt: SideSentences):
+        self.src, self.tgt = src, tgt
+
+    def __call__(self, s: int, t: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Cosine of the run of s source sentences from a and t target sentences from b;
+        NaN where a run would leave its side."""
+        inside = (a >= 0) & (a + s <= len(self.src)) & (b >= 0) & (b + t <= len(self.tgt))
+        out = np.full(len(a), np.nan, np.float32)
+        if inside.any():
+            out[inside] = np.einsum("ij,ij->i", self.src.run_vectors(s, a[inside]),
+                                    self.tgt.run_vectors(t, b[inside]))
+        return out
+
+
+class _Block:
+    """Cosines of runs from dense products over a block of rows and the columns their band
+    reaches: one small matrix product per run length pair instead of a gather per cell."""
+
+    def __init__(self, src: SideSentences, tgt: SideSentences, a0: int, a1: int, b0: int, b1: int):
+        a0, b0 = max(a0, 0), max(b0, 0)
+        self.a0, self.b0 = a0, b0
+        self.n, self.m = len(src), len(tgt)
+        src_runs = {k: src.run_vectors(k, np.arange(a0, max(min(a1, self.n - k + 1), a0))) for k in range(1, MAX_RUN + 1)}
+        tgt_runs = {k: tgt.run_vectors(k, np.arange(b0, max(min(b1, self.m - k + 1), b0))) for k in range(1, MAX_RUN + 1)}
+        self.cosines = {(s, t): src_runs[s] @ tgt_runs[t].T for s in src_runs for t in tgt_runs}
+
+    def __call__(self, s: int, t: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        block = self.cosines[(s, t)]
+        rows, cols = a - self.a0, b - self.b0
+        inside = (rows >= 0) & (rows < block.shape[0]) & (cols >= 0) & (cols < block.shape[1])
+        out = np.full(len(a), np.nan, np.float32)
+        out[inside] = block[rows[inside], cols[inside]]
+        return out
 
 
 def link_features(src: SideSentences, tgt: SideSentences, s: int, t: int, src_first: np.ndarray,
-                  tgt_first: np.ndarray, length_ratio: float) -> np.ndarray:
+                  tgt_first: np.ndarray, lengths: "LengthModel", cosine_of=None) -> np.ndarray:
     """(P, len(FEATURES)) features of the links joining the run of s source sentences from
     src_first[p] to the run of t target sentences from tgt_first[p]."""
-    a = src.run_vectors(s, src_first)
-    b = tgt.run_vectors(t, tgt_first)
-    cosine = np.einsum("ij,ij->i", a, b)
+    cos = cosine_of or _Gathered(src, tgt)
+    a, b = np.asarray(src_first, np.int64), np.asarray(tgt_first, np.int64)
+    cosine = cos(s, t, a, b)
     # Margin (Artetxe & Schwenk): the cosine against the mean neighbourhood of the sentences
     # the link joins, so a sentence close to everything scores low. As a difference, not the
     # ratio the output reports: a ratio swings wildly where a model puts unrelated sentences
     # near cosine 0 (LaBSE), a difference does not.
-    around = (src.run_sums(src.neighbourhood, s, src_first) / s + tgt.run_sums(tgt.neighbourhood, t, tgt_first) / t) / 2
+    around = (src.run_sums(src.neighbourhood, s, a) / s + tgt.run_sums(tgt.neighbourhood, t, b) / t) / 2
     margin = cosine - around
-    # Bertalign's local margin: the cosine minus the cosine of each run to the sentences
-    # just before and after the other run, which tells a 1-2 link from a 1-1 and a skip.
-    local = _neighbour_cosines(a, tgt.vectors, tgt_first, t) + _neighbour_cosines(b, src.vectors, src_first, s)
-    local = cosine - local / 2
-    src_chars = src.run_sums(src.lengths, s, src_first) * length_ratio
-    tgt_chars = tgt.run_sums(tgt.lengths, t, tgt_first)
-    length = np.abs(np.log((src_chars + 10) / (tgt_chars + 10)))
-    numbers_a, numbers_b = src.run_sums(src.numbers, s, src_first), tgt.run_sums(tgt.numbers, t, tgt_first)
-    numbers_matched = np.minimum(numbers_a, numbers_b).sum(axis=1)
-    numbers_unmatched = numbers_a.sum(axis=1) + numbers_b.sum(axis=1) - 2 * numbers_matched
-    terms_matched = np.minimum(src.run_sums(src.terms, s, src_first), tgt.run_sums(tgt.terms, t, tgt_first)).sum(axis=1)
-    extra = np.full(len(cosine), s + t - 2, np.float32)
-    return np.column_stack([cosine, margin, local, length, extra, np.minimum(numbers_matched, 3),
-                            np.minimum(numbers_unmatched, 3), np.minimum(terms_matched, 3)]).astype(np.float32)
+    # Bertalign's local margin: the cosine minus the mean cosine of each run to the sentences
+    # just before and after the other run.
+    local = cosine - _mean_present([cos(s, 1, a, b - 1), cos(s, 1, a, b + t), cos(1, t, a - 1, b), cos(1, t, a + s, b)])
+    # Whether the link is a local best of its shape: its cosine minus the best of the links
+    # one sentence larger or smaller on either side. A 1-1 link that is half of a 1-2 link
+    # loses to it; a 1-2 link that should have been a 1-1 and a skip loses to the 1-1.
+    variants = []
+    if s < MAX_RUN:
+        variants += [cos(s + 1, t, a - 1, b), cos(s + 1, t, a, b)]
+    if t < MAX_RUN:
+        variants += [cos(s, t + 1, a, b - 1), cos(s, t + 1, a, b)]
+    if s > 1:
+        variants += [cos(s - 1, t, a + 1, b), cos(s - 1, t, a, b)]
+    if t > 1:
+        variants += [cos(s, t - 1, a, b + 1), cos(s, t - 1, a, b)]
+    gain = cosine - _max_present(variants, cosine)
+    # Gale & Church: how far the two runs' lengths are from the side pair's usual ratio, in
+    # units of how far they stray on its likely 1-1 links (lengths.spread): character
+    # counts follow each other closely from German to French, loosely from Chinese to English.
+    length = np.minimum(lengths.deviation(src.run_sums(src.lengths, s, a), tgt.run_sums(tgt.lengths, t, b)), 10)
+    numbers_matched, numbers_unmatched, terms_matched = _signal_features(src, tgt, s, t, a, b)
+    # The shape's own prior: links of 3, 4 and 5 sentences in all (1-1 is the reference).
+    merges = [np.full(len(cosine), float(s + t == size), np.float32) for size in (3, 4, 5)]
+    return np.column_stack([cosine, margin, local, gain, length, *merges, numbers_matched, numbers_unmatched,
+                            terms_matched]).astype(np.float32)
 
 
-def _neighbour_cosines(vectors: np.ndarray, other: np.ndarray, first: np.ndarray, k: int) -> np.ndarray:
-    """Mean cosine of each vector to the sentence before its run's partner and the one after
-    (one of them at the edges; zero when the side has no other sentence)."""
-    n = len(other)
-    before, after = first - 1, first + k
-    total = np.zeros(len(first), np.float32)
-    count = np.zeros(len(first), np.float32)
-    for index in (before, after):
-        inside = (index >= 0) & (index < n)
-        if inside.any():
-            total[inside] += np.einsum("ij,ij->i", vectors[inside], other[index[inside]])
-            count[inside] += 1
-    return total / np.maximum(count, 1)
+def _mean_present(values: list[np.ndarray]) -> np.ndarray:
+    stacked = np.vstack(values)
+    present = ~np.isnan(stacked)
+    return np.where(present, stacked, 0).sum(axis=0) / np.maximum(present.sum(axis=0), 1)
+
+
+def _max_present(values: list[np.ndarray], default: np.ndarray) -> np.ndarray:
+    if not values:
+        return default
+    best = np.nanmax(np.vstack(values + [np.full_like(default, -np.inf)]), axis=0)
+    return np.where(np.isfinite(best), best, default)
+
+
+def _signal_features(src: SideSentences, tgt: SideSentences, s: int, t: int, a: np.ndarray, b: np.ndarray):
+    """(numbers matched, numbers unmatched, terms matched), each capped at 3; computed only
+    where both runs carry signals (most sentences carry none)."""
+    zeros = np.zeros(len(a), np.float32)
+    src_any, tgt_any = src.has_signals, tgt.has_signals
+    if not src_any.any() or not tgt_any.any():
+        return zeros, zeros, zeros
+    some_src = src.run_sums(src_any.astype(np.float32), s, a) > 0
+    some_tgt = tgt.run_sums(tgt_any.astype(np.float32), t, b) > 0
+    where = np.flatnonzero(some_src | some_tgt)
+    matched, unmatched, terms = zeros.copy(), zeros.copy(), zeros.copy()
+    if len(where):
+        numbers_a = src.run_sums(src.numbers, s, a[where])
+        numbers_b = tgt.run_sums(tgt.numbers, t, b[where])
+        both = np.minimum(numbers_a, numbers_b).sum(axis=1)
+        matched[where] = both
+        unmatched[where] = numbers_a.sum(axis=1) + numbers_b.sum(axis=1) - 2 * both
+        terms[where] = np.minimum(src.run_sums(src.terms, s, a[where]), tgt.run_sums(tgt.terms, t, b[where])).sum(axis=1)
+    return np.minimum(matched, 3), np.minimum(unmatched, 3), np.minimum(terms, 3)
 
 
 def link_scores(features: np.ndarray, weights) -> np.ndarray:
@@ -151,19 +235,96 @@ def link_scores(features: np.ndarray, weights) -> np.ndarray:
     return features @ weight_vector(weights) + weights.bias
 
 
-def length_ratio_of(src: SideSentences, tgt: SideSentences) -> float:
-    """Target characters per source character over the two sides (Gale & Church's c)."""
-    return float(max(tgt.lengths.sum(), 1) / max(src.lengths.sum(), 1))
+@dataclass(frozen=True)
+class LengthModel:
+    """How the lengths of two sides' translations relate: target characters per source
+    character (Gale & Church's c), and the spread of log length ratios around it on likely
+    1-1 links (a robust standard deviation)."""
+
+    ratio: float
+    spread: float
+
+    def deviation(self, src_chars: np.ndarray, tgt_chars: np.ndarray) -> np.ndarray:
+        return np.abs(np.log((src_chars * self.ratio + 10) / (tgt_chars + 10))) / self.spread
+
+
+def length_ratio_of(src: SideSentences, tgt: SideSentences) -> LengthModel:
+    """The LengthModel of two sides: the ratio over all their characters, the spread over the
+    sentence pairs that are each other's nearest by cosine (mutual best: likely 1-1 links,
+    found before any weight is used). At least MIN_LENGTH_SPREAD, 0.25 when too few pairs;
+    without texts (every length 1) lengths say nothing and the deviation is 0."""
+    ratio = float(max(tgt.lengths.sum(), 1) / max(src.lengths.sum(), 1))
+    if np.all(src.lengths == 1) and np.all(tgt.lengths == 1):
+        return LengthModel(ratio, np.inf)
+    spread = 0.25
+    if len(src) and len(tgt):
+        best_tgt, best_src = _mutual_best_by_cosine(src, tgt)
+        if len(best_tgt) >= 8:
+            residual = np.log((src.lengths[best_src] * ratio + 10) / (tgt.lengths[best_tgt] + 10))
+            spread = float(1.4826 * np.median(np.abs(residual - np.median(residual))))
+    return LengthModel(ratio, max(spread, MIN_LENGTH_SPREAD))
+
+
+# A spread below this is a sign of too few or too alike pairs, not of lengths that never stray.
+MIN_LENGTH_SPREAD = 0.08
+
+
+def _mutual_best_by_cosine(src: SideSentences, tgt: SideSentences) -> tuple[np.ndarray, np.ndarray]:
+    """(target, source) indexes of the sentence pairs that are each other's nearest, found in
+    blocks (nearest_in_window's window for long sides)."""
+    forward = nearest_in_window(src.vectors, tgt.vectors, 1, 2048)[1][:, 0]
+    backward = nearest_in_window(tgt.vectors, src.vectors, 1, 2048)[1][:, 0]
+    sources = np.flatnonzero(backward[forward] == np.arange(len(src)))
+    return forward[sources], sources
 
 
 # --- First pass: anchors ------------------------------------------------------------------
 
+def nearest_in_window(queries: np.ndarray, pool: np.ndarray, k: int, half_width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(cosines, indexes) of each query's k nearest pool vectors among those within
+    half_width of the query's place on the diagonal (pool index ~ query index * m / n).
+
+    Two long sides (a translated book) run mostly in parallel; searching a window around the
+    diagonal instead of the whole side keeps the work linear in their length (Bertalign's
+    first pass searches a window too). Queries go in blocks: one matrix product each."""
+    n, m = len(queries), len(pool)
+    k = min(k, m)
+    cosines = np.zeros((n, k), np.float32)
+    indexes = np.zeros((n, k), np.int64)
+    block = 512
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        centre = (start + stop) / 2 * m / max(n, 1)
+        low = max(0, min(int(centre - half_width), m - 2 * half_width))
+        high = min(m, max(int(centre + half_width), 2 * half_width))
+        sims = queries[start:stop] @ pool[low:high].T
+        width = min(k, high - low)
+        part = np.argpartition(-sims, width - 1, axis=1)[:, :width]
+        cosines[start:stop, :width] = np.take_along_axis(sims, part, axis=1)
+        indexes[start:stop, :width] = part + low
+    return cosines, indexes
+
+
+def sentence_neighbourhoods(src: np.ndarray, tgt: np.ndarray, k: int,
+                            faiss_above: int = 4096) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(source means, target means, source best, target best): the mean cosine of each
+    sentence to its k nearest sentences of the other side (the ratio margin's denominators)
+    and its best cosine there; in a window around the diagonal (nearest_in_window) when a
+    side has more than faiss_above sentences, exactly otherwise."""
+    if not len(src) or not len(tgt):
+        empty_src, empty_tgt = np.zeros(len(src), np.float32), np.zeros(len(tgt), np.float32)
+        return empty_src, empty_tgt, empty_src, empty_tgt
+    half = faiss_above // 2 if max(len(src), len(tgt)) > faiss_above else max(len(src), len(tgt))
+    forward = nearest_in_window(src, tgt, k, half)[0]
+    backward = nearest_in_window(tgt, src, k, half)[0]
+    return forward.mean(axis=1), backward.mean(axis=1), forward.max(axis=1), backward.max(axis=1)
+
+
 def candidate_points(src: SideSentences, tgt: SideSentences, k: int,
                      faiss_above: int = 4096) -> tuple[np.ndarray, np.ndarray]:
-    """(source, target) indexes of each sentence's k nearest sentences on the other side
-    (by FAISS when a side has more than faiss_above sentences, so memory stays linear)."""
-    from pipeline.align import nearest_neighbours
-
+    """(source, target) indexes of each sentence's k nearest sentences on the other side;
+    in a window around the diagonal (nearest_in_window) when a side has more than
+    faiss_above sentences, so the work stays linear in the length of the sides."""
     n, m = len(src), len(tgt)
     if not n or not m:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -172,12 +333,11 @@ def candidate_points(src: SideSentences, tgt: SideSentences, k: int,
         forward = np.argpartition(-cos, min(k, m) - 1, axis=1)[:, :min(k, m)]
         backward = np.argpartition(-cos.T, min(k, n) - 1, axis=1)[:, :min(k, n)]
     else:
-        forward = nearest_neighbours(src.vectors, tgt.vectors, min(k, m))[1]
-        backward = nearest_neighbours(tgt.vectors, src.vectors, min(k, n))[1]
+        forward = nearest_in_window(src.vectors, tgt.vectors, k, faiss_above // 2)[1]
+        backward = nearest_in_window(tgt.vectors, src.vectors, k, faiss_above // 2)[1]
     rows = np.concatenate([np.repeat(np.arange(n), forward.shape[1]), backward.ravel()])
     cols = np.concatenate([forward.ravel(), np.repeat(np.arange(m), backward.shape[1])])
-    keep = (rows >= 0) & (cols >= 0)
-    pairs = np.unique(rows[keep].astype(np.int64) * m + cols[keep])
+    pairs = np.unique(rows.astype(np.int64) * m + cols)
     return pairs // m, pairs % m
 
 
@@ -219,7 +379,7 @@ def heaviest_chain(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> l
     return chain[::-1]
 
 
-def anchor_chains(src: SideSentences, tgt: SideSentences, weights, length_ratio: float,
+def anchor_chains(src: SideSentences, tgt: SideSentences, weights, lengths: "LengthModel",
                   top_k: int, max_gap: int, min_block: int, reach: int,
                   faiss_above: int = 4096) -> list[list[tuple[int, int]]]:
     """Chains of 1-1 anchors: the heaviest increasing chain of likely candidate links, then
@@ -229,7 +389,8 @@ def anchor_chains(src: SideSentences, tgt: SideSentences, weights, length_ratio:
     rows, cols = candidate_points(src, tgt, top_k, faiss_above)
     if not len(rows):
         return []
-    scores = link_scores(link_features(src, tgt, 1, 1, rows, cols, length_ratio), weights)
+    scores = link_scores(link_features(src, tgt, 1, 1, rows, cols, lengths), weights)
+    scores = scores - src.skip_scores(weights)[rows] - tgt.skip_scores(weights)[cols]
     likely = scores > 0
     rows, cols, scores = rows[likely], cols[likely], scores[likely]
     chains = []
@@ -298,7 +459,7 @@ class ScoredLink:
     margin: float  # ratio margin of the link (cosine over the mean neighbourhood)
 
 
-def corridor_dp(src: SideSentences, tgt: SideSentences, weights, length_ratio: float,
+def corridor_dp(src: SideSentences, tgt: SideSentences, weights, lengths: "LengthModel",
                 low: np.ndarray, high: np.ndarray, i0: int = 0, j0: int = 0) -> list[ScoredLink]:
     """Best monotone links of the sentences src[i0:i0+len(low)-1] and tgt[j0:...] inside the
     band (low, high) (local counts), over SHAPES and skips (see the module docstring)."""
@@ -309,10 +470,11 @@ def corridor_dp(src: SideSentences, tgt: SideSentences, weights, length_ratio: f
     crossing = {k: src.crosses(k) for k in range(2, MAX_RUN + 1)}
     tgt_crossing = {k: tgt.crosses(k) for k in range(2, MAX_RUN + 1)}
     weights_of_features, bias = weight_vector(weights), weights.bias
+    skip_src, skip_tgt = src.skip_scores(weights), tgt.skip_scores(weights)
     cells: dict = {}
     for i in range(n + 1):
         if i % _CHUNK_ROWS == 0:
-            cells = _chunk_scores(src, tgt, weights_of_features, bias, length_ratio, low, high, i,
+            cells = _chunk_scores(src, tgt, weights_of_features, bias, lengths, low, high, i,
                                   min(i + _CHUNK_ROWS, n + 1), i0, j0, crossing, tgt_crossing)
         width = int(high[i] - low[i] + 1)
         best = np.full(width, -np.inf)
@@ -323,7 +485,8 @@ def corridor_dp(src: SideSentences, tgt: SideSentences, weights, length_ratio: f
             # Skip a source sentence: (1, 0).
             lo, hi = max(low[i], low[i - 1]), min(high[i], high[i - 1])
             if lo <= hi:
-                best[lo - low[i]:hi - low[i] + 1] = gains[i - 1][lo - low[i - 1]:hi - low[i - 1] + 1]
+                best[lo - low[i]:hi - low[i] + 1] = (gains[i - 1][lo - low[i - 1]:hi - low[i - 1] + 1]
+                                                     + skip_src[i0 + i - 1])
                 back[lo - low[i]:hi - low[i] + 1] = len(SHAPES)
             for shape, (s, t) in enumerate(SHAPES):
                 found = cells.get((i, shape))
@@ -335,13 +498,15 @@ def corridor_dp(src: SideSentences, tgt: SideSentences, weights, length_ratio: f
                 better = candidate > window
                 window[better] = candidate[better]
                 back[lo - low[i]:lo - low[i] + len(scores)][better] = shape
-        # Skip a target sentence, (0, 1), scores 0: a running maximum along the row.
-        running = np.maximum.accumulate(best)
+        # Skip target sentences, (0, 1): g[c] = max over c' <= c of best[c'] plus the skips of
+        # the target sentences between, a running maximum once the skips' running sum is out.
+        skipped = np.concatenate([[0.0], np.cumsum(skip_tgt[j0 + low[i]:j0 + low[i] + width - 1])])
+        running = np.maximum.accumulate(best - skipped) + skipped
         from_left = running > best
         back[from_left] = len(SHAPES) + 1
         gains.append(running)
         backs.append(back)
-    links: list[ScoredLink] = []
+    path: list[tuple[int, int, int, int]] = []
     i, j = n, m
     while i > 0 or j > 0:
         move = int(backs[i][j - low[i]])
@@ -351,17 +516,25 @@ def corridor_dp(src: SideSentences, tgt: SideSentences, weights, length_ratio: f
             i -= 1
         else:
             s, t = SHAPES[move]
-            links.append(_scored(src, tgt, weights, length_ratio, i0 + i - s, s, j0 + j - t, t))
+            path.append((i0 + i - s, s, j0 + j - t, t))
             i, j = i - s, j - t
-    return links[::-1]
+    return scored_links(src, tgt, weights, lengths, path[::-1])
 
 
-def _scored(src, tgt, weights, length_ratio, a: int, s: int, b: int, t: int) -> ScoredLink:
-    features = link_features(src, tgt, s, t, np.array([a]), np.array([b]), length_ratio)
-    cosine = float(features[0, 0])
-    around = (float(src.neighbourhood[a:a + s].mean()) + float(tgt.neighbourhood[b:b + t].mean())) / 2
-    return ScoredLink(tuple(range(a, a + s)), tuple(range(b, b + t)), cosine,
-                      float(link_scores(features, weights)[0]), cosine / max(around, 1e-6))
+def scored_links(src, tgt, weights, lengths: "LengthModel", path: list[tuple[int, int, int, int]]) -> list[ScoredLink]:
+    """ScoredLinks of (source start, source count, target start, target count), in order."""
+    out: list[ScoredLink | None] = [None] * len(path)
+    for s, t in {(s, t) for _, s, _, t in path}:
+        members = [k for k, (_, ps, _, pt) in enumerate(path) if (ps, pt) == (s, t)]
+        a = np.array([path[k][0] for k in members])
+        b = np.array([path[k][2] for k in members])
+        features = link_features(src, tgt, s, t, a, b, lengths)
+        scores = link_scores(features, weights)
+        around = (src.run_sums(src.neighbourhood, s, a) / s + tgt.run_sums(tgt.neighbourhood, t, b) / t) / 2
+        for k, first, second, cosine, score, mean in zip(members, a, b, features[:, 0], scores, around):
+            out[k] = ScoredLink(tuple(range(first, first + s)), tuple(range(second, second + t)), float(cosine),
+                                float(score), float(cosine / max(mean, 1e-6)))
+    return out
 
 
 def corridor_cells(low: np.ndarray, high: np.ndarray, r0: int, r1: int, s: int, t: int,
@@ -384,16 +557,19 @@ def corridor_cells(low: np.ndarray, high: np.ndarray, r0: int, r1: int, s: int, 
     return rows, firsts, counts, src_first, tgt_first
 
 
-def _chunk_scores(src, tgt, weights_of_features, bias, length_ratio, low, high, r0, r1, i0, j0,
+def _chunk_scores(src, tgt, weights_of_features, bias, lengths, low, high, r0, r1, i0, j0,
                   crossing, tgt_crossing) -> dict:
     """Scores of every cell and shape of rows r0..r1-1: {(row, shape): (first j, scores)}."""
+    first_row = max(r0 - MAX_RUN, 0)
+    cosines = _Block(src, tgt, i0 + first_row - MAX_RUN - 1, i0 + r1 + 1,
+                     j0 + int(low[first_row]) - 2 * MAX_RUN - 1, j0 + int(high[r1 - 1]) + 1)
     out = {}
     for shape, (s, t) in enumerate(SHAPES):
         rows, firsts, counts, src_first, tgt_first = corridor_cells(
             low, high, r0, r1, s, t, crossing[s] if s > 1 else None, i0, j0)
         if not rows:
             continue
-        features = link_features(src, tgt, s, t, src_first, tgt_first, length_ratio)
+        features = link_features(src, tgt, s, t, src_first, tgt_first, lengths, cosines)
         scores = features @ weights_of_features + bias
         if t > 1:
             scores[tgt_crossing[t][tgt_first]] = -np.inf
@@ -405,6 +581,22 @@ def _chunk_scores(src, tgt, weights_of_features, bias, length_ratio, low, high, 
 
 
 # --- Two whole sides -------------------------------------------------------------------
+
+def _chain_links(src, tgt, weights, ratio: float, anchors: list[tuple[int, int]], whole: bool,
+                 reach: int) -> list[ScoredLink]:
+    """The DP's links in the corridor of one chain: over the whole sides for the first chain,
+    over the span of its anchors and a sentence around for a moved section."""
+    n, m = len(src), len(tgt)
+    if whole:
+        i0, j0, i1, j1 = 0, 0, n, m
+    else:
+        i0, j0 = max(anchors[0][0] - 1, 0), max(anchors[0][1] - 1, 0)
+        i1, j1 = min(anchors[-1][0] + 2, n), min(anchors[-1][1] + 2, m)
+    low, high = corridor([(i - i0, j - j0) for i, j in anchors], i1 - i0, j1 - j0, reach)
+    skip_src, skip_tgt = src.skip_scores(weights), tgt.skip_scores(weights)
+    return [link for link in corridor_dp(src, tgt, weights, ratio, low, high, i0, j0)
+            if link.score > skip_src[list(link.src)].sum() + skip_tgt[list(link.tgt)].sum()]
+
 
 def align_sides(src: SideSentences, tgt: SideSentences, settings) -> list[ScoredLink]:
     """Links of two sides: anchor chains, a corridor DP around each, links that score above 0.
@@ -422,14 +614,13 @@ def align_sides(src: SideSentences, tgt: SideSentences, settings) -> list[Scored
     if not chains:
         return []
     found: list[ScoredLink] = []
-    for number, anchors in enumerate(chains):
-        if number == 0:
-            i0, j0, i1, j1 = 0, 0, n, m
-        else:
-            i0, j0 = max(anchors[0][0] - 1, 0), max(anchors[0][1] - 1, 0)
-            i1, j1 = min(anchors[-1][0] + 2, n), min(anchors[-1][1] + 2, m)
-        low, high = corridor([(i - i0, j - j0) for i, j in anchors], i1 - i0, j1 - j0, reach)
-        found += [link for link in corridor_dp(src, tgt, weights, ratio, low, high, i0, j0) if link.score > 0]
+    # The DP's matrix products are small: BLAS threads only wait on each other there (and on
+    # FAISS's OpenMP threads, which made the book benchmark four times slower).
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        for number, anchors in enumerate(chains):
+            found += _chain_links(src, tgt, weights, ratio, anchors, number == 0, reach)
     if len(chains) == 1:
         return found
     found.sort(key=lambda link: -link.score)
