@@ -43,8 +43,8 @@ class ConfidenceWeights(_Strict):
     bias: float = -30.0
     w_margin: float = 25.0
     w_similarity: float = 4.0
-    sentence_bias: float = 0.0
-    sentence_w_score: float = 1.0
+    sentence_bias: float = 2.0681
+    sentence_w_score: float = -0.0506
 
 
 class LinkWeights(_Strict):
@@ -56,6 +56,7 @@ class LinkWeights(_Strict):
     margin: float = 15.9282
     local: float = 18.5005
     gain: float = 10.4595
+    weakest: float = 0.0
     length: float = -1.2626
     merge_3: float = 1.3511
     merge_4: float = 3.2892

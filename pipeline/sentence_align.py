@@ -35,8 +35,8 @@ MAX_RUN = 4
 MAX_LINK = 5
 # Link shapes (source sentences, target sentences), Bertalign's max_align = 5.
 SHAPES = tuple((s, t) for s in range(1, MAX_RUN + 1) for t in range(1, MAX_RUN + 1) if s + t <= MAX_LINK)
-FEATURES = ("cosine", "margin", "local", "gain", "length", "merge_3", "merge_4", "merge_5", "numbers_matched",
-            "numbers_unmatched", "terms_matched")
+FEATURES = ("cosine", "margin", "local", "gain", "weakest", "length", "merge_3", "merge_4", "merge_5",
+            "numbers_matched", "numbers_unmatched", "terms_matched")
 # Rows of the DP whose cell scores are computed together (bounds memory on long books).
 _CHUNK_ROWS = 32
 
@@ -185,6 +185,12 @@ def link_features(src: SideSentences, tgt: SideSentences, s: int, t: int, src_fi
     if t > 1:
         variants += [cos(s, t - 1, a, b + 1), cos(s, t - 1, a, b)]
     gain = cosine - _max_present(variants, cosine)
+    # Each sentence of the link must belong to it: the weakest of its sentences' cosines to
+    # the other run, less that sentence's neighbourhood mean. A sentence the translation left
+    # out and a merge swallowed drags this down; the pieces of a real split do not.
+    members = [cos(1, t, a + o, b) - src.neighbourhood[np.minimum(a + o, len(src) - 1)] for o in range(s)]
+    members += [cos(s, 1, a, b + o) - tgt.neighbourhood[np.minimum(b + o, len(tgt) - 1)] for o in range(t)]
+    weakest = np.nanmin(np.vstack(members), axis=0) if s + t > 2 else margin
     # Gale & Church: how far the two runs' lengths are from the side pair's usual ratio, in
     # units of how far they stray on its likely 1-1 links (lengths.spread): character
     # counts follow each other closely from German to French, loosely from Chinese to English.
@@ -192,8 +198,8 @@ def link_features(src: SideSentences, tgt: SideSentences, s: int, t: int, src_fi
     numbers_matched, numbers_unmatched, terms_matched = _signal_features(src, tgt, s, t, a, b)
     # The shape's own prior: links of 3, 4 and 5 sentences in all (1-1 is the reference).
     merges = [np.full(len(cosine), float(s + t == size), np.float32) for size in (3, 4, 5)]
-    return np.column_stack([cosine, margin, local, gain, length, *merges, numbers_matched, numbers_unmatched,
-                            terms_matched]).astype(np.float32)
+    return np.column_stack([cosine, margin, local, gain, weakest, length, *merges, numbers_matched,
+                            numbers_unmatched, terms_matched]).astype(np.float32)
 
 
 def _mean_present(values: list[np.ndarray]) -> np.ndarray:
@@ -231,7 +237,7 @@ def _signal_features(src: SideSentences, tgt: SideSentences, s: int, t: int, a: 
 
 
 def link_scores(features: np.ndarray, weights) -> np.ndarray:
-    """Log-odds that each link is right (see the module docstring); weights: align.link."""
+    """Each link's score (see the module docstring); weights: align.link."""
     return features @ weight_vector(weights) + weights.bias
 
 
@@ -294,9 +300,8 @@ def nearest_in_window(queries: np.ndarray, pool: np.ndarray, k: int, half_width:
     block = 512
     for start in range(0, n, block):
         stop = min(start + block, n)
-        centre = (start + stop) / 2 * m / max(n, 1)
-        low = max(0, min(int(centre - half_width), m - 2 * half_width))
-        high = min(m, max(int(centre + half_width), 2 * half_width))
+        low = max(0, int(start * m / max(n, 1)) - half_width)
+        high = min(m, int(stop * m / max(n, 1)) + half_width)
         sims = queries[start:stop] @ pool[low:high].T
         width = min(k, high - low)
         part = np.argpartition(-sims, width - 1, axis=1)[:, :width]
@@ -469,12 +474,11 @@ def corridor_dp(src: SideSentences, tgt: SideSentences, weights, lengths: "Lengt
     backs: list[np.ndarray] = []
     crossing = {k: src.crosses(k) for k in range(2, MAX_RUN + 1)}
     tgt_crossing = {k: tgt.crosses(k) for k in range(2, MAX_RUN + 1)}
-    weights_of_features, bias = weight_vector(weights), weights.bias
     skip_src, skip_tgt = src.skip_scores(weights), tgt.skip_scores(weights)
     cells: dict = {}
     for i in range(n + 1):
         if i % _CHUNK_ROWS == 0:
-            cells = _chunk_scores(src, tgt, weights_of_features, bias, lengths, low, high, i,
+            cells = _chunk_scores(src, tgt, weights, lengths, low, high, i,
                                   min(i + _CHUNK_ROWS, n + 1), i0, j0, crossing, tgt_crossing)
         width = int(high[i] - low[i] + 1)
         best = np.full(width, -np.inf)
@@ -557,7 +561,7 @@ def corridor_cells(low: np.ndarray, high: np.ndarray, r0: int, r1: int, s: int, 
     return rows, firsts, counts, src_first, tgt_first
 
 
-def _chunk_scores(src, tgt, weights_of_features, bias, lengths, low, high, r0, r1, i0, j0,
+def _chunk_scores(src, tgt, weights, lengths, low, high, r0, r1, i0, j0,
                   crossing, tgt_crossing) -> dict:
     """Scores of every cell and shape of rows r0..r1-1: {(row, shape): (first j, scores)}."""
     first_row = max(r0 - MAX_RUN, 0)
@@ -570,7 +574,7 @@ def _chunk_scores(src, tgt, weights_of_features, bias, lengths, low, high, r0, r
         if not rows:
             continue
         features = link_features(src, tgt, s, t, src_first, tgt_first, lengths, cosines)
-        scores = features @ weights_of_features + bias
+        scores = link_scores(features, weights)
         if t > 1:
             scores[tgt_crossing[t][tgt_first]] = -np.inf
         start = 0
@@ -618,10 +622,14 @@ def align_sides(src: SideSentences, tgt: SideSentences, settings) -> list[Scored
     # FAISS's OpenMP threads, which made the book benchmark four times slower).
     from threadpoolctl import threadpool_limits
 
+    # Only stretches between anchors at most max_gap apart are aligned: a longer stretch
+    # without anchors is text the other side does not translate (an omitted section), and
+    # a DP across it would swallow its sentences into merges.
+    blocks = [block for chain in chains for block in _split(chain, settings.max_gap)]
     with threadpool_limits(1, user_api="blas"):
-        for number, anchors in enumerate(chains):
-            found += _chain_links(src, tgt, weights, ratio, anchors, number == 0, reach)
-    if len(chains) == 1:
+        for anchors in blocks:
+            found += _chain_links(src, tgt, weights, ratio, anchors, False, reach)
+    if len(blocks) == 1:
         return found
     found.sort(key=lambda link: -link.score)
     taken_src, taken_tgt, kept = set(), set(), []

@@ -48,7 +48,9 @@ def test_knn_mutual_best_without_thresholds_matches_the_full_matrix():
 
 
 def test_sentence_anchors_agree_between_paths():
-    # Two long "documents" whose sentences are translations in order, with some omitted.
+    # Two long "documents" whose sentences are translations in order, with some omitted: the
+    # search in a window around the diagonal (sides over faiss_above) finds what the search
+    # over the whole side finds, as long as the window covers the drift the omissions make.
     rng = np.random.default_rng(5)
     meaning = _unit(rng.normal(size=(900, 48)))
     src = _unit(meaning + rng.normal(scale=0.1, size=meaning.shape))
@@ -58,7 +60,7 @@ def test_sentence_anchors_agree_between_paths():
     exact = align_sentence_sequences(src, tgt, src_mean, tgt_mean,
                                      AlignSettings(faiss_above=100_000))
     knn = align_sentence_sequences(src, tgt, src_mean, tgt_mean,
-                                   AlignSettings(faiss_above=100))
+                                   AlignSettings(faiss_above=400))
     assert [(l.src, l.tgt) for l in knn] == [(l.src, l.tgt) for l in exact]
     assert len(exact) > 700
 
