@@ -1,10 +1,13 @@
 # Hamta: `make setup`, then `make all CORPUS=path/to/folder`. `make help` lists the targets.
 #
-# Each stage writes build/<corpus>/<stage>/<doc>.parquet and a stamp; a stage's stamp depends
-# on the previous stage's stamp, the corpus files, the config and the stage's own code, so
-# `make all` twice does nothing the second time. Inside a stage, documents whose inputs,
-# settings and code are unchanged are skipped (their files carry a key), so editing one
-# document re-does only that document's work (the align stage then re-reads the corpus).
+# Each stage writes build/<corpus>-<hash>/<stage>/<doc>.parquet and a stamp; a stage's stamp
+# depends on the previous stage's stamp, the corpus listing, the config and the stage's own
+# code, so `make all` twice does nothing the second time. Inside a stage, documents whose
+# inputs, settings and code are unchanged are skipped (their files carry a key), so editing
+# one document re-does only that document's work (the align stage then re-reads the corpus).
+# The stage itself writes its stamp, and only when every document got through or failed for
+# a reason in the file itself: a document that failed for any other reason (a full disk, a
+# crash) leaves the stamp out, so the next `make all` retries it.
 
 CORPUS  ?= corpus
 CONFIG  ?= configs/default.yaml
@@ -13,20 +16,29 @@ CACHE   ?= cache
 MODEL_DIR := models/multilingual-e5-small-q4
 VENV    ?= .venv
 PY      ?= $(VENV)/bin/python
-BUILD   ?= build/$(shell basename "$$(cd "$(CORPUS)" 2>/dev/null && pwd || echo missing)" | tr ' ' _)
+# The corpus is listed by Python (pipeline/corpus.py), never by Make, so any file name works.
+CORPUS_PY = $(firstword $(wildcard $(PY)) python3) -m pipeline.corpus
+ifeq ($(origin BUILD),undefined)
+BUILD := $(shell $(CORPUS_PY) build-folder "$(CORPUS)" 2>/dev/null || echo build/corpus)
+endif
 
 HAMTA = $(PY) -m pipeline --corpus "$(CORPUS)" --config "$(CONFIG)" --build "$(BUILD)" \
 	--aligned "$(ALIGNED)" --cache "$(CACHE)"
 
-# Corpus files and folders as Make prerequisites (spaces escaped so such names work too);
-# folders are listed so adding or removing a file re-runs extraction.
-CORPUS_FILES := $(shell find "$(CORPUS)" ! -path '*/.*' 2>/dev/null | LC_ALL=C sort | sed 's/ /\\ /g')
 code = $(wildcard $(addprefix pipeline/,$(1)))
 STAMPS := $(BUILD)/.stamps
+# One line per corpus file (name, size, time), rewritten only when it changes: adding,
+# removing or editing a file re-runs extraction; anything else leaves the stamps alone.
+CORPUS_LISTING := $(BUILD)/corpus-listing.tsv
+ifneq ($(filter all extract normalize detect segment embed align,$(MAKECMDGOALS)),)
+$(shell $(CORPUS_PY) listing "$(CORPUS)" "$(CORPUS_LISTING)")
+endif
+# A stage exits 3 when some documents failed: the run goes on with the others.
+STAGE_OK = || test $$? -eq 3
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system-deps all extract normalize detect segment embed align test test-fast \
-	eval align-texts review export bench bench-extract bench-align \
+	eval align-texts review export bench bench-extract bench-align bench-review \
 	sample-corpus clean clean-build
 
 help: ## list the targets
@@ -59,6 +71,9 @@ $(MODEL_DIR)/hamta_build.json: $(VENV)/.installed pipeline/model_build.py
 	$(PY) -m pipeline.model_build --out $(MODEL_DIR)
 
 all: align ## run every stage on CORPUS and write aligned/*.parquet
+ifneq ($(wildcard $(STAMPS)/failed-documents),)
+	@if [ -f "$(STAMPS)/failed-documents" ]; then cat "$(STAMPS)/failed-documents" >&2; exit 3; fi
+endif
 
 extract: $(STAMPS)/extract ## PDF/HTML/text -> passages with page, position and kind
 normalize: $(STAMPS)/normalize ## per-script repairs (hazm, OpenCC pivot, English)
@@ -67,28 +82,27 @@ segment: $(STAMPS)/segment ## sentences per passage
 embed: $(STAMPS)/embed ## sentence-transformers vectors, cached by text and model
 align: $(ALIGNED)/alignments.parquet ## margin-scored passage and sentence pairs -> aligned/
 
-$(STAMPS)/extract: $(CORPUS_FILES) $(CONFIG) $(call code,extract.py extractors/*.py records.py)
-	$(HAMTA) extract
-	@mkdir -p $(@D) && touch $@
+$(STAMPS)/extract: $(CORPUS_LISTING) $(CONFIG) $(call code,extract.py errors.py extractors/*.py records.py limits.py)
+	$(HAMTA) extract $(STAGE_OK)
 
 $(STAMPS)/normalize: $(STAMPS)/extract $(call code,normalize.py)
-	$(HAMTA) normalize
-	@touch $@
+	$(HAMTA) normalize $(STAGE_OK)
 
 $(STAMPS)/detect: $(STAMPS)/normalize $(CONFIG) $(call code,detect.py)
-	$(HAMTA) detect
-	@touch $@
+	$(HAMTA) detect $(STAGE_OK)
 
 $(STAMPS)/segment: $(STAMPS)/detect $(call code,segment.py normalize.py)
-	$(HAMTA) segment
-	@touch $@
+	$(HAMTA) segment $(STAGE_OK)
 
 $(STAMPS)/embed: $(STAMPS)/segment $(CONFIG) $(call code,embed.py)
-	$(HAMTA) embed
-	@touch $@
+	$(HAMTA) embed $(STAGE_OK)
 
-# Review decisions feed the review_status column, so new decisions re-run align (about 1 s).
-$(ALIGNED)/alignments.parquet: $(STAMPS)/embed $(CONFIG) $(call code,align.py sentence_align.py signals.py output.py stages.py) \
+# Review decisions feed the review_status column, so new decisions re-run align (about 1 s);
+# the review server sets reviews.sqlite's time on every change (its writes go to the WAL).
+# align exits 3 when documents failed (aligned/problems.parquet says why), so `make all`
+# fails; a later `make all` with nothing to redo fails the same way while the list of failed
+# documents that align wrote is there.
+$(ALIGNED)/alignments.parquet: $(STAMPS)/embed $(CONFIG) $(call code,align.py sentence_align.py signals.py output.py stages.py identity.py manual_links.py review/store.py) \
 		$(wildcard $(ALIGNED)/reviews.sqlite)
 	$(HAMTA) align
 
@@ -99,7 +113,7 @@ align-texts: ## align two pre-segmented files: make align-texts SRC=a.txt TGT=b.
 	$(PY) -m pipeline.align_texts "$(SRC)" "$(TGT)" --config "$(CONFIG)"
 
 review: ## serve the review page for aligned pairs on 127.0.0.1 (port from the config)
-	$(PY) -m pipeline.review --aligned "$(ALIGNED)" --corpus "$(CORPUS)" --config "$(CONFIG)"
+	$(PY) -m pipeline.review --aligned "$(ALIGNED)" --corpus "$(CORPUS)" --config "$(CONFIG)" --build "$(BUILD)"
 
 export: ## write accepted pairs as TMX 1.4b and TSV into aligned/
 	$(PY) -m pipeline.export --aligned "$(ALIGNED)" --config "$(CONFIG)"
@@ -113,8 +127,11 @@ ALIGN_DATA ?= $(HAMTA_ALIGN_DATA)
 bench-align: ## sentence alignment on public sets (Text+Berg, Bertalign's zh-en set, Tatoeba): strict/lax P/R/F1 [ALIGN_DATA=folder]
 	$(PY) -m bench.align_public --config "$(CONFIG)" --cache "$(CACHE)" $(if $(ALIGN_DATA),--data "$(ALIGN_DATA)")
 
-bench-extract: ## extraction fidelity: CER and paragraph F1 per language, layout and PDF producer
-	$(PY) -m bench.extract_fidelity
+bench-review: ## review page speed in Chromium on 20,000 pairs: first paint, 100 moves, page turn
+	$(PY) -m bench.review_speed
+
+bench-extract: ## extraction fidelity: own renders, plain text as other tools write it, public PDFs (PUBLIC_PDFS=folder), Persian visual-order repair
+	$(PY) -m bench.extract_fidelity $(if $(PUBLIC_PDFS),--public "$(PUBLIC_PDFS)")
 
 test: ## run the test suite (what CI runs)
 	$(PY) -m pytest -q -p no:cacheprovider
@@ -129,4 +146,4 @@ clean-build: ## remove stage files for CORPUS (the embedding cache is kept)
 	rm -rf "$(BUILD)"
 
 clean: ## remove all stage files and outputs (keeps .venv, models/ and the cache)
-	rm -rf build $(ALIGNED)/*.parquet
+	rm -rf build $(ALIGNED)/*.parquet $(ALIGNED)/tables $(ALIGNED)/.tables

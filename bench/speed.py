@@ -45,6 +45,16 @@ def _pdf_sources() -> list[Path]:
     return sorted((ROOT / "corpus").glob("*.pdf")) + [ROOT / "tests" / "fixtures" / n for n in FIXTURE_PDFS]
 
 
+def merge_pdfs(sources: list[Path], target: Path) -> None:
+    """One PDF of all the sources' pages (pypdf: no system tool needed)."""
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    for source in sources:
+        writer.append(str(source))
+    writer.write(str(target))
+
+
 def _page_count(path: Path) -> int:
     import pypdfium2
 
@@ -57,7 +67,7 @@ def _page_count(path: Path) -> int:
 
 def replicated_pdfs(folder: Path, min_pages: int) -> list[Path]:
     """Copies of the project's PDFs under new names until they hold min_pages pages, plus one
-    "book" made of all of them (pdfunite), so page-range splitting has a large PDF to split."""
+    "book" made of all of them (merged with pypdf), so page-range splitting has a large PDF to split."""
     folder.mkdir(parents=True, exist_ok=True)
     sources, made, pages, copy = _pdf_sources(), [], 0, 0
     while pages < min_pages:
@@ -68,7 +78,7 @@ def replicated_pdfs(folder: Path, min_pages: int) -> list[Path]:
             pages += _page_count(source)
         copy += 1
     book = folder / "book.pdf"
-    subprocess.run(["pdfunite", *map(str, sources * 2), str(book)], check=True)
+    merge_pdfs(sources * 2, book)
     return made + [book]
 
 

@@ -4,4 +4,4 @@ The stages, in the order a document goes through them:
 extract -> normalize -> detect -> segment -> embed -> align (writes aligned/*.parquet).
 """
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "2.1"

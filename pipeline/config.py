@@ -5,30 +5,46 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: YAML's `ocr: 'yes'` or `k: true` is a mistake to report, not a value to coerce;
+    # no inf/nan: a threshold of .inf would silently switch a rule off.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+# Languages Hamta can be asked to align: the four it is built for and every other language
+# the detector can name (langdetect's profiles; its zh-cn/zh-tw are called zh-Hans/zh-Hant).
+KNOWN_LANGUAGES = frozenset(
+    "af ar bg bn ca cs cy da de el en es et fa fi fr gu he hi hr hu id it ja kn ko lt lv mk ml "
+    "mr ne nl no pa pl pt ro ru sk sl so sq sv sw ta te th tl tr uk ur vi zh-Hans zh-Hant".split()
+)
 
 
 class ExtractSettings(_Strict):
     workers: int = Field(0, ge=0, le=64)  # 0: one process per core
-    y_tolerance: float = Field(6, gt=0, le=50)
+    y_tolerance: float = Field(6.0, gt=0, le=50)
     ocr: bool = False
-    ocr_languages: str = "fas+eng+chi_tra+chi_sim"
+    # Tesseract's names joined by "+"; checked against its installed data when a run starts.
+    ocr_languages: str = Field("fas+eng+chi_tra+chi_sim", pattern=r"^[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*$")
+    # Bounds that keep one oversized file from stalling the corpus (configs/default.yaml says
+    # how they were chosen); a document beyond one is refused with a message naming it.
+    max_pages: int = Field(1000, ge=1)
+    max_chars: int = Field(5_000_000, ge=1)
+    max_passages: int = Field(20_000, ge=1)
 
 
 class DetectSettings(_Strict):
-    seed: int = 0
-    min_chars: int = Field(12, ge=0)
+    seed: int = Field(0, ge=0)
+    min_chars: int = Field(12, ge=0, le=10_000)
 
 
 class ModelSettings(_Strict):
-    name: str = "models/multilingual-e5-small-q4"
+    name: str = Field("models/multilingual-e5-small-q4", min_length=1)
     prefix: str = "query: "
     batch_size: int = Field(32, ge=1, le=4096)
     device: Literal["cpu", "cuda", "mps"] = "cpu"
@@ -40,9 +56,9 @@ class ConfidenceWeights(_Strict):
     the link model), recalibrated on links the aligner made on a tuning set by `python -m
     bench.align_public --calibrate` (Platt scaling)."""
 
-    bias: float = -30.0
-    w_margin: float = 25.0
-    w_similarity: float = 4.0
+    bias: float = -1.3731
+    w_margin: float = 0.7748
+    w_similarity: float = 5.8143
     sentence_bias: float = 2.0681
     sentence_w_score: float = -0.0506
 
@@ -69,18 +85,20 @@ class LinkWeights(_Strict):
 
 
 class AlignSettings(_Strict):
+    # Cosine thresholds are between 0 and 1 (a negative one would accept any pair); margins
+    # are ratios around 1, so they must be positive.
     k: int = Field(4, ge=1, le=100)
-    passage_margin: float = Field(1.02, gt=0)
-    passage_similarity: float = Field(0.83, ge=-1, le=1)
+    passage_margin: float = Field(1.01, gt=0, le=10)
+    passage_similarity: float = Field(0.83, ge=0, le=1)
     # Cosine a passage pair needs between two languages embedded through the same pivot
     # text (zh-Hant and zh-Hans: a translation is nearly the same text after OpenCC).
-    same_pivot_similarity: float = Field(0.95, ge=-1, le=1)
+    same_pivot_similarity: float = Field(0.95, ge=0, le=1)
     link: LinkWeights = LinkWeights()
     top_k: int = Field(4, ge=1, le=50)  # nearest sentences per sentence as candidate anchors
     reach: int = Field(3, ge=0, le=50)  # half-width of the DP's corridor around the anchors
     max_gap: int = Field(5, ge=1)
     min_block: int = Field(3, ge=1)
-    comparable_margin: float = Field(1.06, gt=0)
+    comparable_margin: float = Field(1.06, gt=0, le=10)
     skip_kinds: list[str] = ["header", "footer", "page_number", "footnote", "reference", "caption", "table"]
     candidate_sides: int = Field(8, ge=0)
     faiss_above: int = Field(4096, ge=1)
@@ -90,30 +108,63 @@ class AlignSettings(_Strict):
     scoring: Literal["margin", "cosine"] = "margin"
     confidence: ConfidenceWeights = ConfidenceWeights()
 
+    @field_validator("skip_kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: list[str]) -> list[str]:
+        from pipeline.records import BLOCK_KINDS
+
+        unknown = [kind for kind in kinds if kind not in BLOCK_KINDS]
+        if unknown:
+            raise ValueError(f"unknown block kind(s) {', '.join(map(repr, unknown))}; "
+                             f"the kinds are {', '.join(BLOCK_KINDS)}")
+        return kinds
+
 
 class ReviewSettings(_Strict):
     port: int = Field(8765, ge=1024, le=65535)  # the review server binds 127.0.0.1 only
 
 
+_LANGUAGE_TAG = Annotated[str, Field(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]  # BCP 47, as TMX wants
+
+
+class ExportSettings(_Strict):
+    # The TMX language code of each language (CAT tools want a region: fa-IR, zh-TW, zh-CN).
+    tmx_languages: dict[str, _LANGUAGE_TAG] = {"en": "en-US", "fa": "fa-IR", "zh-Hant": "zh-TW", "zh-Hans": "zh-CN"}
+    # Languages put on the source side of the pairs they are in; none: the order of `languages`.
+    source_languages: list[str] = []
+
+
 class Config(_Strict):
-    languages: list[str] = ["en", "fa", "zh-Hant", "zh-Hans"]
+    languages: list[str] = Field(["en", "fa", "zh-Hant", "zh-Hans"], min_length=1)
     extract: ExtractSettings = ExtractSettings()
     detect: DetectSettings = DetectSettings()
     model: ModelSettings = ModelSettings()
     align: AlignSettings = AlignSettings()
     review: ReviewSettings = ReviewSettings()
+    export: ExportSettings = ExportSettings()
     # Where per-document stages run: in this process (and a process pool for extraction),
     # or as tasks on a local or remote cluster of a distributed engine.
     engine: Literal["local", "dask"] = "local"
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, languages: list[str]) -> list[str]:
+        unknown = [lang for lang in languages if lang not in KNOWN_LANGUAGES]
+        if unknown:
+            raise ValueError(f"unknown language(s) {', '.join(map(repr, unknown))}; use codes such "
+                             f"as en, fa, zh-Hant, zh-Hans (known: {', '.join(sorted(KNOWN_LANGUAGES))})")
+        if len(set(languages)) != len(languages):
+            raise ValueError("a language is listed twice")
+        return languages
 
     @property
     def hash(self) -> str:
         """Short hash of the settings that shape the rows: the same settings, the same hash.
 
-        Where and how widely the work runs (engine, extract.workers) and the review
-        server's port change no row, so a change to them leaves the hash, and every output
-        stamped with it, as it was."""
-        shaping = self.model_dump(exclude={"engine": True, "review": True, "extract": {"workers"}})
+        Where and how widely the work runs (engine, extract.workers), the review
+        server's port and the export's settings change no row, so a change to them
+        leaves the hash, and every output stamped with it, as it was."""
+        shaping = self.model_dump(exclude={"engine": True, "review": True, "export": True, "extract": {"workers"}})
         canonical = json.dumps(shaping, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
@@ -132,7 +183,7 @@ def load_config(path: str | Path) -> Config:
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found (pass CONFIG=configs/default.yaml)") from None
     except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+        raise ConfigError(f"{path}: not valid YAML: {' '.join(str(err).split())}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -39,9 +40,15 @@ _ARABIC_WORDS = frozenset(
     "في إلى التي الذي الذين هذا هذه ذلك تلك أن إن عن كان كانت لم لن قد مع ثم أو".split()
 )
 _FOLD_YEH_KAF = str.maketrans("يك", "یک")
-_URDU_LETTERS = set("ٹڈڑںےھ")
+_URDU_LETTERS = set("ٹڈڑںےھہۂۃ")
+# Urdu function words; Persian says از، در، و، را، این for what these say.
+_URDU_WORDS = frozenset("کا کی کے کو سے نے میں ہے ہیں اور یہ وہ اس ان تھا تھی تھے ایک کر".split())
+# Words that are Persian and not Urdu: Persian function words, and words written with the
+# Persian heh (Urdu writes ہ or ھ) or a zero-width non-joiner (می‌شود).
+_PERSIAN_NOT_URDU_WORDS = _PERSIAN_WORDS | frozenset("در و به".split())
 _ARABIC_SCRIPT_LANGS = {"ar", "fa", "ur"}
 _WORD = re.compile(r"\w+")
+_WORD_WITH_ZWNJ = re.compile(r"[\w\u200c]+")
 
 
 @cache
@@ -81,12 +88,27 @@ def _persian_or_arabic(text: str, guesses: list[tuple[str, float]]) -> tuple[str
               + 3 * sum(n for w, n in words.items() if w in _ARABIC_WORDS))
     family = sum(p for lang, p in guesses if lang in _ARABIC_SCRIPT_LANGS)
     top = guesses[0][0] if guesses else ""
-    if top == "ur" and any(letters[c] for c in _URDU_LETTERS):
-        return "ur", round(guesses[0][1], 6)
+    if top == "ur" or any(letters[c] for c in _URDU_LETTERS):
+        # A Persian paragraph quoting Urdu stays Persian: the words decide, not the n-grams.
+        urdu, persian_words = _urdu_and_persian_words(text)
+        if urdu > persian_words:
+            return "ur", round(dict(guesses).get("ur", 0.0), 6)
     # Hamta reads Persian documents, not Arabic ones: Arabic needs evidence that
     # outweighs the Persian evidence; a tie (e.g. a word with no telling letter) is fa.
     lang = "ar" if arabic > persian else "fa"
     return lang, round(family, 6)
+
+
+def _urdu_and_persian_words(text: str) -> tuple[int, int]:
+    """How many words are Urdu (by letter or function word) and how many Persian."""
+    urdu = persian = 0
+    for word in _WORD_WITH_ZWNJ.findall(text):
+        if any(ch in _URDU_LETTERS for ch in word) or word in _URDU_WORDS:
+            urdu += 1
+        elif (word.translate(_FOLD_YEH_KAF) in _PERSIAN_NOT_URDU_WORDS or "\u0647" in word
+              or "\u200c" in word):
+            persian += 1
+    return urdu, persian
 
 
 def chinese_variant(text: str) -> tuple[str, float]:
@@ -122,17 +144,23 @@ def _han_language(text: str, guesses: list[tuple[str, float]]) -> tuple[str, flo
     return "zh-Hans", 0.5
 
 
+def _is_word_letter(ch: str) -> bool:
+    """A letter of some script that is not a numeral: 一二三 and Ⅻ are numbers, and a
+    passage of numbers alone is in no language, whatever script its numerals are in."""
+    return bool(char_script(ch)) and unicodedata.numeric(ch, None) is None
+
+
 def detect_language(text: str, settings: DetectSettings) -> tuple[str, float]:
     """(language, probability) for one text.
 
     language is fa | en | zh-Hant | zh-Hans | another langdetect code | "und" (no letters:
-    empty, digits, symbols). For Arabic-script text the probability is langdetect's mass
+    empty, digits and numerals of any script, symbols). For Arabic-script text the probability is langdetect's mass
     on the Arabic-script languages (fa vs ar is then decided by letters and function
     words); for Chinese it is the share of variant-telling characters that agree, 0.5
     when none tell (then langdetect's zh-tw/zh-cn decides, else zh-Hans, and
     detect_passages lets the neighbours decide).
     """
-    if not any(char_script(ch) for ch in text):
+    if not any(_is_word_letter(ch) for ch in text):
         return UNDETERMINED, 0.0
     script = script_of(text)
     guesses = _langdetect(text, settings.seed)
@@ -230,19 +258,24 @@ def detect_passages(passages: list[Passage], settings: DetectSettings) -> list[P
             if strength[i] == level and script not in covered:
                 by_script.setdefault(script, Counter())[lang] += _letter_count(passages[i].text)
 
-    def neighbour(index: int, step: int) -> int | None:
-        index += step
-        while 0 <= index < len(passages):
-            if anchor[index]:
-                return index
-            index += step
-        return None
+    # The nearest anchor before and after each passage, in one pass each way: a document of
+    # many passages and few anchors (a long table of numbers) stays linear.
+    before_of: list[int | None] = []
+    last = None
+    for i in range(len(passages)):
+        before_of.append(last)
+        last = i if anchor[i] else last
+    after_of: list[int | None] = [None] * len(passages)
+    last = None
+    for i in reversed(range(len(passages))):
+        after_of[i] = last
+        last = i if anchor[i] else last
 
     langs = []
     for i, passage in enumerate(passages):
         lang, prob = guesses[i]
         if not anchor[i]:
-            before, after = neighbour(i, -1), neighbour(i, 1)
+            before, after = before_of[i], after_of[i]
             if lang == UNDETERMINED:
                 chosen = [guesses[j][0] for j in (before, after) if j is not None]
             else:
@@ -264,9 +297,15 @@ def detect_passages(passages: list[Passage], settings: DetectSettings) -> list[P
     return result
 
 
+# Notes, references and page furniture do not say what language a document is written in:
+# a Chinese paper's footnotes may cite English titles at length.
+_APPARATUS = frozenset({"footnote", "reference", "header", "footer", "page_number"})
+
+
 def _shares(passages: list[Passage]) -> list[tuple[str, float]]:
     sizes = Counter()
-    for passage in passages:
+    body = [p for p in passages if p.kind not in _APPARATUS and p.lang and p.lang != UNDETERMINED]
+    for passage in body or passages:
         if passage.lang and passage.lang != UNDETERMINED:
             sizes[passage.lang] += _letter_count(passage.text)
     total = sum(sizes.values())

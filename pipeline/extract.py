@@ -10,11 +10,10 @@ import re
 from pathlib import Path
 
 from pipeline.config import ExtractSettings
+from pipeline.errors import ExtractionError
 from pipeline.records import Extraction
 
-
-class ExtractionError(Exception):
-    """A file that cannot be extracted; the message is one line naming the file and why."""
+__all__ = ["ExtractionError", "extract_file", "sniff_format"]
 
 
 _BINARY_SIGNATURES = (

@@ -335,22 +335,5 @@ def normalize_passages(passages: list[Passage]) -> list[Passage]:
 
 
 # --- right-to-left order damage -----------------------------------------------------
-
-_CLOSING_AT_START = re.compile(r"^\s*[)\]}».،؛:؟!]")
-_OPENING_AT_END = re.compile(r"[(\[{«]\s*$")
-
-
-def rtl_order_damage(text: str) -> bool:
-    """True if text looks like Persian lines stored in visual instead of logical order.
-
-    An extractor that reverses word groups leaves punctuation on the wrong side: a line
-    of Persian that opens with a closing bracket or a sentence-final mark, or ends with
-    an opening bracket. Logical-order text breaks lines after punctuation, not before,
-    so one such line is already a strong signal.
-    """
-    for line in text.splitlines():
-        if not any(char_script(ch) == "arabic" for ch in line):
-            continue
-        if _CLOSING_AT_START.search(line) or _OPENING_AT_END.search(line):
-            return True
-    return False
+# Found at extraction (a text file's warning); kept importable here for older callers.
+from pipeline.extractors.visual_order import rtl_order_damage  # noqa: E402,F401

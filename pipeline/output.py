@@ -23,11 +23,15 @@ DOCUMENT_PAIRS = pa.schema([
     ("src_passages", _int), ("tgt_passages", _int), ("model", _str), ("config_hash", _str),
 ])
 
+# A passage's parts, in reading order: one per page or column it runs over (records.Block).
+REGION = pa.struct([("page", _int), ("x0", _float), ("top", _float), ("x1", _float), ("bottom", _float),
+                    ("start", _int), ("end", _int)])
+
 PASSAGES = pa.schema([
     ("doc_id", _str), ("passage_id", _str), ("index", _int), ("page", _int), ("kind", _str),
     ("lang", _str), ("lang_prob", _float), ("run", _int), ("script", _str),
     ("text", _str), ("normalized", _str), ("pivot", _str), ("char_start", _int), ("char_end", _int),
-    ("x0", _float), ("top", _float), ("x1", _float), ("bottom", _float),
+    ("x0", _float), ("top", _float), ("x1", _float), ("bottom", _float), ("regions", pa.list_(REGION)),
 ])
 
 SENTENCES = pa.schema([

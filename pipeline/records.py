@@ -34,6 +34,28 @@ class Block:
     top: float = math.nan
     x1: float = math.nan
     bottom: float = math.nan
+    # Where each part of the text is on the page, in reading order: a paragraph continued
+    # in the next column or on the next page has one region per part. Each is a dict
+    # {page, x0, top, x1, bottom, start, end}, start/end offsets into text; empty means
+    # one region, the block's own page and box, over the whole text.
+    regions: list[dict] = field(default_factory=list)
+
+
+def region(page: int, x0: float, top: float, x1: float, bottom: float, start: int, end: int) -> dict:
+    return {"page": page, "x0": x0, "top": top, "x1": x1, "bottom": bottom, "start": start, "end": end}
+
+
+def block_regions(block: Block) -> list[dict]:
+    return block.regions or [region(block.page, block.x0, block.top, block.x1, block.bottom, 0, len(block.text))]
+
+
+def region_at(regions: list[dict], offset: int) -> dict:
+    """The region that holds the character at offset (the last one starting at or before it)."""
+    found = regions[0]
+    for candidate in regions:
+        if candidate["start"] <= offset:
+            found = candidate
+    return found
 
 
 @dataclass
@@ -56,10 +78,11 @@ class Passage:
     text: str  # the original, as extracted
     char_start: int
     char_end: int
-    x0: float = math.nan
+    x0: float = math.nan  # the first region's box (see Block.regions)
     top: float = math.nan
     x1: float = math.nan
     bottom: float = math.nan
+    regions: list[dict] = field(default_factory=list)  # every part, in reading order (Block.regions)
     script: str = ""  # normalize: arabic | han | latin | other
     normalized: str = ""  # normalize: per-script repaired text
     pivot: str = ""  # normalize: text used for matching (Simplified for Chinese)
@@ -74,7 +97,7 @@ class Sentence:
     sentence_id: str
     passage_id: str
     index: int  # position inside the passage
-    page: int
+    page: int  # of the passage region that holds the sentence's first character
     kind: str
     lang: str
     text: str  # slice of the passage's original text
@@ -93,6 +116,7 @@ def passages_from_blocks(doc_id: str, blocks: list[Block]) -> list[Passage]:
             doc_id=doc_id, passage_id=f"{doc_id}:p{index:04d}", index=index,
             page=block.page, kind=block.kind, text=block.text, char_start=offset, char_end=end,
             x0=block.x0, top=block.top, x1=block.x1, bottom=block.bottom,
+            regions=block_regions(block),
         ))
         offset = end + len(PASSAGE_SEPARATOR)
     return passages

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from pipeline.normalize import normalize_text, script_of
-from pipeline.records import Passage, Sentence
+from pipeline.records import Passage, Sentence, region_at
 
 _ABBREVIATIONS = frozenset(
     "e.g. i.e. et al. al. cf. viz. vs. v. dr. mr. mrs. ms. prof. st. jr. sr. "
@@ -168,7 +168,8 @@ def segment_passages(passages: list[Passage]) -> list[Sentence]:
             normalized, pivot = normalize_text(original, script)
             sentences.append(Sentence(
                 doc_id=passage.doc_id, sentence_id=f"{passage.passage_id}:s{index:03d}",
-                passage_id=passage.passage_id, index=index, page=passage.page,
+                passage_id=passage.passage_id, index=index,
+                page=region_at(passage.regions, start)["page"] if passage.regions else passage.page,
                 kind=passage.kind, lang=passage.lang, text=original, normalized=normalized,
                 pivot=pivot, char_start=passage.char_start + start,
                 char_end=passage.char_start + end,

@@ -24,9 +24,10 @@ from tqdm import tqdm
 
 from pipeline import output
 from pipeline.config import Config
-from pipeline.corpus import CorpusFile, file_sha256, list_corpus
+from pipeline.corpus import SUPPORTED_SUFFIXES, CorpusFile, display_name, file_sha256, list_corpus
 from pipeline.records import Passage, Sentence, from_rows, passages_from_blocks, to_rows
-from pipeline.storage import read_metadata, read_rows, remove_stale_temp_files, write_rows
+from pipeline.storage import (FolderNotWritable, publish_tables, read_metadata, read_rows,
+                              remove_stale_temp_files, write_json, write_rows, write_text)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -43,6 +44,14 @@ class Workspace:
     def output(self, stage: str, doc_id: str) -> Path:
         return self.build / stage / f"{doc_id}.parquet"
 
+    def failure(self, stage: str, doc_id: str) -> Path:
+        """Where a document's failure is kept when it lies in the file itself (see _run_one)."""
+        return self.build / stage / f"{doc_id}.failed.json"
+
+    def stamp(self, stage: str) -> Path:
+        """The file Make's stage target names; written only when the stage has nothing to retry."""
+        return self.build / ".stamps" / stage
+
 
 @dataclass
 class Problem:
@@ -51,6 +60,31 @@ class Problem:
     stage: str
     severity: str  # error: the document stopped here; warning: it went on
     message: str
+    # A failure that may go away by itself (a full disk, a crash): the next run retries it.
+    # Not a column of problems.parquet.
+    retry: bool = False
+
+    def row(self) -> dict:
+        return {name: getattr(self, name) for name in output.PROBLEMS.names}
+
+
+class StageFailed(Exception):
+    """The stage cannot go on for any document (a full disk, a missing model): one message,
+    saying what to do, instead of the same failure once per document."""
+
+
+def one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def folder_message(err: FolderNotWritable, folder: Path, what: str) -> str:
+    """What to say when a folder cannot be written to, and what to do about it."""
+    if err.full:
+        remedy = f"free some space there (or point {what}= at another disk)"
+    else:
+        remedy = f"make it writable (or point {what}= at a writable folder)"
+    return (f"cannot write to {folder}/ ({err.reason}): {remedy} and run `make all` again; "
+            "the work already done is kept and will not be redone")
 
 
 def _digest(*parts: str) -> str:
@@ -85,6 +119,9 @@ class DocumentStage:
         """Rows of the previous stage in, rows of this stage and extra metadata out."""
         raise NotImplementedError
 
+    def prepare(self, ws: Workspace) -> None:
+        """Checks that hold for the whole run, made once before the first document."""
+
     def key(self, doc: CorpusFile, ws: Workspace) -> str | None:
         if self.previous is None:
             upstream = file_sha256(doc.path)
@@ -99,7 +136,7 @@ class DocumentStage:
 
 class Extract(DocumentStage):
     name = "extract"
-    modules = ("extract", "extractors", "records")
+    modules = ("extract", "errors", "extractors", "records")
 
     def settings(self, config):
         return config.extract.model_dump(exclude={"workers"})  # how many processes changes no row
@@ -110,18 +147,50 @@ class Extract(DocumentStage):
         self.page_scans: dict[str, list] = {}
 
     def process(self, doc, rows, ws):
+        from pipeline import limits
+        from pipeline.errors import ExtractionError
         from pipeline.extract import extract_file
         from pipeline.extractors.pdf import extraction_from_scans
 
+        settings = ws.config.extract
         if doc.doc_id in self.page_scans:
             scans = [future.result() for future in self.page_scans.pop(doc.doc_id)]
-            extraction = extraction_from_scans(doc.path, ws.config.extract, scans)
+            extraction = extraction_from_scans(doc.path, settings, scans)
         else:
-            extraction = extract_file(doc.path, ws.config.extract)
+            # Sizes known before extracting are checked first, so an oversized file is
+            # refused in a moment instead of stalling the run.
+            too_big = _size_problem(doc, settings)
+            if too_big:
+                raise ExtractionError(f"{doc.relpath}: {too_big}")
+            extraction = extract_file(doc.path, settings)
+        too_big = limits.text_problem(sum(len(b.text) for b in extraction.blocks),
+                                      len(extraction.blocks), settings)
+        if too_big:
+            raise ExtractionError(f"{doc.relpath}: {too_big}")
         passages = passages_from_blocks(doc.doc_id, extraction.blocks)
         meta = {"format": extraction.format, "page_count": extraction.page_count,
                 "notes": json.dumps(extraction.notes, ensure_ascii=False)}
         return to_rows(passages), meta
+
+
+def _size_problem(doc: CorpusFile, settings) -> str | None:
+    """A limit the file is beyond, known from the file without extracting it (pages of a
+    PDF, bytes of a text or HTML file); None when within them or when it cannot be read
+    (extraction then says what is wrong with it)."""
+    from pipeline import limits
+    from pipeline.extract import sniff_format
+
+    pages = pdf_page_count(doc)
+    if pages is not None:
+        return limits.pages_problem(pages, settings)
+    if doc.path.suffix.lower() == ".pdf":
+        return None
+    try:
+        with doc.path.open("rb") as handle:
+            kind = sniff_format(handle.read(4096))
+        return limits.bytes_problem(doc.path.stat().st_size, kind, settings)
+    except OSError:
+        return None
 
 
 class Normalize(DocumentStage):
@@ -163,6 +232,17 @@ class Embed(DocumentStage):
     def settings(self, config):
         return {"model": config.model.model_dump(), "skip_kinds": config.align.skip_kinds}
 
+    def prepare(self, ws):
+        """A model that cannot be found is one message for the run, not one per document."""
+        name = ws.config.model.name
+        if Path(name).exists():
+            return
+        if name.startswith(("models/", "./", "../", "/", "~")) or not _in_hub_cache(name):
+            raise StageFailed(
+                f"embedding model '{name}' not found: run `make setup` to build the default model "
+                f"(or set model.name in {ws.config_path} to a sentence-transformers folder; no model "
+                "hub is contacted, HF_HUB_OFFLINE=1)")
+
     def process(self, doc, rows, ws):
         from pipeline.embed import Embedder, units_to_embed
 
@@ -179,26 +259,47 @@ class Embed(DocumentStage):
 DOCUMENT_STAGES = {s.name: s for s in (Extract, Normalize, Detect, Segment, Embed)}
 
 
+def _in_hub_cache(name: str) -> bool:
+    """Whether a hub model name was downloaded before (the only way it can load offline)."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return isinstance(try_to_load_from_cache(name, "config.json"), str)
+    except Exception:  # an invalid repo id, or huggingface_hub's own trouble
+        return False
+
+
 def _run_one(stage: DocumentStage, doc: CorpusFile, ws: Workspace, key: str):
     """Process one document; returns a Problem instead of raising, so the corpus goes on."""
-    from pipeline.extract import ExtractionError
+    from pipeline.errors import ExtractionError
 
-    out = ws.output(stage.name, doc.doc_id)
+    out, failure = ws.output(stage.name, doc.doc_id), ws.failure(stage.name, doc.doc_id)
     try:
         rows = [] if stage.previous is None else read_rows(ws.output(stage.previous, doc.doc_id))
         out_rows, meta = stage.process(doc, rows, ws)
+    except (FolderNotWritable, StageFailed):
+        raise
     except ExtractionError as err:
         out.unlink(missing_ok=True)  # an output of the file's older version is not its result
         # Messages name files as the user sees them in the corpus folder.
-        return Problem(doc.doc_id, doc.relpath, stage.name, "error", str(err).replace(str(doc.path), doc.relpath))
-    except Exception as err:  # a bug or an input we did not foresee: report it, go on
+        message = one_line(str(err).replace(str(doc.path), doc.relpath))
+        # The file's content decides this failure, so it stands until the file, the settings
+        # or the code change (its key): kept like an output, so `make all` is a no-op after
+        # it. A file that could not be read at all is retried (permissions get fixed).
+        if os.access(doc.path, os.R_OK):
+            write_json({"key": key, "message": message}, failure)
+            return Problem(doc.doc_id, doc.relpath, stage.name, "error", message)
+        return Problem(doc.doc_id, doc.relpath, stage.name, "error", message, retry=True)
+    except Exception as err:  # a bug, a crash or a full cache: report it, go on, retry next run
         out.unlink(missing_ok=True)
-        detail = traceback.format_exception_only(type(err), err)[-1].strip()
+        detail = one_line(traceback.format_exception_only(type(err), err)[-1].strip())
         return Problem(doc.doc_id, doc.relpath, stage.name, "error",
-                       f"{doc.relpath}: {stage.name} failed: {detail}")
+                       f"{doc.relpath}: {stage.name} failed: {detail}; the next run retries it",
+                       retry=True)
     meta = {**meta, "key": key, "doc_id": doc.doc_id, "path": doc.relpath,
             "config_hash": ws.config.hash}
     write_rows(out_rows, ws.output(stage.name, doc.doc_id), metadata=meta)
+    failure.unlink(missing_ok=True)
     return None
 
 
@@ -211,11 +312,14 @@ def _result_of(job, doc: CorpusFile, stage_name: str):
     exhausted) becomes an error for its document instead of ending the run."""
     try:
         return job.result()
+    except (FolderNotWritable, StageFailed):
+        raise
     except Exception as err:
-        detail = traceback.format_exception_only(type(err), err)[-1].strip()
+        detail = one_line(traceback.format_exception_only(type(err), err)[-1].strip())
         return Problem(doc.doc_id, doc.relpath, stage_name, "error",
                        f"{doc.relpath}: {stage_name} worker died: {detail}; "
-                       "if this repeats, run with extract.workers: 1 to see the failing file alone")
+                       "if this repeats, run with extract.workers: 1 to see the failing file alone",
+                       retry=True)
 
 
 # A PDF of at least twice this many pages is scanned as page ranges of this size in parallel
@@ -224,24 +328,32 @@ def _result_of(job, doc: CorpusFile, stage_name: str):
 PAGES_PER_TASK = 8
 
 
-def _page_ranges(doc: CorpusFile) -> list[tuple[int, int | None]]:
-    """Page ranges to scan in parallel, or [] to extract the document as one task."""
+def pdf_page_count(doc: CorpusFile) -> int | None:
+    """Pages of a PDF, counted without extracting anything (pdfium reads the page tree
+    only); None for a file that is not a readable PDF (its extraction says what is wrong)."""
     import pypdfium2
 
     from pipeline.extract import sniff_format
 
     if doc.path.suffix.lower() != ".pdf":
-        return []
+        return None
     try:
         with doc.path.open("rb") as handle:
             if sniff_format(handle.read(4096)) != "pdf":
-                return []
+                return None
         document = pypdfium2.PdfDocument(str(doc.path))
         pages = len(document)
         document.close()
     except (OSError, pypdfium2.PdfiumError):
-        return []  # the whole-document task reports what is wrong with the file
-    if pages < 2 * PAGES_PER_TASK:
+        return None
+    return pages
+
+
+def _page_ranges(doc: CorpusFile, max_pages: int | None = None) -> list[tuple[int, int | None]]:
+    """Page ranges to scan in parallel, or [] to extract the document as one task (then
+    also when it has more pages than max_pages: the task refuses it at once)."""
+    pages = pdf_page_count(doc)
+    if pages is None or pages < 2 * PAGES_PER_TASK or (max_pages and pages > max_pages):
         return []
     starts = list(range(0, pages, PAGES_PER_TASK))
     # the last range runs to the end, whatever pdfplumber counts there
@@ -316,35 +428,78 @@ def _executor(stage_name: str, ws: Workspace, tasks: int):
 
 
 def run_document_stage(stage_name: str, ws: Workspace) -> list[Problem]:
+    """Run one stage over the corpus; its problems, also written to build/problems/.
+
+    Raises StageFailed when the stage cannot go on at all (a full or read-only build folder,
+    a missing model, an empty corpus): the message says what to do, once. The stage's stamp
+    (Make's target) is written only when no document is left to retry."""
     stage = DOCUMENT_STAGES[stage_name]()
-    files, skipped = list_corpus(ws.corpus)
-    problems = [Problem("", rel, stage_name, "warning", f"{rel}: {why}") for rel, why in skipped] \
-        if stage.previous is None else []
+    ws.stamp(stage_name).unlink(missing_ok=True)
+    files, left_out = list_corpus(ws.corpus)
+    problems = [Problem("", entry.relpath, stage_name, entry.severity, f"{entry.relpath}: {entry.reason}")
+                for entry in left_out] if stage.previous is None else []
+    if not files and stage.previous is None:
+        _print_problems(stage_name, problems)
+        what = ("holds no file Hamta reads" if left_out else "is empty")
+        raise StageFailed(f"the corpus folder {display_name(str(ws.corpus))}/ {what}: put PDF, HTML or "
+                          f"text files in it ({', '.join(sorted(SUPPORTED_SUFFIXES))}) or pass CORPUS=folder")
+    try:
+        found, summary = _run_documents(stage, files, ws)
+        problems += found
+        _remove_outputs_of_missing_documents(stage_name, files, ws)
+        problems += _warnings_recorded_in_outputs(stage_name, files, ws)
+        _print_problems(stage_name, problems)
+        print(f"hamta {stage_name}: {summary}", file=sys.stderr)
+        write_rows([p.row() for p in problems], ws.build / "problems" / f"{stage_name}.parquet",
+                   schema=output.PROBLEMS)
+        if not any(p.retry for p in problems):
+            write_text("", ws.stamp(stage_name))
+    except FolderNotWritable as err:
+        raise StageFailed(folder_message(err, ws.build, "BUILD")) from None
+    return problems
+
+
+def _print_problems(stage_name: str, problems: list[Problem]) -> None:
+    for problem in problems:
+        warning = "warning: " if problem.severity == "warning" else ""
+        print(f"hamta {stage_name}: {warning}{problem.message}", file=sys.stderr)
+
+
+def _run_documents(stage: DocumentStage, files: list[CorpusFile], ws: Workspace) -> tuple[list[Problem], str]:
+    """The stage's errors for the documents it had to do (known failures included), and a
+    one-line count of what it did."""
+    stage_name = stage.name
     remove_stale_temp_files(ws.build / stage_name)
-    todo, done = [], 0
+    todo, done, problems = [], 0, []
     for doc in files:
         key = stage.key(doc, ws)
-        out = ws.output(stage.name, doc.doc_id)
+        out, failure = ws.output(stage.name, doc.doc_id), ws.failure(stage.name, doc.doc_id)
         if key is None:
             # Stopped at an earlier stage this time: an output left from a run when it got
             # further would let it pass as processed.
             out.unlink(missing_ok=True)
+            failure.unlink(missing_ok=True)
             continue
         if out.exists() and read_metadata(out).get("key") == key:
             done += 1
+        elif (known := _known_failure(failure, key)) is not None:
+            problems.append(Problem(doc.doc_id, doc.relpath, stage_name, "error", known))
         else:
             todo.append((doc, key))
+    if todo:
+        stage.prepare(ws)
 
     bar = tqdm(total=len(todo), desc=f"{stage_name:<9}", unit="doc", file=sys.stderr,
                disable=not todo)
-    splits = {doc.doc_id: _page_ranges(doc) for doc, _ in todo} if stage_name == "extract" else {}
+    splits = {doc.doc_id: _page_ranges(doc, ws.config.extract.max_pages) for doc, _ in todo} \
+        if stage_name == "extract" else {}
     tasks = sum(len(splits.get(doc.doc_id) or [None]) for doc, _ in todo)
-    with _executor(stage_name, ws, tasks) as submit:
+    fresh = []
+    with _executor(stage_name, ws, tasks) as submit, _closing(bar):
         if submit is None:
             for doc, key in todo:
                 bar.set_postfix_str(doc.relpath[-30:])
-                problem = _run_one(stage, doc, ws, key)
-                problems += [problem] if problem else []
+                fresh.append(_run_one(stage, doc, ws, key))
                 bar.update()
         else:
             from pipeline.extractors.pdf import scan_pages
@@ -358,30 +513,37 @@ def run_document_stage(stage_name: str, ws: Workspace) -> list[Problem]:
                     jobs[doc.doc_id] = submit(_run_one_in_worker, stage_name, doc, ws, key)
             # Results in corpus order; a split PDF's layout runs here once its ranges are in.
             for doc, key in todo:
-                problem = _result_of(jobs[doc.doc_id], doc, stage_name) if doc.doc_id in jobs \
-                    else _run_one(stage, doc, ws, key)
-                problems += [problem] if problem else []
+                fresh.append(_result_of(jobs[doc.doc_id], doc, stage_name) if doc.doc_id in jobs
+                             else _run_one(stage, doc, ws, key))
                 bar.update()
-    bar.close()
+    failed = [p for p in fresh if p]
+    return problems + failed, (f"{len(todo) - len(failed)} document(s) processed, {done} up to date, "
+                               f"{len(failed) + len(problems)} failed")
 
-    _remove_outputs_of_missing_documents(stage_name, files, ws)
-    problems += _warnings_recorded_in_outputs(stage_name, files, ws)
-    for problem in problems:
-        warning = "warning: " if problem.severity == "warning" else ""
-        print(f"hamta {stage_name}: {warning}{problem.message}", file=sys.stderr)
-    write_rows([vars(p) for p in problems], ws.build / "problems" / f"{stage_name}.parquet",
-               schema=output.PROBLEMS)
-    fresh = len(todo) - sum(p.severity == "error" for p in problems)
-    print(f"hamta {stage_name}: {fresh} document(s) processed, {done} up to date, "
-          f"{sum(p.severity == 'error' for p in problems)} failed", file=sys.stderr)
-    return problems
+
+@contextmanager
+def _closing(bar):
+    """Close a progress bar however the stage ends, so a message after it starts a line."""
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def _known_failure(failure: Path, key: str) -> str | None:
+    """The message of a failure recorded for this very key, if there is one."""
+    try:
+        recorded = json.loads(failure.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return recorded.get("message") if recorded.get("key") == key else None
 
 
 def _remove_outputs_of_missing_documents(stage_name: str, files: list[CorpusFile], ws: Workspace):
     present = {f.doc_id for f in files}
     folder = ws.build / stage_name
-    for path in folder.glob("*.parquet") if folder.exists() else []:
-        if path.stem not in present:
+    for path in [*folder.glob("*.parquet"), *folder.glob("*.failed.json")] if folder.exists() else []:
+        if path.name.split(".")[0] not in present:
             path.unlink()
 
 
@@ -404,6 +566,40 @@ def successful_documents(ws: Workspace, stage: str) -> list[CorpusFile]:
     return [f for f in files if ws.output(stage, f.doc_id).exists()]
 
 
+def earlier_failures(ws: Workspace) -> list[str]:
+    """The errors the document stages recorded, one line each: why documents stopped."""
+    lines = []
+    for stage in DOCUMENT_STAGES:
+        path = ws.build / "problems" / f"{stage}.parquet"
+        rows = read_rows(path) if path.exists() else []
+        lines += [f"{stage}: {row['message']}" for row in rows if row["severity"] == "error"]
+    return lines
+
+
+def check_ocr_languages(config: Config, config_path) -> None:
+    """With extract.ocr on, Tesseract and the data of every language asked for must be there
+    when the run starts, not fail document by document."""
+    from pipeline.config import ConfigError
+
+    if not config.extract.ocr:
+        return
+    import pytesseract
+
+    try:
+        installed = set(pytesseract.get_languages(config=""))
+    except (pytesseract.TesseractNotFoundError, OSError):
+        raise ConfigError(f"{config_path}: extract.ocr is true but Tesseract is not installed: run "
+                          "`sudo make system-deps` (or apt-get install tesseract-ocr), or set "
+                          "extract.ocr: false") from None
+    missing = [lang for lang in config.extract.ocr_languages.split("+") if lang not in installed]
+    if missing:
+        packages = " ".join(f"tesseract-ocr-{lang.replace('_', '-')}" for lang in missing)
+        raise ConfigError(
+            f"{config_path}: extract.ocr_languages: Tesseract has no data for {', '.join(missing)} "
+            f"(installed: {', '.join(sorted(installed)) or 'none'}); install it (apt-get install "
+            f"{packages}) or change extract.ocr_languages")
+
+
 def workspace_env_check() -> None:
     # Weights are never fetched at run time: fail fast and clearly instead of hanging on a hub.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -412,14 +608,11 @@ def workspace_env_check() -> None:
 
 # --- The corpus-wide stage: align, and publish aligned/*.parquet -----------------------
 
-def _pair_id(level: str, src_ids: list[str], tgt_ids: list[str]) -> str:
-    return hashlib.sha1(f"{level}|{','.join(src_ids)}|{','.join(tgt_ids)}".encode()).hexdigest()[:16]
-
-
-def _alignment_row(link: dict, ws: Workspace) -> dict:
+def _alignment_row(link: dict, ws: Workspace, keys: dict[str, str]) -> dict:
     config = ws.config
     weights = config.align.confidence
     from pipeline.align import confidence, sentence_confidence
+    from pipeline.identity import pair_id
 
     row = {"level": link["level"], "method": link["method"]}
     for side in ("src", "tgt"):
@@ -433,7 +626,7 @@ def _alignment_row(link: dict, ws: Workspace) -> dict:
             f"{side}_page": records[0].page,
             f"{side}_char_start": records[0].char_start, f"{side}_char_end": records[-1].char_end,
         })
-    row["pair_id"] = _pair_id(row["level"], row["src_ids"], row["tgt_ids"])
+    row["pair_id"] = pair_id(row["level"], [keys[i] for i in row["src_ids"]], [keys[i] for i in row["tgt_ids"]])
     row.update({
         "similarity": round(link["similarity"], 6), "margin": round(link["margin"], 6),
         "confidence": round(sentence_confidence(link["score"], weights) if "score" in link else
@@ -457,7 +650,7 @@ def run_align(ws: Workspace) -> list[Problem]:
     for stage in DOCUMENT_STAGES:
         path = ws.build / "problems" / f"{stage}.parquet"
         problems += [Problem(**row) for row in read_rows(path)] if path.exists() else []
-    failed = {p.doc_id: p.message for p in problems if p.severity == "error"}
+    failed = {p.doc_id: p.message for p in problems if p.severity == "error" and p.doc_id}
 
     for doc in tqdm(files, desc="align    ", unit="doc", file=sys.stderr, disable=not files):
         extracted = ws.output("extract", doc.doc_id)
@@ -502,11 +695,22 @@ def run_align(ws: Workspace) -> list[Problem]:
                        f"once in margins")
             problems.append(Problem(src.doc_id, path_of[src.doc_id], "align", "warning", message))
             print(f"hamta align: warning: {message}", file=sys.stderr)
-    alignments = sorted((_alignment_row(link, ws) for link in links),
+    # Pair ids from content, so decisions and manual links survive shifted numbering.
+    from pipeline.identity import unit_keys
+    keys = {**unit_keys((p.doc_id, p.passage_id, p.text) for p in passages),
+            **unit_keys((s.doc_id, s.sentence_id, s.text) for s in sentences)}
+    # Translators' manual links (aligned/reviews.sqlite) win over the aligner's.
+    from pipeline.manual_links import apply_manual_links
+    from pipeline.review.store import REVIEWS_FILE, read_links
+    links, detached = apply_manual_links(links, sides, read_links(ws.aligned / REVIEWS_FILE), keys, ws.config.align.k)
+    if detached:
+        print(f"hamta align: warning: {detached} manual link(s) in {ws.aligned / REVIEWS_FILE} name sentences "
+              "whose text changed or that are gone; they are kept but not applied", file=sys.stderr)
+    alignments = sorted((_alignment_row(link, ws, keys) for link in links),
                         key=lambda r: (r["level"], r["src_doc_id"], r["tgt_doc_id"], r["src_lang"],
                                        r["tgt_lang"], r["src_char_start"], r["tgt_char_start"]))
     # Translators' decisions live in aligned/reviews.sqlite and outlive this rewrite.
-    from pipeline.review.store import REVIEWS_FILE, read_decisions, review_statuses
+    from pipeline.review.store import read_decisions, review_statuses
     for row, status in zip(alignments, review_statuses(alignments, read_decisions(ws.aligned / REVIEWS_FILE))):
         row["review_status"] = status
     pairs = []
@@ -524,18 +728,45 @@ def run_align(ws: Workspace) -> list[Problem]:
     pairs.sort(key=lambda r: (-r["score"], r["src_doc_id"], r["tgt_doc_id"], r["src_lang"], r["tgt_lang"]))
 
     meta = {"config_hash": ws.config.hash, "model": ws.config.model.name}
-    tables = {
+    rows = {
         "documents": documents, "document_pairs": pairs, "alignments": alignments,
         "passages": [{k: v for k, v in vars(p).items()} for p in passages],
         "sentences": [{k: v for k, v in vars(s).items()} for s in sentences],
-        "problems": [vars(p) for p in problems],
+        "problems": [p.row() for p in problems],
     }
-    remove_stale_temp_files(ws.aligned)
-    # alignments.parquet is make's target, so it is written last: a run killed before it
-    # leaves the target stale and make re-runs align, never trusting half-updated tables.
-    for name in sorted(tables, key=lambda name: name == "alignments"):
-        write_rows(tables[name], ws.aligned / f"{name}.parquet", schema=output.TABLES[name], metadata=meta)
+    import pyarrow as pa
+
+    tables = {name: pa.Table.from_pylist(rows[name], schema=output.TABLES[name]) for name in sorted(rows)}
+    try:
+        # The whole set at once: readers and a run killed half-way see the old set or the new.
+        publish_tables(ws.aligned, tables, meta)
+    except FolderNotWritable as err:
+        raise StageFailed(folder_message(err, ws.aligned, "ALIGNED")) from None
     levels = {lvl: sum(r["level"] == lvl for r in alignments) for lvl in ("passage", "sentence")}
     print(f"hamta align: {len(pairs)} document pair(s), {levels['passage']} passage and "
           f"{levels['sentence']} sentence alignments -> {ws.aligned}/alignments.parquet", file=sys.stderr)
+    _record_failed_documents(ws, problems, len(files))
     return problems
+
+
+def _record_failed_documents(ws: Workspace, problems: list[Problem], total: int) -> None:
+    """Say which documents failed, and keep it in build/.stamps/failed-documents, which Make's
+    `all` prints (and fails on) while it is there, also when nothing had to be redone."""
+    errors = sorted({(p.path, p.message) for p in problems if p.severity == "error"})
+    record = ws.stamp("failed-documents")
+    if not errors:
+        record.unlink(missing_ok=True)
+        return
+    lines = [f"hamta: {len(errors)} of {total + sum(not p.doc_id for p in problems if p.severity == 'error')} "
+             f"document(s) failed (the others are in {ws.aligned}/; {ws.aligned}/problems.parquet "
+             "lists every problem); fix them and run `make all` again, which redoes only them:"]
+    lines += [f"  {message}" for _, message in errors]
+    print("\n".join(lines), file=sys.stderr)
+    try:
+        write_text("\n".join(lines) + "\n", record)
+    except FolderNotWritable:
+        pass  # the messages above said it; the build folder's trouble shows at its next write
+
+
+def failed_document_count(problems: list[Problem]) -> int:
+    return len({p.path for p in problems if p.severity == "error"})

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -22,6 +23,31 @@ from make_zoo import make_zoo  # noqa: E402
 hypothesis_settings.register_profile("ci", derandomize=True)
 hypothesis_settings.register_profile("explore", max_examples=600, derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# CI installs every system tool (`make system-deps` in .ci/run): a test that needs one runs
+# there, and fails if the tool is missing. A developer without the tool gets a skip that
+# names the command installing it.
+IN_CI = os.environ.get("CI", "").lower() == "true"
+SYSTEM_DEPS = "sudo make system-deps"
+
+
+def tesseract_languages() -> set[str]:
+    if shutil.which("tesseract") is None:
+        return set()
+    done = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True)
+    return set(done.stdout.split()[1:]) if done.returncode == 0 else set()
+
+
+def needs_tool(present: bool, what: str, install: str = f"run `{SYSTEM_DEPS}`"):
+    """A mark for a test that needs a system tool: skipped with the command that installs it
+    where the tool is missing, except in CI, where it runs (and fails without the tool)."""
+    return pytest.mark.skipif(not present and not IN_CI, reason=f"{what} not installed: {install}")
+
+
+needs_tesseract = needs_tool(
+    {"eng", "fas"} <= tesseract_languages(), "Tesseract with English and Persian data",
+    f"run `{SYSTEM_DEPS}` (or `apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-fas`)")
 
 
 @dataclass

@@ -175,3 +175,22 @@ def test_arbitrary_text_never_raises(text):
     lang, prob = detect_language(text, SETTINGS)
     assert isinstance(lang, str) and lang
     assert 0.0 <= prob <= 1.0
+
+
+def test_footnotes_do_not_decide_the_document_language():
+    """A Chinese paper whose footnotes cite long English titles is still a Chinese paper."""
+    import dataclasses
+
+    body = ["本文檢視中國在中亞的經貿投資與數位建設，並分析其影響力的延續與改變。",
+            "中亞各國在安全議題上未必緊隨俄羅斯，外界因此關注中國是否趁機擴張影響力。"]
+    notes = ["1. Bernardo Mariani, \"Regional Security and Shifting Geopolitics in a Changing "
+             "Neighbourhood,\" Saferworld Report, London, March 2013, pp. 1-45, "
+             "available from the organisation's website.",
+             "2. Elizabeth Woods and Thomas Baker, \"Public Opinion on Foreign Investment Is "
+             "Waning in the Region,\" The Diplomat, May 2022, with survey data for five countries."]
+    passages = [dataclasses.replace(p, kind="footnote") if p.text in notes else p
+                for p in _passages(*body, *notes)]
+    result = detect_passages(passages, SETTINGS)
+    assert [p.lang for p in result[2:]] == ["en", "en"]
+    assert document_language(result) == "zh-Hant"
+    assert document_languages(result)[0] == "zh-Hant"

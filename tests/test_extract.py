@@ -17,6 +17,7 @@ from pipeline.extractors.logical_order import fold_compatibility_forms
 FIXTURES = Path(__file__).parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
 import fixture_texts as T  # noqa: E402
+from conftest import needs_tesseract  # noqa: E402
 
 SETTINGS = ExtractSettings()
 PRESENTATION_FORM = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
@@ -149,6 +150,7 @@ def test_scanned_pdf_without_ocr_is_a_clear_error():
         extract_file(FIXTURES / "scanned.pdf", SETTINGS)
 
 
+@needs_tesseract
 def test_scanned_pdf_with_ocr_reads_english_and_persian():
     extraction = extract_file(FIXTURES / "scanned.pdf", ExtractSettings(ocr=True))
     text = " ".join(flat(b.text) for b in extraction.blocks)
@@ -336,3 +338,42 @@ def test_citation_wrapped_after_its_colon_keeps_the_colon_in_place(corpus_extrac
                    if b.kind == "paragraph" and "Rahimi" in b.text)
     assert ":Rahimi" not in persian and "2021:" in persian
     assert "(Rahimi, 2021: 14)" in normalize_text(persian, "arabic")[0]
+
+
+def test_extractors_do_not_import_the_extract_driver():
+    """The driver imports the extractors; they take ExtractionError from pipeline.errors,
+    so no extractor imports the driver back (no import cycle)."""
+    import ast
+
+    folder = Path(__file__).resolve().parents[1] / "pipeline" / "extractors"
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                     for alias in node.names}
+        assert "pipeline.extract" not in imported, path.name
+    from pipeline import errors, extract
+
+    assert extract.ExtractionError is errors.ExtractionError
+
+
+def test_a_paragraph_across_a_page_keeps_both_regions(corpus_extractions):
+    """The passage continued on the next page has a region on each page, offsets into its
+    text, and a sentence on the second page says page 2 (what the review crop shows)."""
+    from pipeline.normalize import normalize_passages
+    from pipeline.records import passages_from_blocks
+    from pipeline.segment import segment_passages
+
+    blocks = corpus_extractions["en-water-management.pdf"].blocks
+    joined = next(b for b in blocks if "remained almost unchanged, which suggests that garden" in flat(b.text))
+    assert [r["page"] for r in joined.regions] == [1, 2]
+    first, second = joined.regions
+    assert (first["start"], second["end"]) == (0, len(joined.text)) and first["end"] < second["start"]
+    assert joined.text[second["start"]:second["end"]].startswith("suggests")
+    assert (joined.x0, joined.top, joined.page) == (first["x0"], first["top"], 1)
+    for part in (first, second):
+        assert part["x1"] > part["x0"] and part["bottom"] > part["top"]
+    passages = normalize_passages(passages_from_blocks("d", blocks))
+    passage = next(p for p in passages if p.text == joined.text)
+    pages = {s.text.split()[0]: s.page for s in segment_passages([passage])}
+    assert pages["Average"] == 1 and pages["The"] == 2 if "The" in pages else max(pages.values()) == 2

@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from pipeline import output
+from pipeline.review.store import ReviewStore
 from pipeline.storage import write_rows
 from test_export import alignment_row
 
@@ -31,6 +32,12 @@ def _passage(doc, index, text, start, box=(None, None, None, None)):
             "lang": "en", "lang_prob": 1.0, "run": 0, "script": "latin", "text": text, "normalized": text,
             "pivot": text, "char_start": start, "char_end": start + len(text), "x0": x0, "top": top, "x1": x1,
             "bottom": bottom}
+
+
+def _sentence(doc, text):
+    return {"doc_id": doc, "sentence_id": f"{doc}:p0000:s000", "passage_id": f"{doc}:p0000", "index": 0, "page": 1,
+            "kind": "paragraph", "lang": "en", "text": text, "normalized": text, "pivot": text, "char_start": 0,
+            "char_end": len(text)}
 
 
 def _document(doc, path, fmt):
@@ -50,6 +57,8 @@ def server(tmp_path_factory):
     write_rows([_passage("paper", 0, text, 0, (72.0, 72.0, 300.0, 120.0)),
                 _passage("escape", 0, "Outside.", 0, (72.0, 72.0, 300.0, 120.0)),
                 _passage("web", 0, "Web page.", 0)], aligned / "passages.parquet", schema=output.PASSAGES)
+    write_rows([_sentence("paper", text), _sentence("escape", "Outside."), _sentence("web", "Web page.")],
+               aligned / "sentences.parquet", schema=output.SENTENCES)
     write_rows([_document("paper", "paper.pdf", "pdf"), _document("escape", "../secret.pdf", "pdf"),
                 _document("web", "page.html", "html")], aligned / "documents.parquet", schema=output.DOCUMENTS)
     row = alignment_row("pair-1", "en", "fa", text, "نقل‌قول در یک بند.", 0.8, src_doc="paper", tgt_doc="web")
@@ -142,3 +151,57 @@ def test_requests_for_other_hosts_and_cross_site_posts_are_refused(server):
     status, body = _post(url + "/api/decisions", decision, headers={"Origin": url})
     assert status == 200 and json.loads(body)["status"] == "accepted"
     assert _post(url + "/api/undo", "{}")[0] == 200
+
+
+def _raw_post(url, head: str, body: bytes = b"") -> tuple[int, str]:
+    """A POST written to the socket by hand: the status and body of the answer."""
+    with socket.create_connection(url.removeprefix("http://").split(":"), timeout=10) as sock:
+        sock.sendall(f"POST /api/decisions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     f"Content-Type: application/json\r\n{head}\r\n".encode() + body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, text = answer.decode("utf-8", "replace").partition("\r\n\r\n")
+    return int(head.split()[1]), text
+
+
+def test_a_request_too_large_is_refused_with_a_clear_message(server):
+    url, aligned = server
+    # A 100 MB edit is refused on its declared length, before a byte of it is read.
+    status, text = _raw_post(url, "Content-Length: 100000000\r\n")
+    assert status == 413 and "at most 256 kB" in json.loads(text)["error"]
+    # Sent in chunks, without a declared length, it is counted as it comes.
+    edit = json.dumps({"pair_id": "pair-1", "decision": "edited", "tgt_text": "آ" * 140_000}).encode()
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(edit[i:i + 8192]), edit[i:i + 8192]) for i in range(0, len(edit), 8192))
+    status, text = _raw_post(url, "Transfer-Encoding: chunked\r\n", chunked + b"0\r\n\r\n")
+    assert status == 413 and "refused" in json.loads(text)["error"]
+    store = ReviewStore(aligned / "reviews.sqlite")
+    assert all(len(d.tgt_edit or "") < 1000 for d in store.decisions().values())
+    store.close()
+
+
+def test_an_edit_that_changes_nothing_is_not_recorded(server):
+    url, aligned = server
+    unchanged = json.dumps({"pair_id": "pair-1", "decision": "edited", "src_text": None,
+                            "tgt_text": "نقل‌قول در یک بند."})
+    status, body = _post(url + "/api/decisions", unchanged)
+    assert status == 400 and "changes nothing" in json.loads(body)["detail"]
+
+
+def test_a_decision_on_a_version_another_tab_replaced_is_refused(server):
+    url, _ = server
+    first = json.loads(_post(url + "/api/decisions", json.dumps({"pair_id": "pair-1", "decision": "rejected",
+                                                                 "session": "tab-a"}))[1])
+    status, body = _post(url + "/api/decisions", json.dumps({"pair_id": "pair-1", "decision": "accepted",
+                                                              "version": first["version"] - 1, "session": "tab-b"}))
+    answer = json.loads(body)
+    assert status == 409 and answer["conflict"] and answer["status"] == "rejected" and "another tab" in answer["error"]
+    status, body = _post(url + "/api/decisions", json.dumps({"pair_id": "pair-1", "decision": "accepted",
+                                                              "version": answer["version"], "session": "tab-b"}))
+    assert status == 200 and json.loads(body)["status"] == "accepted"
+
+
+def test_bulk_accept_refuses_when_the_filter_holds_other_pairs_than_the_page_said(server):
+    url, _ = server
+    status, body = _post(url + "/api/bulk", json.dumps({"query": {"q": "nothing matches this"}, "expected": 3}))
+    assert status == 409 and "holds 0 unreviewed pairs, not 3" in json.loads(body)["error"]

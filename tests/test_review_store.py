@@ -1,12 +1,14 @@
 """The reviews store: decisions saved at once, kept across reopenings, undone, and flagged
 stale when the pair's text changed."""
 
+import os
 import sqlite3
 
 import pytest
 
-from pipeline.review.store import (ReviewStore, ReviewStoreError, match_decisions, pair_text_hash,
-                                   read_decisions, review_statuses)
+from pipeline.review.store import (Change, ReviewStore, ReviewStoreError, UndoConflict, VersionConflict,
+                                   make_decision, match_decisions, pair_text_hash, read_decisions,
+                                   review_statuses)
 
 
 def _pair(pair_id, src="The well ran dry.", tgt="چاه خشک شد.", level="sentence"):
@@ -46,24 +48,83 @@ def test_refused_decisions_leave_the_store_unchanged(tmp_path):
     assert store.decisions()["p1"].decision == "accepted"
 
 
+def _undone(changes):
+    return [(c.key, c.row and c.row.decision) for c in changes]
+
+
 def test_undo_walks_back_through_the_history(tmp_path):
     store = ReviewStore(tmp_path / "reviews.sqlite")
     store.decide("p1", "accepted", "h")
     store.decide("p2", "rejected", "h")
     store.decide("p1", "edited", "h", src_edit="fixed")
-    assert store.undo()[0] == "p1" and store.decisions()["p1"].decision == "accepted"
-    assert store.undo()[0] == "p2" and "p2" not in store.decisions()
-    assert store.undo() == ("p1", None) and store.decisions() == {}
+    assert _undone(store.undo()) == [("p1", "accepted")] and store.decisions()["p1"].decision == "accepted"
+    assert _undone(store.undo()) == [("p2", None)] and "p2" not in store.decisions()
+    assert _undone(store.undo()) == [("p1", None)] and store.decisions() == {}
     assert store.undo() is None
 
 
 def test_undo_survives_a_restart_of_the_server(tmp_path):
     path = tmp_path / "reviews.sqlite"
     store = ReviewStore(path)
-    store.decide("p1", "accepted", "h")
+    store.decide("p1", "accepted", "h", session="tab-a")
     store.close()
     reopened = ReviewStore(path)
-    assert reopened.undo()[0] == "p1" and reopened.decisions() == {}
+    assert _undone(reopened.undo("tab-a")) == [("p1", None)] and reopened.decisions() == {}
+
+
+def test_each_tab_undoes_its_own_actions_and_a_batch_is_one_action(tmp_path):
+    store = ReviewStore(tmp_path / "reviews.sqlite")
+    store.decide("p1", "accepted", "h", session="tab-a")
+    store.apply([Change("decisions", p, make_decision(p, "accepted", "h")) for p in ("p2", "p3", "p4")],
+                session="tab-b")
+    store.decide("p5", "rejected", "h", session="tab-a")
+    assert _undone(store.undo("tab-b")) == [("p4", None), ("p3", None), ("p2", None)]
+    assert set(store.decisions()) == {"p1", "p5"}
+    assert _undone(store.undo("tab-a")) == [("p5", None)]
+    assert store.undo("tab-b") is None
+
+
+def test_a_change_on_a_version_another_tab_replaced_is_refused(tmp_path):
+    store = ReviewStore(tmp_path / "reviews.sqlite")
+    store.decide("p1", "accepted", "h", session="tab-a", expected_version=0)
+    assert store.versions() == {"p1": 1}
+    with pytest.raises(VersionConflict, match="another tab") as refused:
+        store.decide("p1", "rejected", "h", session="tab-b", expected_version=0)
+    assert refused.value.current.decision == "accepted" and refused.value.version == 1
+    store.decide("p1", "rejected", "h", session="tab-b", expected_version=1)
+    # Tab a's undo would take back a decision tab b has replaced since: refused, nothing changed.
+    with pytest.raises(UndoConflict, match="another tab"):
+        store.undo("tab-a")
+    assert store.decisions()["p1"].decision == "rejected"
+    assert _undone(store.undo("tab-b")) == [("p1", "accepted")]
+    assert store.versions() == {"p1": 3}  # the undo is a change too
+
+
+def test_every_change_makes_the_file_newer_so_make_sees_it(tmp_path):
+    # WAL writes leave the database file untouched; make compares its time with
+    # alignments.parquet's, so the store sets it after each change.
+    path = tmp_path / "reviews.sqlite"
+    store = ReviewStore(path)
+    os.utime(path, (1_000_000, 1_000_000))
+    store.decide("p1", "accepted", "h")
+    assert path.stat().st_mtime > 1_000_000 + 3600
+    os.utime(path, (1_000_000, 1_000_000))
+    assert store.undo("nobody") is None  # nothing changed: the time stays
+    ReviewStore(path).close()  # nor does opening it
+    assert path.stat().st_mtime == 1_000_000
+
+
+def test_old_stores_gain_the_new_columns_and_keep_their_decisions(tmp_path):
+    path = tmp_path / "reviews.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript("""create table decisions (pair_id text primary key, decision text not null,
+            src_edit text, tgt_edit text, text_hash text not null, level text not null default '',
+            decided_at text not null);
+            insert into decisions values ('p1', 'accepted', null, null, 'h', 'sentence', '2025-01-01T00:00:00+00:00');""")
+    store = ReviewStore(path)
+    assert store.decisions()["p1"].decision == "accepted" and store.decisions()["p1"].src_text is None
+    store.decide("p2", "rejected", "h", seen={"src_text": "a", "tgt_text": "b"})
+    assert store.decisions()["p2"].src_text == "a"
 
 
 def test_status_follows_the_text_it_was_decided_on(tmp_path):
@@ -74,6 +135,21 @@ def test_status_follows_the_text_it_was_decided_on(tmp_path):
                      level="sentence")
     changed_now = _pair("p2", src="The well ran dry in June.")
     assert review_statuses([same, changed_now, fresh], store.decisions()) == ["accepted", "stale", "unreviewed"]
+
+
+def test_an_edited_sentence_whose_id_changed_finds_its_decision_by_the_other_side(tmp_path):
+    # A paragraph inserted earlier and the sentence itself edited: the pair's id and one side's
+    # text changed, the other side did not. The decision comes back as stale, not lost.
+    store = ReviewStore(tmp_path / "reviews.sqlite")
+    old = _pair("old-id", src="The well ran dry.")
+    seen = {"src_text": old["src_text"], "tgt_text": old["tgt_text"], "src_doc_id": "en", "tgt_doc_id": "fa"}
+    store.decide("old-id", "accepted", pair_text_hash(old["src_text"], old["tgt_text"]), level="sentence", seen=seen)
+    edited = dict(_pair("new-id", src="The well ran dry in June."), src_doc_id="en", tgt_doc_id="fa")
+    unrelated = dict(_pair("other", src="Rain came.", tgt="باران آمد."), src_doc_id="en", tgt_doc_id="fa")
+    other_docs = dict(_pair("elsewhere", src="The well ran dry in May."), src_doc_id="en2", tgt_doc_id="fa")
+    found = match_decisions([edited, unrelated, other_docs], store.decisions())
+    assert [d and d.pair_id for d in found] == ["old-id", None, None]
+    assert review_statuses([edited], store.decisions()) == ["stale"]
 
 
 def test_a_decision_follows_its_text_when_ids_shift(tmp_path):

@@ -12,18 +12,21 @@ from pathlib import Path
 import trafilatura
 from lxml import etree
 
-from pipeline.extract import ExtractionError
+from pipeline.errors import ExtractionError
 from pipeline.extractors.layout import mark_references
 from pipeline.extractors.logical_order import fold_compatibility_forms
+from pipeline.extractors.quality import charset_lie
 from pipeline.extractors.text import decode_text
 from pipeline.records import Block, Extraction
 
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.IGNORECASE)
 
 
-def _decode_html(path: Path, data: bytes) -> str:
+def _decode_html(path: Path, data: bytes, notes: list[str]) -> str:
     declared = _META_CHARSET.search(data[:4096])
-    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+    if declared and (lie := charset_lie(data, declared.group(1).decode("ascii"))):
+        notes.append(lie)  # the page is UTF-8 whatever it says
+    elif declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
         try:
             return data.decode(declared.group(1).decode("ascii"))
         except (LookupError, UnicodeDecodeError):
@@ -60,7 +63,8 @@ def _blocks(document) -> list[Block]:
 
 
 def extract_html(path: Path, data: bytes) -> Extraction:
-    markup = _decode_html(path, data)
+    notes: list[str] = []
+    markup = _decode_html(path, data, notes)
     xml = trafilatura.extract(
         markup, output_format="xml", include_tables=True, include_comments=False,
         include_formatting=False, with_metadata=True, deduplicate=False,
@@ -72,4 +76,4 @@ def extract_html(path: Path, data: bytes) -> Extraction:
     if not blocks:
         raise ExtractionError(f"{path}: no main text found in the HTML page")
     mark_references(blocks)
-    return Extraction(format="html", page_count=1, blocks=blocks)
+    return Extraction(format="html", page_count=1, blocks=blocks, notes=notes)

@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
-from statistics import median
 
 from pipeline.extractors.lines import Line
 from pipeline.extractors.logical_order import first_strong, logical_line, strong_counts
-from pipeline.records import Block
+from pipeline.records import Block, block_regions
 
 _DIGITS = re.compile(r"[0-9\u06f0-\u06f9\u0660-\u0669]+")
-_PAGE_NUMBER = re.compile(
+PAGE_NUMBER = re.compile(
     r"^[\s\-–—.|()\[\]]*(?:(?:page|p\.|صفحه|第)\s*)?[0-9\u06f0-\u06f9\u0660-\u0669ivxlcIVXLC]{1,5}"
     r"(?:\s*(?:/|of|از)\s*[0-9\u06f0-\u06f9\u0660-\u0669]{1,5})?\s*頁?[\s\-–—.|()\[\]]*$"
 )
@@ -53,7 +52,7 @@ def body_font_size(pages: list[PageLayout]) -> float:
     return weight.most_common(1)[0][0] if weight else 10.0
 
 
-def _furniture_key(text: str) -> str:
+def furniture_key(text: str) -> str:
     return " ".join(_DIGITS.sub("#", text).split())
 
 
@@ -77,7 +76,7 @@ def find_furniture(pages: list[PageLayout], body_size: float) -> dict[tuple[int,
     seen: dict[str, set[int]] = defaultdict(set)
     for p, indices in candidates.items():
         for i in indices:
-            seen[_furniture_key(pages[p].lines[i].text)].add(p)
+            seen[furniture_key(pages[p].lines[i].text)].add(p)
     repeats_needed = 2 if len(pages) <= 4 else max(2, round(0.3 * len(pages)))
     kinds = {}
     for p, indices in candidates.items():
@@ -87,13 +86,36 @@ def find_furniture(pages: list[PageLayout], body_size: float) -> dict[tuple[int,
             upper = line.top < 0.5 * page.height
             outermost = line.top == min(l.top for l in page.lines) or \
                 line.bottom == max(l.bottom for l in page.lines)
-            if _PAGE_NUMBER.match(line.text) and outermost:
+            if PAGE_NUMBER.match(line.text) and outermost:
                 kinds[(p, i)] = "page_number"
-            elif len(seen[_furniture_key(line.text)]) >= repeats_needed:
+            elif len(seen[furniture_key(line.text)]) >= repeats_needed:
+                kinds[(p, i)] = "header" if upper else "footer"
+            elif outermost and _numbered_running_line(page, i, body_size):
                 kinds[(p, i)] = "header" if upper else "footer"
             elif upper and _lone_running_header(page, i, body_size):
                 kinds[(p, i)] = "header"
     return kinds
+
+
+# "Chapter 2. Roles and separation of duties 11", "12 Row and Column Access Control":
+# a running title with the page number at one end, which changes from chapter to chapter.
+_NUMBERED_RUNNING = re.compile(r"^\s*(?:\d{1,4}\s+\S.{0,100}|.{1,100}\S\s+\d{1,4})\s*$")
+
+
+def _numbered_running_line(page: PageLayout, index: int, body_size: float) -> bool:
+    """The page's first or last line, no larger than the text, ending or starting with a
+    page number, set apart from the rest by more than a line."""
+    line = page.lines[index]
+    if line.size > 1.05 * body_size or not _NUMBERED_RUNNING.match(line.text) or SENTENCE_END.search(line.text):
+        return False
+    others = [l for k, l in enumerate(page.lines) if k != index]
+    if not others:
+        return False
+    if line.top < 0.5 * page.height:
+        gap = min(l.top for l in others if l.top > line.top) - line.bottom if any(l.top > line.top for l in others) else 0
+    else:
+        gap = line.top - max(l.bottom for l in others if l.bottom < line.bottom) if any(l.bottom < line.bottom for l in others) else 0
+    return gap > 1.2 * line.size
 
 
 def _lone_running_header(page: PageLayout, index: int, body_size: float) -> bool:
@@ -110,9 +132,19 @@ def _lone_running_header(page: PageLayout, index: int, body_size: float) -> bool
 
 
 def _footnote_lines(page: PageLayout, taken: set[int], body_size: float) -> list[int]:
-    """Small-font lines at the foot of the page, read bottom up until body text."""
-    order = sorted((i for i in range(len(page.lines)) if i not in taken),
-                   key=lambda i: page.lines[i].top)
+    """Small-font lines at the foot of the page, or at the foot of a column (a two-column
+    page sets its notes under each column), read bottom up until body text."""
+    stretches: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i in range(len(page.lines)):
+        if i not in taken:
+            stretches[_column_key(page.lines[i])].append(i)
+    found: list[int] = []
+    for indices in stretches.values():
+        found += _notes_at_foot(page, sorted(indices, key=lambda i: page.lines[i].top), body_size)
+    return found
+
+
+def _notes_at_foot(page: PageLayout, order: list[int], body_size: float) -> list[int]:
     notes: list[int] = []
     for i in reversed(order):
         line = page.lines[i]
@@ -137,7 +169,7 @@ def _heading_like(line: Line, body_size: float) -> bool:
 
 
 # Sentence-final punctuation, possibly followed by closing quotes or brackets.
-_SENTENCE_END = re.compile("[.!?\u061f\u3002\uff01\uff1f\u2026:;\uff1a\uff1b][\"'\u201d\u2019\u00bb)\\]\uff09\u300d\u300f]*\\s*$")
+SENTENCE_END = re.compile("[.!?\u061f\u3002\uff01\uff1f\u2026:;\uff1a\uff1b][\"'\u201d\u2019\u00bb)\\]\uff09\u300d\u300f]*\\s*$")
 # "1. Introduction", "2.3 Data", "۲. قنات", "IV. Results", "壹、前言", "一、緒論", "第三章 …"
 NUMBERED_HEADING = re.compile(
     "^\\s*(?:[0-9\u06f0-\u06f9\u0660-\u0669]{1,3}(?:\\.[0-9\u06f0-\u06f9\u0660-\u0669]+)*[.)]\\s+\\S"
@@ -222,10 +254,15 @@ def _first_word_width(line: Line) -> float:
     return per_char * len(word)
 
 
+# A full stop drawn at the left end of a line of Latin text: the end of a right-to-left
+# paragraph whose last line holds only an English citation (".(Hosseini, 2019: 57").
+_DRAWN_STOP = re.compile(r"^[.!?]\s*[(A-Za-z]")
+
+
 def _runs_on(previous: Line, line: Line, column: _Column, draft_length: int = 2) -> bool:
     """The line above is full (the next line's first word would not have fitted on it)
     and stops mid-sentence: the text runs on to the next line, whatever the spacing says."""
-    if _SENTENCE_END.search(previous.text):
+    if SENTENCE_END.search(previous.text) or _DRAWN_STOP.match(previous.visual):
         return False
     return _trailing_slack(previous, column) - _indent_allowance(draft_length, previous, column) \
         < max(0.5 * previous.size, 1.3 * _first_word_width(line) + 0.3 * previous.size)
@@ -239,9 +276,27 @@ def _indent_allowance(draft_length: int, previous: Line, column: _Column) -> flo
     return 0.0
 
 
+# A list item's marker: a bullet, or a number or letter with a stop ("1.", "b)", "iv.").
+_BULLET = re.compile("^\\s*[\u2022\u25e6\u25aa\u25ab\u25cf\u25cb\u25a0\u25a1\u2023\u2043\u27a2\u2713\uf0a7\uf0b7]")
+_NUMBERED_ITEM = re.compile("^\\s*(?:\\d{1,2}|[a-z]|[ivx]{1,4})[.)](?!\\d)(?=\\s*\\S)")
+_ITEM_END = re.compile("[.!?;\u061f\u3002\uff01\uff1f\uff1b][\"'\u201d\u2019\u00bb)\\]\uff09]*\\s*$")
+
+
+def _next_item(previous: Line, line: Line, column: _Column) -> bool:
+    """The line starts the next item of a list: a bullet, or a number after an item that
+    ended (a full stop, or room left on its line; "2021:" before "14)" is no list)."""
+    text = line.visual if not line.rtl else line.text
+    if _BULLET.match(text):
+        return True
+    return bool(_NUMBERED_ITEM.match(text)) and (
+        bool(_ITEM_END.search(previous.text)) or _trailing_slack(previous, column) > 2 * previous.size)
+
+
 def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: float) -> bool:
     previous = draft[-1]
     if _column_key(line) != _column_key(previous) or line.baseline < previous.baseline:
+        return True
+    if _next_item(previous, line, edges[_column_key(line)]):
         return True
     if abs(line.size - previous.size) > 0.1 * body_size or line.bold != previous.bold:
         return True
@@ -296,7 +351,7 @@ def _paragraph_direction(lines: list[Line], edges) -> str:
         return _layout_direction(lines, edges) or _first_letter_direction(lines[0]) or (
             "R" if _words(lines, "R") >= _words(lines, "L") else "L")
     last = lines[-1]
-    if _LEADING_STOP.match(last.visual) and not _SENTENCE_END.search(last.visual):
+    if _LEADING_STOP.match(last.visual) and not SENTENCE_END.search(last.visual):
         return "R"
     column = edges[_column_key(last)]
     if (len(lines) >= 2 and last.x1 >= column.right - 0.5 * last.size
@@ -369,10 +424,23 @@ def paragraph_texts(lines: list[Line], direction: str) -> list[str]:
     return texts
 
 
+# No typed word runs from Latin letters straight into Arabic ones; a producer that draws an
+# English word in a Persian or Arabic line without its space leaves them touching.
+_SCRIPT_SEAM = re.compile("(?<=[A-Za-z])(?=[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff])"
+                          "|(?<=[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff])(?=[A-Za-z])")
+
+
+# A bracketed left-to-right run that a right-to-left paragraph wraps across lines has its
+# two brackets on different lines, where each line's reordering, not knowing the other
+# half, mirrors them: ")Karimi and\nHosseini, 2019: 57(" is "(Karimi and\nHosseini, 2019: 57)".
+_SPLIT_BRACKETS = re.compile(r"\)(?=[A-Za-z0-9])([^()\n]*\n[^()]*?)(?<=[A-Za-z0-9])\(")
+
+
 def _block(page: int, kind: str, lines: list[Line], edges) -> Block:
     texts = paragraph_texts(lines, _paragraph_direction(lines, edges))
+    text = _SPLIT_BRACKETS.sub(r"(\1)", "\n".join(texts))
     return Block(
-        page=page, kind=kind, text="\n".join(texts),
+        page=page, kind=kind, text=_SCRIPT_SEAM.sub(" ", text),
         x0=min(l.x0 for l in lines), top=min(l.top for l in lines),
         x1=max(l.x1 for l in lines), bottom=max(l.bottom for l in lines),
     )
@@ -394,7 +462,7 @@ def _numbered_heading_line(lines: list[Line], edges) -> bool:
         return False
     line = lines[0]
     column = edges[_column_key(line)]
-    return (bool(NUMBERED_HEADING.match(line.text)) and not _SENTENCE_END.search(line.text)
+    return (bool(NUMBERED_HEADING.match(line.text)) and not SENTENCE_END.search(line.text)
             and line.x1 - line.x0 < 0.7 * (column.right - column.left))
 
 
@@ -407,6 +475,8 @@ class _Flow:
     flush_start: bool = False  # first in its column, first line not indented
     full_end: bool = False  # last in its column, last line full (a sentence may end there)
     indented: bool | None = None  # first line indented; None where that cannot be told
+    size: float = 0.0  # font size of its first and last lines (a break keeps the font)
+    end_size: float = 0.0
 
 
 def _continues(line: Line, column: _Column) -> bool:
@@ -421,7 +491,7 @@ def _continues(line: Line, column: _Column) -> bool:
 
 
 def _ends_open(line: Line, column: _Column) -> bool:
-    if _SENTENCE_END.search(line.text):
+    if SENTENCE_END.search(line.text):
         return False
     return _ends_full(line, column)
 
@@ -465,10 +535,13 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
     leading = _leading(content)
     drafts: list[_Draft] = []
     for line in content:
-        kind = "heading" if _heading_like(line, body_size) else "paragraph"
+        kind = "figure" if line.figure else "heading" if _heading_like(line, body_size) else "paragraph"
         if drafts and drafts[-1].kind == kind:
             previous = drafts[-1].lines[-1]
-            if kind == "heading":
+            if kind == "figure":
+                # labels of one figure: one block while they stay in the same stretch
+                joined = _column_key(line) == _column_key(previous)
+            elif kind == "heading":
                 # a heading turned over onto a second line: same column, ordinary leading
                 # (Arabic-script fonts are tall: their lines sit further apart)
                 joined = (_column_key(line) == _column_key(previous)
@@ -490,7 +563,7 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
         kind = draft.kind
         if kind == "heading" and len(draft.lines) > 3:
             kind = "paragraph"  # a long bold stretch is emphasis, not a heading
-        if _CAPTION.match(draft.lines[0].text):
+        if kind == "figure" or _CAPTION.match(draft.lines[0].text):
             kind = "caption"
         elif kind == "paragraph" and _numbered_heading_line(draft.lines, edges):
             kind = "heading"
@@ -508,6 +581,7 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
                 flush_start=opens and indented is False and not _hanging(draft.lines),
                 full_end=closes and _ends_full(last, edges[key_last]),
                 indented=indented if len(draft.lines) > 1 and not opens else None,
+                size=first.size, end_size=last.size,
             )
     note_lines = [page.lines[i] for i in sorted(notes, key=lambda i: page.lines[i].top)]
     groups: list[list[Line]] = []
@@ -528,9 +602,10 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
 
 def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list[Block]:
     """One passage for a paragraph that a column or page break cut in two: the part before
-    the break ends mid-sentence on a full line, the part after starts its column unindented
-    with a continuation (lowercase, digit; any Persian or Chinese text). Furniture and
-    footnotes in between keep their place after the joined paragraph.
+    the break ends mid-sentence on a full line, the part after starts its column unindented,
+    in the same font size, and is no heading. Furniture, footnotes and figures in between
+    keep their place after the joined paragraph; the joined block keeps each part's page
+    and box as a region of its own.
 
     Where the document indents the first line of its paragraphs, a break can also fall
     between two sentences: a part after the break that starts its column unindented, after
@@ -542,21 +617,27 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
     for block in blocks:
         flow = flows.get(id(block))
         before = flows[id(last_body)] if last_body is not None else None
-        if flow is not None and before is not None and (
-                (flow.open_start and before.open_end)
+        if flow is not None and before is not None and abs(flow.size - before.end_size) < 0.5 and (
+                (before.open_end and (flow.open_start or flow.flush_start))
                 or (indents and flow.flush_start and before.full_end)):
-            last_body.text += "\n" + block.text
-            if last_body.page == block.page:
-                last_body.x0, last_body.x1 = min(last_body.x0, block.x0), max(last_body.x1, block.x1)
-                last_body.top = min(last_body.top, block.top)
-                last_body.bottom = max(last_body.bottom, block.bottom)
-            flows[id(last_body)] = replace(before, open_end=flow.open_end, full_end=flow.full_end)
+            _append(last_body, block)
+            flows[id(last_body)] = replace(before, open_end=flow.open_end, full_end=flow.full_end,
+                                           end_size=flow.end_size)
             continue
         out.append(block)
-        if block.kind in _FURNITURE_KINDS or block.kind == "footnote":
-            continue
+        if block.kind in _FURNITURE_KINDS or block.kind in ("footnote", "caption"):
+            continue  # a page's notes, or a figure set between the two parts
         last_body = block if flow is not None else None
     return out
+
+
+def _append(first: Block, then: Block) -> None:
+    """then's text and regions after first's; first's box stays its first region's."""
+    offset = len(first.text) + 1
+    regions = block_regions(first) + [
+        {**r, "start": r["start"] + offset, "end": r["end"] + offset} for r in block_regions(then)]
+    first.text += "\n" + then.text
+    first.regions = regions
 
 
 def mark_title(blocks: list[Block], pages: list[PageLayout], body_size: float) -> None:

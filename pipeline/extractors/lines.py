@@ -1,10 +1,12 @@
 """Group a page's characters into text lines in reading order.
 
 One pass over pdfplumber's chars: sort by baseline, cut rows where the baseline jumps,
-split rows at the column gutter, and read each line's glyphs left to right into a visual
-string that logical_order turns into typed order. Grouping by baseline (from the text
-matrix) rather than by glyph boxes keeps a Latin word in another font, whose box is
-shorter than the Persian font's, on its Persian line.
+split rows into segments at wide gaps, order the segments by the page's layout
+(reading_order: a recursive XY-cut), join a row's segments within each column back into a
+line, and read each line's glyphs left to right into a visual string that logical_order
+turns into typed order. Grouping by baseline (from the text matrix) rather than by glyph
+boxes keeps a Latin word in another font, whose box is shorter than the Persian font's, on
+its Persian line.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import unicodedata
 from dataclasses import dataclass
 from statistics import median
 
-import numpy as np
 
 from pipeline.extractors.cjk_radicals import SIMPLIFIED_FONT_RADICALS
 from pipeline.extractors.logical_order import ZWNJ, has_rtl, is_rtl_line, logical_line, shaped_glyphs
+from pipeline.extractors.reading_order import MIN_GUTTER_EMS, Box, Segment, reading_order
 
 _UNMAPPED_GLYPH = re.compile(r"^\(cid:\d+\)$")
 _CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -42,8 +44,9 @@ class Line:
     size: float  # median font size of the line's glyphs
     bold: bool  # most glyphs come from a bold font
     rtl: bool
-    column: int  # 0 spanning or single column, 1 and 2 the columns in reading order
-    band: int  # index of the stretch of page between spanning lines
+    column: int  # 0: a full-width stretch of the page; 1: a column (see reading_order)
+    band: int  # index of the stretch of page (reading_order's leaf) the line belongs to
+    figure: bool = False  # a label inside a figure
 
 
 @dataclass
@@ -174,6 +177,19 @@ def kashida_signatures(rows: list[list[dict]]) -> set[tuple[str, str, float]]:
     return found
 
 
+def _without_stacked_copies(row: list[dict]) -> list[dict]:
+    """A glyph drawn again over itself (fake bold, or a kashida a font maps to a letter and
+    stretches by overlapping copies) is one character."""
+    kept: list[dict] = []
+    for char in row:
+        width = char["x1"] - char["x0"]
+        if (kept and width > 0.05 and kept[-1]["text"] == char["text"] and char["text"].strip()
+                and kept[-1]["fontname"] == char["fontname"] and abs(kept[-1]["x0"] - char["x0"]) < 0.5 * width):
+            continue
+        kept.append(char)
+    return kept
+
+
 def _drop_kashidas(row: list[dict], signatures: set) -> list[dict]:
     """The row without glyphs of a kashida signature set between Arabic letters."""
     kept = []
@@ -201,96 +217,32 @@ def _right_edge(char: dict) -> float:
     return char["x1"]
 
 
-def _phrases(row: list[dict]) -> list[tuple[float, float]]:
-    """Horizontal stretches of a row with no gap wider than one and a half font sizes."""
-    spans, start, end = [], row[0]["x0"], _right_edge(row[0])
+def _segments(row: list[dict], index: int) -> list[Segment]:
+    """A row cut where the gap between two glyphs could be a gutter (MIN_GUTTER_EMS): two
+    columns whose lines share a baseline become two segments."""
+    pieces: list[list[dict]] = [[row[0]]]
+    end, drawn_end = _right_edge(row[0]), row[0]["x1"]
     for char in row[1:]:
-        if char["x0"] - end > 1.5 * max(char["size"], 1):
-            spans.append((start, end))
-            start = char["x0"]
-        end = max(end, _right_edge(char))
-    spans.append((start, end))
-    return spans
-
-
-def find_gutter(rows: list[list[dict]], page_width: float) -> tuple[float, float] | None:
-    """The empty vertical strip between two columns, from how many rows cover each x.
-
-    Titles and abstracts set across the page cross the gutter, so some coverage is allowed;
-    what single-column pages lack is many rows with text on both sides of one wide gap.
-    """
-    if len(rows) < 6:
-        return None
-    width = int(page_width) + 2
-    phrases = [_phrases(row) for row in rows if row]
-    cover = np.zeros(width + 1, dtype=np.int32)
-    for spans in phrases:
-        for x0, x1 in spans:
-            cover[min(max(int(x0), 0), width)] += 1
-            cover[min(max(int(x1) + 1, 0), width)] -= 1
-    cover = np.cumsum(cover)[:width]
-    lo, hi = int(0.3 * page_width), int(0.7 * page_width)
-    lowest = int(cover[lo:hi].min())
-    if lowest > 0.35 * len(phrases):
-        return None
-    best, x = None, lo
-    while x < hi:
-        if cover[x] <= lowest:
-            start = x
-            while x < hi and cover[x] <= lowest:
-                x += 1
-            if best is None or x - start > best[1] - best[0]:
-                best = (start, x)
-        x += 1
-    if best is None or best[1] - best[0] < 6:
-        return None
-    gutter = (float(best[0]), float(best[1]))
-    two_sided = sum(
-        1 for spans in phrases
-        if any(x1 <= gutter[0] + 1 for _, x1 in spans) and any(x0 >= gutter[1] - 1 for x0, _ in spans)
-    )
-    if two_sided >= max(3, 0.2 * len(phrases)):
-        return gutter
-    return gutter if _columns_side_by_side(rows, phrases, gutter) else None
-
-
-def _columns_side_by_side(rows: list[list[dict]], phrases: list[list[tuple[float, float]]],
-                          gutter: tuple[float, float]) -> bool:
-    """Two columns whose lengths differ (the last page of an article, a short second
-    column), or whose baselines do not line up (a heading in one column shifts the lines
-    below it), have few rows with text on both sides. They are still columns when, over
-    the stretch of page both sides share, no row crosses the gap and the text on each side
-    keeps a straight edge along it (several lines end, or start, at one x)."""
-    lefts, rights = [], []
-    for row, spans in zip((r for r in rows if r), phrases):
-        level = row[0]["_baseline"]
-        if any(x0 < gutter[1] - 1 and x1 > gutter[0] + 1 for x0, x1 in spans):
-            lefts.append((level, None))  # crossing: marks the row without an edge
-            rights.append((level, None))
-            continue
-        left = [x1 for _, x1 in spans if x1 <= gutter[0] + 1]
-        right = [x0 for x0, _ in spans if x0 >= gutter[1] - 1]
-        if left:
-            lefts.append((level, max(left)))
-        if right:
-            rights.append((level, min(right)))
-    left_levels = [y for y, x in lefts if x is not None]
-    right_levels = [y for y, x in rights if x is not None]
-    if len(left_levels) < 3 or len(right_levels) < 3:
-        return False
-    top = max(min(left_levels), min(right_levels))
-    bottom = min(max(left_levels), max(right_levels))
-    shared_left = [x for y, x in lefts if top <= y <= bottom]
-    shared_right = [x for y, x in rights if top <= y <= bottom]
-    if None in shared_left or None in shared_right or bottom <= top:
-        return False
-    left_edge = max(x for _, x in lefts if x is not None)
-    right_edge = min(x for _, x in rights if x is not None)
-    return (sum(abs(x - left_edge) < 1.0 for x in shared_left) >= _STRAIGHT_EDGE_LINES
-            and sum(abs(x - right_edge) < 1.0 for x in shared_right) >= _STRAIGHT_EDGE_LINES)
-
-
-_STRAIGHT_EDGE_LINES = 4
+        # the gap counts without full-width punctuation hung past a line's end, but the
+        # punctuation's box must leave some of it: inside a line of Chinese the box of 。
+        # fills its cell, and the next character starts where it ends
+        size = max(char["size"], 1)
+        if char["x0"] - end > MIN_GUTTER_EMS * size and char["x0"] - drawn_end > 0.3 * size \
+                and char["text"] not in _BLANKS:
+            pieces.append([])
+        pieces[-1].append(char)
+        end, drawn_end = max(end, _right_edge(char)), max(drawn_end, char["x1"])
+    segments = []
+    for chars in pieces:
+        visible = [c for c in chars if c["text"] not in _BLANKS] or chars
+        rtl_letters = sum(bool(_ARABIC_SCRIPT.match(c["text"][:1])) for c in visible)
+        segments.append(Segment(
+            x0=min(c["x0"] for c in visible), top=min(c["top"] for c in visible),
+            x1=max(_right_edge(c) for c in visible), bottom=max(c["bottom"] for c in visible),
+            chars=chars, row=index, size=median(c["size"] for c in visible),
+            rtl=rtl_letters > len(visible) / 2,
+        ))
+    return segments
 
 
 def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
@@ -324,7 +276,11 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
                 parts.append(" ")
             previous = None
             continue
-        if (previous is not None and char["x0"] - previous["x1"] > space_gap
+        # beside Arabic letters only a wide gap (dropped kashida glyphs leave narrower
+        # ones); elsewhere a fifth of a font size (a space is a quarter to a third of one)
+        arabic = _ARABIC_LETTER.match(text[:1]) or (previous is not None and _ARABIC_LETTER.match(previous["text"][-1:]))
+        gap = space_gap if arabic or not has_blanks else min(space_gap, 0.2 * line_size)
+        if (previous is not None and char["x0"] - previous["x1"] > gap
                 and parts[-1] not in (" ", ZWNJ)):
             # no space from a gap next to CJK: LibreOffice sets a gap between Chinese and
             # Latin or digits ("對 24 位") that was never typed; typed spaces are glyphs
@@ -343,11 +299,14 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
 
 def _drop_footnote_marks(chars: list[dict], size: float, baseline: float) -> list[dict]:
     """Raised small digits or daggers inside a line are references to footnotes."""
-    return [
-        c for c in chars
-        if not (c["size"] < 0.9 * size and baseline - c["_baseline"] > 0.15 * size
-                and _FOOTNOTE_MARK.match(c["text"]))
-    ]
+    kept = []
+    for k, c in enumerate(chars):
+        raised = c["size"] < 0.9 * size and baseline - c["_baseline"] > 0.15 * size
+        # a numerator before a fraction slash (¹⁄₄ set as 1⁄4) is no footnote mark
+        numerator = k + 1 < len(chars) and chars[k + 1]["text"] == "\u2044"
+        if not (raised and _FOOTNOTE_MARK.match(c["text"]) and not numerator):
+            kept.append(c)
+    return kept
 
 
 def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line, int] | None:
@@ -372,8 +331,9 @@ def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line
 
 
 def page_lines(chars: list[dict], page_width: float, page_height: float,
-               y_tolerance: float) -> PageLines:
-    """Lines of one page in reading order: spanning lines and columns band by band."""
+               y_tolerance: float, figures: list[Box] = ()) -> PageLines:
+    """Lines of one page in reading order (see reading_order); figures are the boxes of
+    the page's images and drawings."""
     chars = [c for c in chars if c["text"] and c["text"] not in "\n\r"]
     if not chars:
         return PageLines([], 0, 1)
@@ -383,46 +343,26 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
     signatures = kashida_signatures(rows) if _ARABIC_LETTER.search(page_text) else set()
     if signatures:
         rows = [_drop_kashidas(row, signatures) for row in rows]
-    gutter = find_gutter(rows, page_width)
-    pieces: list[tuple[list[dict], int]] = []  # (chars, column) in top-to-bottom order
-    for row in rows:
-        if gutter is None:
-            pieces.append((row, 0))
-            continue
-        middle = (gutter[0] + gutter[1]) / 2
-        crossing = any(c["x0"] < gutter[1] - 1 and _right_edge(c) > gutter[0] + 1 for c in row)
-        if crossing:
-            pieces.append((row, 0))
-            continue
-        left = [c for c in row if _right_edge(c) <= middle]
-        right = [c for c in row if c["x0"] >= middle]
-        pieces += [(part, side) for part, side in ((left, 1), (right, 2)) if part]
+    rows = [_without_stacked_copies(row) for row in rows]
+    segments = [segment for index, row in enumerate(rows) if row for segment in _segments(row, index)]
+    size = median(c["size"] for c in chars if c["text"].strip()) if any(c["text"].strip() for c in chars) else 10.0
     lines, unmapped = [], 0
-    band = 0
-    pending: list[Line] = []  # column lines of the current band
-    for chars_of_line, column in pieces:
-        made = _line(chars_of_line, column, band, shaped)
-        if made is None:
-            continue
-        line, dropped = made
-        unmapped += dropped
-        if column == 0 and gutter is not None:
-            if pending:  # columns above end here; spanning lines in a row share one band
-                lines += _columns_in_order(pending)
-                pending = []
-                band += 1
-            line.band = band
+    leaves = reading_order(segments, list(figures), size)
+    for index, leaf in enumerate(leaves):
+        by_row: dict[int, list[Segment]] = {}
+        for segment in leaf.segments:
+            by_row.setdefault(segment.row, []).append(segment)
+        for row in sorted(by_row, key=lambda r: min(s.top for s in by_row[r])):
+            pieces = sorted(by_row[row], key=lambda s: s.x0)
+            made = _line([c for s in pieces for c in s.chars], 1 if leaf.columned else 0, index, shaped)
+            if made is None:
+                continue
+            line, dropped = made
+            line.figure = all(s.figure for s in pieces)
+            unmapped += dropped
             lines.append(line)
-        elif column:
-            if lines and lines[-1].column == 0 and lines[-1].band == band and not pending:
-                band += 1
-            line.band = band
-            pending.append(line)
-        else:
-            lines.append(line)
-    lines += _columns_in_order(pending)
     _settle_mixed_directions(lines)
-    return PageLines(lines, unmapped, 2 if gutter else 1)
+    return PageLines(lines, unmapped, 1 + sum(leaf.columned for leaf in leaves))
 
 
 def _settle_mixed_directions(lines: list[Line]) -> None:
@@ -443,15 +383,3 @@ def _settle_mixed_directions(lines: list[Line]) -> None:
         below = [j for j in same if j > k]
         if above or below:
             line.rtl = pure[above[-1]] if above else pure[below[0]]
-
-
-def _columns_in_order(lines: list[Line]) -> list[Line]:
-    """Left column first for left-to-right text, right column first for Persian."""
-    if not lines:
-        return []
-    rtl = sum(line.rtl for line in lines) > len(lines) / 2
-    first, second = (2, 1) if rtl else (1, 2)
-    ordered = [l for l in lines if l.column == first] + [l for l in lines if l.column == second]
-    for line in ordered:
-        line.column = 1 if line.column == first else 2
-    return ordered

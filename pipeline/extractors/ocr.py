@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdfium2
 import pytesseract
 
-from pipeline.extract import ExtractionError
+from pipeline.errors import ExtractionError
 from pipeline.extractors.logical_order import fold_compatibility_forms
 from pipeline.records import Block
 

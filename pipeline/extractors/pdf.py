@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pdfplumber
@@ -13,9 +13,11 @@ from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.config import ExtractSettings
-from pipeline.extract import ExtractionError
+from pipeline.errors import ExtractionError
+from pipeline.extractors import quality
 from pipeline.extractors.layout import PageLayout, document_blocks
 from pipeline.extractors.lines import page_lines
+from pipeline.extractors.reading_order import Box
 from pipeline.records import Block, Extraction
 
 # pdfminer logs a warning per glyph for common font quirks (missing FontBBox); they say
@@ -71,6 +73,7 @@ class PageScan:
     scanned: list[int]  # page numbers with images but no text layer
     unmapped: int
     page_count: int  # of the whole document
+    garbled: dict[int, str] = field(default_factory=dict)  # page -> why its text layer is garbage
 
 
 def extract_pdf(path: Path, settings: ExtractSettings) -> Extraction:
@@ -82,6 +85,7 @@ def scan_pages(path: Path, settings: ExtractSettings, first: int = 0, stop: int 
     pdf = _open(path)
     layouts: list[PageLayout] = []
     scanned: list[int] = []
+    garbled: dict[int, str] = {}
     unmapped = 0
     try:
         for page in pdf.pages[first:stop]:
@@ -92,18 +96,115 @@ def scan_pages(path: Path, settings: ExtractSettings, first: int = 0, stop: int 
                     f"{path}: corrupt PDF, page {page.page_number} cannot be read "
                     f"({type(err).__name__}: {err})"
                 ) from None
+            if why := quality.garbled_text_layer(chars):  # a page to OCR, like a scan
+                garbled[page.page_number] = why
+                chars = []
             if not any(c["text"].strip() for c in chars):
-                if page.images:
+                if page.images or page.page_number in garbled:
                     scanned.append(page.page_number)
                 layouts.append(PageLayout(page.page_number, page.width, page.height, []))
                 continue
-            found = page_lines(chars, page.width, page.height, settings.y_tolerance)
+            found = page_lines(chars, page.width, page.height, settings.y_tolerance,
+                               page_figures(page, chars))
             unmapped += found.unmapped_glyphs
             layouts.append(PageLayout(page.page_number, page.width, page.height, found.lines))
         page_count = len(pdf.pages)
     finally:
         pdf.close()
-    return PageScan(layouts, scanned, unmapped, page_count)
+    return PageScan(layouts, scanned, unmapped, page_count, garbled)
+
+
+# A drawing narrower or lower than this (points) is a rule, an underline or a table border,
+# not a figure.
+_FIGURE_MIN_SIDE = 12.0
+
+
+def page_figures(page, chars: list[dict]) -> list[Box]:
+    """Boxes of the page's images and drawings, for reading order. A box that fills most of
+    the page is a background or a frame, and one with running text inside (rows of it, not
+    a figure's labels) is a text box, a table, or strokes that overhang a column because
+    the PDF clips them: none of these is a figure."""
+    drawn = [Box(o["x0"], o["top"], o["x1"], o["bottom"])
+             for o in list(page.rects) + list(page.curves) + list(page.lines)]
+    # the strokes of one drawing are one figure; images stand alone (their boxes carry white
+    # margins that would chain neighbouring figures into one across a column gutter)
+    merged = [(box, count, False) for box, count in _touching_merged(drawn)]
+    merged += [(Box(o["x0"], o["top"], o["x1"], o["bottom"]), 1, True) for o in page.images]
+    figures = []
+    page_area = page.width * page.height
+    for box, strokes, image in merged:
+        width, height = box.x1 - box.x0, box.bottom - box.top
+        if min(width, height) < _FIGURE_MIN_SIDE or width * height > 0.6 * page_area:
+            continue
+        rows: dict[int, int] = {}
+        for c in chars:
+            if (box.x0 <= c["x0"] and c["x1"] <= box.x1 and box.top <= c["top"]
+                    and c["bottom"] <= box.bottom and c["text"].strip()):
+                rows[round(c["bottom"])] = rows.get(round(c["bottom"]), 0) + 1
+        if sum(count >= _RUNNING_TEXT_ROW for count in rows.values()) >= 3:
+            continue
+        if rows and not image and strokes <= _FRAME_STROKES:
+            continue  # a frame or a shaded band behind a heading: the text is the content
+        figures.append(box)
+    return figures
+
+
+# A drawing of this few strokes with text inside is a frame round the text.
+_FRAME_STROKES = 3
+
+
+# A row of this many characters is running text, not a label.
+_RUNNING_TEXT_ROW = 25
+
+
+def _touching_merged(shapes: list[Box]) -> list[tuple[Box, int]]:
+    """Boxes of shapes that touch or overlap (within 2 points), merged until no two merged
+    boxes do; with how many shapes each holds. Touching shapes are first found through a
+    grid of cells, so a chart of thousands of strokes does not cost the square of their
+    number; the few boxes that result are then merged while their boxes touch."""
+    cell = 50.0
+    parent = list(range(len(shapes)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    grid: dict[tuple[int, int], list[int]] = {}
+    for k, b in enumerate(shapes):
+        for gx in range(int((b.x0 - 2) // cell), int((b.x1 + 2) // cell) + 1):
+            for gy in range(int((b.top - 2) // cell), int((b.bottom + 2) // cell) + 1):
+                for other in grid.get((gx, gy), ()):
+                    if _touch(b, shapes[other]):
+                        parent[root(k)] = root(other)
+                grid.setdefault((gx, gy), []).append(k)
+    groups: dict[int, list[Box]] = {}
+    for k, b in enumerate(shapes):
+        groups.setdefault(root(k), []).append(b)
+    merged = [[Box(min(b.x0 for b in m), min(b.top for b in m), max(b.x1 for b in m), max(b.bottom for b in m)),
+               len(m)] for m in groups.values()]
+    changed = True
+    while changed:
+        changed = False
+        out: list[list] = []
+        for box, count in merged:
+            for entry in out:
+                if _touch(box, entry[0]):
+                    other = entry[0]
+                    entry[0] = Box(min(box.x0, other.x0), min(box.top, other.top),
+                                   max(box.x1, other.x1), max(box.bottom, other.bottom))
+                    entry[1] += count
+                    changed = True
+                    break
+            else:
+                out.append([box, count])
+        merged = out
+    return [(box, count) for box, count in merged]
+
+
+def _touch(a: Box, b: Box) -> bool:
+    return a.x0 <= b.x1 + 2 and b.x0 <= a.x1 + 2 and a.top <= b.bottom + 2 and b.top <= a.bottom + 2
 
 
 def extraction_from_scans(path: Path, settings: ExtractSettings, scans: list[PageScan]) -> Extraction:
@@ -121,8 +222,8 @@ def extraction_from_scans(path: Path, settings: ExtractSettings, scans: list[Pag
         ocr_blocks = ocr_pdf_pages(path, scanned, settings.ocr_languages)
         notes.append(f"page(s) {_page_ranges(scanned)} had no text layer and were OCRed")
     elif scanned:
-        message = (f"page(s) {_page_ranges(scanned)} have no text layer; "
-                   "set extract.ocr: true to OCR them")
+        message = quality.unreadable_pages(scanned, {n: why for scan in scans for n, why in scan.garbled.items()},
+                                           _page_ranges)
         if not any(layout.lines for layout in layouts):
             raise ExtractionError(f"{path}: {message}")
         notes.append(message)

@@ -1,16 +1,16 @@
-"""Plain text: decoded strictly, split into paragraphs on blank lines."""
+"""Plain text: decoded strictly; paragraphs rebuilt from the lines (text_layout), and
+Persian stored in visual order reported."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from pipeline.extract import ExtractionError
+from pipeline.errors import ExtractionError
 from pipeline.extractors.layout import mark_references
 from pipeline.extractors.logical_order import fold_compatibility_forms
+from pipeline.extractors.text_layout import text_blocks
+from pipeline.extractors.visual_order import repair_reversed_lines, visual_order_note
 from pipeline.records import Block, Extraction
-
-_BLANK_LINES = re.compile(r"\n[ \t\u00a0]*\n+")
 
 
 def decode_text(path: Path, data: bytes) -> str:
@@ -33,23 +33,19 @@ def decode_text(path: Path, data: bytes) -> str:
         ) from None
 
 
-def paragraphs(text: str) -> list[str]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    found = []
-    for chunk in _BLANK_LINES.split(text):
-        lines = [line.strip() for line in chunk.split("\n") if line.strip()]
-        if lines:
-            found.append("\n".join(lines))
-    return found
-
-
 def extract_text(path: Path, data: bytes) -> Extraction:
     text = fold_compatibility_forms(decode_text(path, data))
-    blocks = [Block(page=1, kind="paragraph", text=p) for p in paragraphs(text)]
+    note = visual_order_note(text)
+    if note:
+        text, repaired = repair_reversed_lines(text)
+        if repaired:
+            note += (f"; {repaired} line(s) whose word order was simply reversed were put back "
+                     "in typed order")
+    blocks = text_blocks(text)
     if not blocks:
         raise ExtractionError(f"{path}: no text (only whitespace)")
     mark_references_in_text(blocks)
-    return Extraction(format="txt", page_count=1, blocks=blocks)
+    return Extraction(format="txt", page_count=1, blocks=blocks, notes=[note] if note else [])
 
 
 def mark_references_in_text(blocks: list[Block]) -> None:

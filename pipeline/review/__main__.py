@@ -1,6 +1,7 @@
-"""Command line: python -m pipeline.review --aligned DIR --corpus DIR --config FILE.
+"""Command line: python -m pipeline.review --aligned DIR --corpus DIR --config FILE [--build DIR].
 
-Serves the review page on http://127.0.0.1:<review.port>/ (never on other interfaces).
+Serves the review workbench on http://127.0.0.1:<review.port>/ (never on other interfaces).
+--build names the run's stage files, whose sentence vectors "realign from here" uses.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aligned", default="aligned")
     parser.add_argument("--corpus", default="corpus")
     parser.add_argument("--config", default="configs/default.yaml")
+    parser.add_argument("--build", default=None,
+                        help="the run's stage files, for realigning by hand (default: build/<corpus folder name>)")
     parser.add_argument("--port", type=int, default=None, help="override review.port from the config")
     args = parser.parse_args(argv)
 
@@ -29,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         config, corpus = load_config(args.config), corpus_folder(args.corpus)
         from pipeline.review.app import create_app
 
-        app = create_app(Path(args.aligned), corpus)
+        build = Path(args.build) if args.build else Path("build") / corpus.resolve().name.replace(" ", "_")
+        app = create_app(Path(args.aligned), corpus, config, build)
     except (ConfigError, CorpusNotFound, AlignedTablesError, ReviewStoreError) as err:
         print(f"hamta review: {err}", file=sys.stderr)
         return 2

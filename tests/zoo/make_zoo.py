@@ -11,6 +11,7 @@ sample corpus. ZOO says, for each file, what the pipeline must make of it.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import struct
 import sys
@@ -25,11 +26,12 @@ GOOD_PDF = "zh-Hant-tea-road.pdf"
 GOOD_HTML = "茶路 簡體 نسخه.html"
 LONG_PDF = "ledger 500 pages.pdf"
 LONG_PDF_PAGES = 500
+HUGE_PDF = "ledger 2000 pages.pdf"  # beyond extract.max_pages (1000): refused, not stalled
 
 
 @dataclass(frozen=True)
 class Expectation:
-    outcome: str  # aligned | processed | failed | skipped | not aligned
+    outcome: str  # aligned | processed | failed | skipped | not aligned | left out (no document row)
     says: str = ""  # a fragment the problem message must contain (lower-cased match)
 
 
@@ -52,6 +54,19 @@ ZOO: dict[str, Expectation] = {
     "russian.txt": Expectation("not aligned", "language 'ru'"),
     "arabic.txt": Expectation("not aligned", "language 'ar'"),
     "numbers-and-symbols.txt": Expectation("not aligned", "no text in a language"),
+    # Names that Make cannot take as prerequisites; the corpus is listed in Python.
+    "line\nbreak.txt": Expectation("processed"),
+    "tab\tand:colon.txt": Expectation("processed"),
+    "dangling link.pdf": Expectation("left out", "broken symbolic link"),
+    "link-loop.pdf": Expectation("left out", "symbolic link loop"),
+    "numerals-only.txt": Expectation("not aligned", "no text in a language"),
+    "persian-quoting-urdu.txt": Expectation("processed"),
+    "persian-broken-tounicode.pdf": Expectation("failed", "garbled text layer"),
+    "english-shifted-tounicode.pdf": Expectation("failed", "garbled text layer"),
+    "persian-charset-lie.html": Expectation("processed", "declares charset iso-8859-1 but is utf-8"),
+    HUGE_PDF: Expectation("failed", "more than extract.max_pages"),
+    "huge.txt": Expectation("failed", "more than any text of extract.max_chars"),
+    "many-paragraphs.txt": Expectation("failed", "more than extract.max_passages"),
 }
 
 # Texts written for the zoo (not taken from any source).
@@ -79,6 +94,18 @@ ARABIC_TEXT = (
     "كانت قوافل الشاي تعبر الممر الجبلي في كل عام قبل أن يسقط الثلج الأول.\n\n"
     "وفي الخان كان التجار يعدون البضائع ثم يواصلون الطريق إلى الشمال عند الفجر.\n\n"
     "كان الطريق طويلا، ولكن التجارة التي مرت عليه جلبت إلى المدن الثروة والمعرفة.\n"
+)
+NUMERALS_TEXT = "一二三 3.14159\n\n四五六 2.71828\n"
+# Persian with an Urdu quotation: most words are Persian, so the paragraph is Persian.
+PERSIAN_URDU_TEXT = (
+    "کشاورزان در این منطقه با کمبود آب روبه‌رو هستند و باید روش آبیاری را تغییر دهند. "
+    "یکی از آنان گفت: «کسان اس علاقے میں پانی کی کمی کا سامنا کر رہے ہیں.»\n"
+)
+CHARSET_LIE_HTML = (
+    "<!doctype html><html><head><meta charset=\"iso-8859-1\"><title>کاروان چای</title></head><body>"
+    "<article><h1>کاروان چای</h1><p>کاروان‌های چای هر سال پیش از برف نخست از گردنه می‌گذشتند و "
+    "بازرگانان در کاروانسرا بار خود را می‌شمردند.</p><p>راه دراز بود، اما بازرگانی برای شهرهای "
+    "کنار آن ثروت و دانش تازه می‌آورد.</p></article></body></html>"
 )
 NUMBERS_TEXT = (
     "1234 5678 9012 = 15924\n\n"
@@ -194,6 +221,71 @@ def _wrapped(text: str, width: int = 60) -> list[str]:
     return lines + [line] if line else lines
 
 
+# --- Broken ToUnicode maps ---------------------------------------------------------------
+
+_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.DOTALL)
+_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.DOTALL)
+_HEX = re.compile(rb"<([0-9A-Fa-f]*)>")
+
+
+def _remap_cmap(cmap: bytes, remap) -> bytes:
+    """A ToUnicode CMap whose targets are passed through remap (code point -> code point),
+    written back as plain bfchar entries (ranges are spelt out)."""
+    mapping: dict[str, str] = {}
+    for block in _BFCHAR.findall(cmap):
+        values = _HEX.findall(block)
+        for code, target in zip(values[::2], values[1::2]):
+            mapping[code.decode()] = target.decode()
+    for block in _BFRANGE.findall(cmap):
+        values = _HEX.findall(block)
+        for low, high, start in zip(values[::3], values[1::3], values[2::3]):
+            for offset in range(int(high, 16) - int(low, 16) + 1):
+                code = f"{int(low, 16) + offset:0{len(low)}X}"
+                mapping[code] = f"{int(start, 16) + offset:04X}"
+    head = cmap[:min(m.start() for m in [*_BFCHAR.finditer(cmap), *_BFRANGE.finditer(cmap)])]
+    head = head[:head.rstrip().rfind(b"\n") + 1]  # drop the "N beginbf..." count line
+    entries = [(code, "".join(f"{remap(int(target[i:i + 4], 16)):04X}" for i in range(0, len(target), 4)))
+               for code, target in sorted(mapping.items())]
+    body = b""
+    for i in range(0, len(entries), 100):
+        chunk = entries[i:i + 100]
+        body += f"{len(chunk)} beginbfchar\n".encode()
+        body += b"".join(f"<{code}> <{target}>\n".encode() for code, target in chunk)
+        body += b"endbfchar\n"
+    return head + body + b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+
+
+def garbled_pdf(source: Path, font_part: str, remap) -> bytes:
+    """source with the ToUnicode map of every font whose name contains font_part broken:
+    the page looks the same, its text layer says something else."""
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(source))
+    for page in writer.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            if font_part in str(font["/BaseFont"]) and "/ToUnicode" in font:
+                stream = font["/ToUnicode"].get_object()
+                stream.set_data(_remap_cmap(stream.get_data(), remap))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def arabic_to_cyrillic(code: int) -> int:
+    arabic = 0x0600 <= code <= 0x06FF or 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF
+    return 0x0430 + code % 32 if arabic else code
+
+
+def shift_latin(code: int) -> int:
+    for first in (ord("a"), ord("A")):
+        if first <= code < first + 26:
+            return first + (code - first + 1) % 26
+    return code
+
+
 # --- The zoo ----------------------------------------------------------------------------
 
 def make_zoo(folder: Path) -> dict[str, Expectation]:
@@ -229,6 +321,23 @@ def make_zoo(folder: Path) -> dict[str, Expectation]:
     write("russian.txt", RUSSIAN_TEXT.encode("utf-8"))
     write("arabic.txt", ARABIC_TEXT.encode("utf-8"))
     write("numbers-and-symbols.txt", NUMBERS_TEXT.encode("utf-8"))
+
+    write("line\nbreak.txt", EMPTY_PASSWORD_TEXT.encode("utf-8"))
+    write("tab\tand:colon.txt", " ".join(LEDGER_LINES[:3]).encode("utf-8"))
+    for name, target in (("dangling link.pdf", "gone.pdf"), ("link-loop.pdf", "link-loop.pdf")):
+        (folder / name).unlink(missing_ok=True)
+        (folder / name).symlink_to(target)
+    write("numerals-only.txt", NUMERALS_TEXT.encode("utf-8"))
+    write("persian-quoting-urdu.txt", PERSIAN_URDU_TEXT.encode("utf-8"))
+    write("persian-broken-tounicode.pdf",
+          garbled_pdf(ROOT / "corpus" / "fa-tea-road-summary.pdf", "NotoNaskhArabic", arabic_to_cyrillic))
+    write("english-shifted-tounicode.pdf",
+          garbled_pdf(ROOT / "corpus" / "en-beekeeping.pdf", "NotoSerif", shift_latin))
+    write("persian-charset-lie.html", CHARSET_LIE_HTML.encode("utf-8"))
+    write(HUGE_PDF, minimal_pdf([[LEDGER_LINES[n % len(LEDGER_LINES)]] for n in range(2000)], size=(420, 60)))
+    # 25 MB: more bytes than 5,000,000 characters (extract.max_chars) can take in UTF-8.
+    write("huge.txt", (" ".join(LEDGER_LINES) + "\n").encode("utf-8") * 64_000)
+    write("many-paragraphs.txt", "".join(f"Bale {n}.\n\n" for n in range(20_001)).encode("utf-8"))
     return dict(ZOO)
 
 
