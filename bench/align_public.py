@@ -133,12 +133,96 @@ def tatoeba_documents(src: list[str], tgt: list[str], joiner_src: str, joiner_tg
     return documents
 
 
+def with_omissions(documents: list[Document], joiner_src: str, joiner_tgt: str, name: str,
+                   seed: int = 12) -> list[Document]:
+    """The documents with what translations of papers do to a text, made on one side with a
+    fixed seed, and the gold fixed to match: a link's sentences left out of one side (8 %
+    of links; the other side's sentences become skips), a stretch of 3 to 12 links left out
+    of one side (an omitted paragraph; 1.5 % of links start one), and two neighbouring links
+    joined into one line on one side (5 %; when the other side keeps at most 4 sentences).
+
+    A literary set has almost no skips, so weights fitted on it learn that leaving a sentence
+    out never pays and a merge absorbs any sentence next to a link; on these documents they
+    learn when to skip."""
+    rng = random.Random(seed)
+    out = []
+    for document in documents:
+        links = sorted(document.gold, key=lambda link: (link[0] or (-1,), link[1] or (-1,)))
+        src, tgt, gold = [], [], []
+
+        def keep(side: str, indexes) -> tuple[int, ...]:
+            lines, source = (src, document.src) if side == "src" else (tgt, document.tgt)
+            start = len(lines)
+            lines.extend(source[i] for i in indexes)
+            return tuple(range(start, len(lines)))
+
+        dropping, side_dropped = 0, "src"
+        k = 0
+        while k < len(links):
+            s, t = links[k]
+            roll = rng.random()
+            if not dropping and roll < 0.015:
+                dropping, side_dropped = rng.randint(3, 12), rng.choice(("src", "tgt"))
+            if dropping and s and t:
+                dropping -= 1
+                if side_dropped == "src":
+                    gold += [((), (j,)) for j in keep("tgt", t)]
+                else:
+                    gold += [((i,), ()) for i in keep("src", s)]
+                k += 1
+                continue
+            if s and t and roll < 0.055:
+                gold += [((), (j,)) for j in keep("tgt", t)]
+            elif s and t and roll < 0.095:
+                gold += [((i,), ()) for i in keep("src", s)]
+            elif s and t and roll < 0.145 and k + 1 < len(links) and all(links[k + 1]):
+                s2, t2 = links[k + 1]
+                joined_side = rng.choice(("src", "tgt"))
+                other = len(t) + len(t2) if joined_side == "src" else len(s) + len(s2)
+                if other <= 4:
+                    if joined_side == "src":
+                        src.append(joiner_src.join(document.src[i] for i in s + s2))
+                        gold.append(((len(src) - 1,), keep("tgt", t + t2)))
+                    else:
+                        first = keep("src", s + s2)
+                        tgt.append(joiner_tgt.join(document.tgt[j] for j in t + t2))
+                        gold.append((first, (len(tgt) - 1,)))
+                    k += 2
+                    continue
+                gold.append((keep("src", s), keep("tgt", t)))
+            else:
+                gold.append((keep("src", s), keep("tgt", t)))
+            k += 1
+        out.append(Document(f"{name}/{document.name.split('/')[-1]}", src, tgt, gold))
+    return out
+
+
+def unrelated_documents(documents: list[Document], name: str) -> list[Document]:
+    """Each document's source beside the next document's target: the same novel, the same
+    style and characters, and no sentence a translation of another (every gold link a skip).
+    An aligner that links here links by register, not by meaning."""
+    out = []
+    for number, document in enumerate(documents):
+        other = documents[(number + 1) % len(documents)]
+        gold = [((i,), ()) for i in range(len(document.src))] + [((), (j,)) for j in range(len(other.tgt))]
+        out.append(Document(f"{name}/{number + 1:03d}", document.src, other.tgt, gold))
+    return out
+
+
 def load_sets(folder: Path, names: list[str]) -> tuple[list[BenchSet], list[str]]:
     """The sets present in the folder, and a line for each one that is absent."""
     found, missing = [], []
     for name in names:
         if name == "text+berg":
             bench_set = _paired_set(folder, name, "de", "fr", "de-fr", "Text+Berg, 7 documents (Bertalign's copy)")
+        elif name == "mac-dev-omit":
+            dev = _paired_set(folder, "mac-dev", "zh", "en", "zh-en", "")
+            bench_set = dev and BenchSet(name, "zh-en", with_omissions(dev.documents, "", " ", name),
+                                         "mac-dev with omissions and merges made on one side (with_omissions)")
+        elif name == "mac-dev-unrelated":
+            dev = _paired_set(folder, "mac-dev", "zh", "en", "zh-en", "")
+            bench_set = dev and BenchSet(name, "zh-en", unrelated_documents(dev.documents, name),
+                                         "each mac-dev chapter's Chinese with the next chapter's English: no links")
         elif name in ("mac-dev", "mac-test"):
             bench_set = _paired_set(folder, name, "zh", "en", "zh-en",
                                     f"Bertalign's manually aligned literary set, {name[4:]} part")
@@ -266,15 +350,11 @@ def training_rows(bench_sets: list[BenchSet], vectors: Vectors, settings) -> tup
 
 
 def _document_sides(doc: Document, vectors: Vectors, settings):
-    from pipeline.sentence_align import sentence_neighbourhoods, side_sentences
+    from pipeline.sentence_align import pair_sides
 
     src_vectors, src_texts, src_runs = vectors.side(doc.src)
     tgt_vectors, tgt_texts, tgt_runs = vectors.side(doc.tgt)
-    src_mean, tgt_mean, src_best, tgt_best = sentence_neighbourhoods(src_vectors, tgt_vectors, settings.k,
-                                                                     settings.faiss_above)
-    src = side_sentences(src_vectors, src_texts, src_mean, runs=src_runs, best=src_best)
-    tgt = side_sentences(tgt_vectors, tgt_texts, tgt_mean, runs=tgt_runs, best=tgt_best)
-    return src, tgt
+    return pair_sides(src_vectors, tgt_vectors, settings, src_texts, tgt_texts, src_runs=src_runs, tgt_runs=tgt_runs)
 
 
 def _path_features(src, tgt, links: list[Link], ratio) -> np.ndarray:

@@ -204,7 +204,8 @@ def passage_starts(passage_ids: list[str]) -> frozenset[int]:
 def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarray, tgt_mean: np.ndarray,
                              settings, src_starts: frozenset[int] = frozenset(),
                              tgt_starts: frozenset[int] = frozenset(), src_texts: list[str] | None = None,
-                             tgt_texts: list[str] | None = None) -> list[SentenceLink]:
+                             tgt_texts: list[str] | None = None, src_kinds: list[str] | None = None,
+                             tgt_kinds: list[str] | None = None) -> list[SentenceLink]:
     """Sentence links between two sides by pipeline.sentence_align (anchors, a corridor,
     links of up to 4 sentences a side scored by align.link).
 
@@ -214,15 +215,18 @@ def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndar
     a passage (no link joins one to the sentence before). Texts give the length and signal
     features; without them those features are neutral.
     """
-    from pipeline.sentence_align import align_sides, sentence_neighbourhoods, side_sentences
+    from pipeline.sentence_align import align_sides, pair_sides
 
     if not len(src) or not len(tgt):
         return []
+    src_side, tgt_side = pair_sides(
+        src, tgt, settings, src_texts, tgt_texts, src_starts, tgt_starts,
+        src_anchorable=None if src_kinds is None else [kind not in NO_EVIDENCE_KINDS for kind in src_kinds],
+        tgt_anchorable=None if tgt_kinds is None else [kind not in NO_EVIDENCE_KINDS for kind in tgt_kinds])
     if by_cosine(settings.scoring):
-        src_mean, tgt_mean = np.ones(len(src), np.float32), np.ones(len(tgt), np.float32)
-    src_best, tgt_best = sentence_neighbourhoods(src, tgt, 1, settings.faiss_above)[2:]
-    found = align_sides(side_sentences(src, src_texts, src_mean, src_starts, best=src_best),
-                        side_sentences(tgt, tgt_texts, tgt_mean, tgt_starts, best=tgt_best), settings)
+        src_side.neighbourhood[:] = 0
+        tgt_side.neighbourhood[:] = 0
+    found = align_sides(src_side, tgt_side, settings)
     return [SentenceLink(link.src, link.tgt, link.similarity, link.score, link.margin) for link in found]
 
 
@@ -555,7 +559,8 @@ def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> Si
     sentence_links = align_sentence_sequences(
         src.sentence_vectors, tgt.sentence_vectors, src_sentences, tgt_sentences, settings,
         passage_starts([s.passage_id for s in src.sentences]), passage_starts([s.passage_id for s in tgt.sentences]),
-        [s.pivot for s in src.sentences], [s.pivot for s in tgt.sentences])
+        [s.pivot for s in src.sentences], [s.pivot for s in tgt.sentences],
+        [s.kind for s in src.sentences], [s.kind for s in tgt.sentences])
     relation = side_relation(matches, src, tgt)
     if relation in ("comparable", "unrelated") and not by_cosine(settings.scoring):
         matches = [m for m in matches if m.margin >= settings.comparable_margin]

@@ -82,12 +82,10 @@ def scored_links(src: np.ndarray, tgt: np.ndarray, settings, src_texts: list[str
     the length and signal features; runs, vectors of embedded runs of k sentences ({k: array}),
     replace summed vectors. The ratio margin's neighbourhoods are taken in the other text,
     as the align stage takes them in the other side."""
-    from pipeline.sentence_align import align_sides, sentence_neighbourhoods, side_sentences
+    from pipeline.sentence_align import align_sides, pair_sides
 
-    src_mean, tgt_mean, src_best, tgt_best = sentence_neighbourhoods(src, tgt, settings.k, settings.faiss_above)
-    src_side = side_sentences(src, src_texts, src_mean, runs=src_runs, best=src_best)
-    tgt_side = side_sentences(tgt, tgt_texts, tgt_mean, runs=tgt_runs, best=tgt_best)
-    return align_sides(src_side, tgt_side, settings)
+    return align_sides(*pair_sides(src, tgt, settings, src_texts, tgt_texts, src_runs=src_runs, tgt_runs=tgt_runs),
+                       settings)
 
 
 def align_vectors(src: np.ndarray, tgt: np.ndarray, settings, src_texts: list[str] | None = None,

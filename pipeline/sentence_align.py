@@ -55,6 +55,14 @@ class SideSentences:
     # How clearly each sentence has a partner on the other side: its best cosine there minus
     # its neighbourhood mean. A sentence the translation left out has a flat neighbourhood.
     evidence: np.ndarray | None = None
+    # The vectors as the model gave them and their neighbourhoods: the cosine and ratio
+    # margin written out (similarity, margin columns) are of these, so they keep the meaning
+    # the schema gives them; scoring uses the centred vectors above (see centred).
+    shown: np.ndarray | None = None
+    shown_neighbourhood: np.ndarray | None = None
+    # Sentences that may be anchors: not titles or headings, which match their like in any
+    # paper ("1. Introduction") and show structure, not that two texts are translations.
+    anchorable: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.vectors)
@@ -64,6 +72,8 @@ class SideSentences:
         self.has_signals = (self.numbers.sum(axis=1) + self.terms.sum(axis=1)) > 0
         if self.evidence is None:
             self.evidence = np.zeros(len(self.vectors), np.float32)
+        if self.anchorable is None:
+            self.anchorable = np.ones(len(self.vectors), bool)
 
     def skip_scores(self, weights) -> np.ndarray:
         """What leaving each sentence out scores (align.link skip, skip_evidence)."""
@@ -116,6 +126,57 @@ def side_sentences(vectors: np.ndarray, texts: list[str] | None, neighbourhood: 
     evidence = None if best is None else np.asarray(best, np.float32) - neighbourhood
     return SideSentences(np.asarray(vectors, np.float32), lengths, numbers, terms, neighbourhood,
                          frozenset(starts), dict(runs or {}), evidence)
+
+
+# A side's common direction is estimated from its own sentences, shrunk towards none for a
+# short side (n / (n + CENTRE_PRIOR) of the mean is taken away): a side of two sentences
+# would otherwise lose half of each.
+CENTRE_PRIOR = 4
+
+
+def centred(vectors: np.ndarray) -> np.ndarray:
+    """Unit vectors with the side's common direction taken away.
+
+    A small model puts every sentence of one language and register near one direction
+    (cosines of unrelated sentences 0.75-0.85 with e5-small). A run's summed vector leans
+    further towards it, so runs of unrelated sentences reach cosines that only translations
+    of single sentences reach, and merges win where nothing matches. Without the common
+    direction (Mu & Viswanath's "all-but-the-top", its first step) the cosine of unrelated
+    runs stays near that of unrelated sentences, whatever their length."""
+    vectors = np.asarray(vectors, np.float32)
+    if not len(vectors):
+        return vectors
+    mean = vectors.mean(axis=0) * (len(vectors) / (len(vectors) + CENTRE_PRIOR))
+    return _unit(vectors - mean)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+
+
+def pair_sides(src_vectors: np.ndarray, tgt_vectors: np.ndarray, settings, src_texts: list[str] | None = None,
+               tgt_texts: list[str] | None = None, src_starts: frozenset[int] = frozenset(),
+               tgt_starts: frozenset[int] = frozenset(), src_runs: dict[int, np.ndarray] | None = None,
+               tgt_runs: dict[int, np.ndarray] | None = None, src_anchorable: np.ndarray | None = None,
+               tgt_anchorable: np.ndarray | None = None) -> tuple["SideSentences", "SideSentences"]:
+    """The two sides of one pair as the aligner scores them: vectors centred (centred), each
+    sentence's neighbourhood (mean cosine to its settings.k nearest on the other side) and
+    its best cosine there, all inside the pair, so a link scores the same in a corpus of two
+    documents or of a thousand (contract 6)."""
+    src, tgt = centred(src_vectors), centred(tgt_vectors)
+    src_runs = {k: centred(v) for k, v in (src_runs or {}).items()}
+    tgt_runs = {k: centred(v) for k, v in (tgt_runs or {}).items()}
+    src_mean, tgt_mean, src_best, tgt_best = sentence_neighbourhoods(src, tgt, settings.k, settings.faiss_above)
+    src_side = side_sentences(src, src_texts, src_mean, src_starts, src_runs, src_best)
+    tgt_side = side_sentences(tgt, tgt_texts, tgt_mean, tgt_starts, tgt_runs, tgt_best)
+    src_side.shown, tgt_side.shown = np.asarray(src_vectors, np.float32), np.asarray(tgt_vectors, np.float32)
+    if src_anchorable is not None:
+        src_side.anchorable = np.asarray(src_anchorable, bool)
+    if tgt_anchorable is not None:
+        tgt_side.anchorable = np.asarray(tgt_anchorable, bool)
+    src_side.shown_neighbourhood, tgt_side.shown_neighbourhood = sentence_neighbourhoods(
+        src_side.shown, tgt_side.shown, settings.k, settings.faiss_above)[:2]
+    return src_side, tgt_side
 
 
 class _Gathered:
@@ -255,16 +316,21 @@ class LengthModel:
 
 
 def length_ratio_of(src: SideSentences, tgt: SideSentences) -> LengthModel:
-    """The LengthModel of two sides: the ratio over all their characters, the spread over the
-    sentence pairs that are each other's nearest by cosine (mutual best: likely 1-1 links,
-    found before any weight is used). At least MIN_LENGTH_SPREAD, 0.25 when too few pairs;
-    without texts (every length 1) lengths say nothing and the deviation is 0."""
+    """The LengthModel of two sides, from the sentence pairs that are each other's nearest by
+    cosine (mutual best: likely 1-1 links, found before any weight is used): the median
+    ratio of their lengths, and the spread around it. Over all characters when fewer than
+    MIN_LENGTH_PAIRS pairs are found: not by default, since one side may hold text the other
+    leaves out (an abstract beside the paper it sums up has a third of its characters). The
+    spread is at least MIN_LENGTH_SPREAD, 0.25 with fewer than 8 pairs; without texts (every
+    length 1) lengths say nothing and the deviation is 0."""
     ratio = float(max(tgt.lengths.sum(), 1) / max(src.lengths.sum(), 1))
     if np.all(src.lengths == 1) and np.all(tgt.lengths == 1):
         return LengthModel(ratio, np.inf)
     spread = 0.25
     if len(src) and len(tgt):
         best_tgt, best_src = _mutual_best_by_cosine(src, tgt)
+        if len(best_tgt) >= MIN_LENGTH_PAIRS:
+            ratio = float(np.exp(np.median(np.log((tgt.lengths[best_tgt] + 10) / (src.lengths[best_src] + 10)))))
         if len(best_tgt) >= 8:
             residual = np.log((src.lengths[best_src] * ratio + 10) / (tgt.lengths[best_tgt] + 10))
             spread = float(1.4826 * np.median(np.abs(residual - np.median(residual))))
@@ -273,6 +339,8 @@ def length_ratio_of(src: SideSentences, tgt: SideSentences) -> LengthModel:
 
 # A spread below this is a sign of too few or too alike pairs, not of lengths that never stray.
 MIN_LENGTH_SPREAD = 0.08
+# Likely 1-1 pairs needed to take the length ratio from them rather than from all characters.
+MIN_LENGTH_PAIRS = 5
 
 
 def _mutual_best_by_cosine(src: SideSentences, tgt: SideSentences) -> tuple[np.ndarray, np.ndarray]:
@@ -387,41 +455,85 @@ def heaviest_chain(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> l
 def anchor_chains(src: SideSentences, tgt: SideSentences, weights, lengths: "LengthModel",
                   top_k: int, max_gap: int, min_block: int, reach: int,
                   faiss_above: int = 4096) -> list[list[tuple[int, int]]]:
-    """Chains of 1-1 anchors: the heaviest increasing chain of likely candidate links, then
-    chains among the candidates in rows and columns no chain holds (sections that moved),
-    each split at gaps over max_gap and kept when it holds min_block anchors (the first
-    chain keeps every anchor: its corridor is where the sides run in parallel)."""
+    """Blocks of 1-1 anchors: the stretches where the two sides are a translation.
+
+    Candidates are each sentence's top_k nearest on the other side; an anchor is a candidate
+    that is the best 1-1 link of its source sentence and of its target sentence and scores
+    above leaving both out. The heaviest chain of anchors increasing on both sides is cut
+    where two anchors are more than max_gap apart (in sentences of the shorter side: an
+    abstract beside its paper advances one sentence for several of the paper's), and a piece
+    counts when it holds min_block anchors; chains among the anchors that no block holds are
+    sections that moved. Two unrelated texts have anchors too (each sentence has a best
+    partner somewhere), but scattered: they rarely line up min_block in a row."""
     rows, cols = candidate_points(src, tgt, top_k, faiss_above)
+    allowed = src.anchorable[rows] & tgt.anchorable[cols]
+    rows, cols = rows[allowed], cols[allowed]
     if not len(rows):
         return []
     scores = link_scores(link_features(src, tgt, 1, 1, rows, cols, lengths), weights)
     scores = scores - src.skip_scores(weights)[rows] - tgt.skip_scores(weights)[cols]
-    likely = scores > 0
-    rows, cols, scores = rows[likely], cols[likely], scores[likely]
-    chains = []
+    best = np.zeros(len(rows), bool)
+    best[_best_per_group(rows, scores)] = True
+    mutual = np.zeros(len(rows), bool)
+    mutual[_best_per_group(cols, scores)] = True
+    keep = best & mutual & (scores > 0)
+    rows, cols, scores = rows[keep], cols[keep], scores[keep]
+    shorter = max(min(len(src), len(tgt)), 1)
+    stride = (len(src) / shorter, len(tgt) / shorter)
+    blocks: list[list[tuple[int, int]]] = []
     while len(rows):
         chain = heaviest_chain(rows, cols, scores)
         anchors = [(int(rows[p]), int(cols[p])) for p in chain]
-        if chains:
-            blocks = [b for b in _split(anchors, max_gap) if len(b) >= min_block]
-            if not blocks:
-                break
-            chains += blocks
-        else:
-            chains.append(anchors)
+        found = [b for b in _split(anchors, max_gap, stride) if len(b) >= min_block]
+        if not found:
+            break
+        blocks += _bridged(found, max_gap, stride)
+        held = {anchor for block in found for anchor in block}
+        free = np.array([(int(i), int(j)) not in held for i, j in zip(rows, cols)])
+        # Anchors of the chain that no block holds are chance; later chains keep out of the
+        # rows and columns of the blocks found.
         used_rows = np.zeros(len(src), bool)
         used_cols = np.zeros(len(tgt), bool)
-        for i, j in anchors:
+        for i, j in held:
             used_rows[i] = used_cols[j] = True
-        free = ~used_rows[rows] & ~used_cols[cols]
+        chained = np.zeros(len(rows), bool)
+        chained[chain] = True
+        free &= ~used_rows[rows] & ~used_cols[cols] & ~chained
         rows, cols, scores = rows[free], cols[free], scores[free]
-    return chains
+    return sorted(blocks)
 
 
-def _split(anchors: list[tuple[int, int]], max_gap: int) -> list[list[tuple[int, int]]]:
+def _bridged(blocks: list[list[tuple[int, int]]], max_gap: int,
+             stride: tuple[float, float]) -> list[list[tuple[int, int]]]:
+    """Consecutive blocks of one chain joined where both sides run on alike between them (one
+    side at most max_gap sentences ahead of the other): a stretch of merged and split
+    sentences has few 1-1 anchors but is a translation all the same. Where one side runs
+    further ahead, it holds text the other leaves out, and the blocks stay apart."""
+    joined: list[list[tuple[int, int]]] = []
+    for block in blocks:
+        if joined:
+            (i0, j0), (i1, j1) = joined[-1][-1], block[0]
+            if abs((i1 - i0) / stride[0] - (j1 - j0) / stride[1]) <= max_gap:
+                joined[-1] = joined[-1] + block
+                continue
+        joined.append(list(block))
+    return joined
+
+
+def _best_per_group(groups: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Index of the highest score in each group (ties: the first)."""
+    order = np.lexsort((-scores, groups))
+    ordered = groups[order]
+    return order[np.r_[True, ordered[1:] != ordered[:-1]]]
+
+
+def _split(anchors: list[tuple[int, int]], max_gap: int,
+           stride: tuple[float, float] = (1.0, 1.0)) -> list[list[tuple[int, int]]]:
+    """Anchors (increasing on both sides) cut where two are more than max_gap sentences apart
+    on a side (counted in stride sentences a side)."""
     blocks: list[list[tuple[int, int]]] = []
     for i, j in anchors:
-        if blocks and i - blocks[-1][-1][0] <= max_gap and j - blocks[-1][-1][1] <= max_gap:
+        if blocks and max((i - blocks[-1][-1][0]) / stride[0], (j - blocks[-1][-1][1]) / stride[1]) <= max_gap:
             blocks[-1].append((i, j))
         else:
             blocks.append([(i, j)])
@@ -534,11 +646,25 @@ def scored_links(src, tgt, weights, lengths: "LengthModel", path: list[tuple[int
         b = np.array([path[k][2] for k in members])
         features = link_features(src, tgt, s, t, a, b, lengths)
         scores = link_scores(features, weights)
-        around = (src.run_sums(src.neighbourhood, s, a) / s + tgt.run_sums(tgt.neighbourhood, t, b) / t) / 2
-        for k, first, second, cosine, score, mean in zip(members, a, b, features[:, 0], scores, around):
+        cosines, around = shown_cosines(src, tgt, s, t, a, b)
+        for k, first, second, cosine, score, mean in zip(members, a, b, cosines, scores, around):
             out[k] = ScoredLink(tuple(range(first, first + s)), tuple(range(second, second + t)), float(cosine),
                                 float(score), float(cosine / max(mean, 1e-6)))
     return out
+
+
+def shown_cosines(src: SideSentences, tgt: SideSentences, s: int, t: int, a: np.ndarray,
+                  b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cosine, mean neighbourhood) of the links' runs as the model gave the vectors (the
+    similarity and margin columns), or of the scoring vectors when those are not kept."""
+    if src.shown is None or tgt.shown is None:
+        cosines = _Gathered(src, tgt)(s, t, a, b)
+        return cosines, (src.run_sums(src.neighbourhood, s, a) / s + tgt.run_sums(tgt.neighbourhood, t, b) / t) / 2
+    shown_src = SideSentences(src.shown, src.lengths, src.numbers, src.terms, src.shown_neighbourhood)
+    shown_tgt = SideSentences(tgt.shown, tgt.lengths, tgt.numbers, tgt.terms, tgt.shown_neighbourhood)
+    around = (shown_src.run_sums(shown_src.neighbourhood, s, a) / s
+              + shown_tgt.run_sums(shown_tgt.neighbourhood, t, b) / t) / 2
+    return _Gathered(shown_src, shown_tgt)(s, t, a, b), around
 
 
 def corridor_cells(low: np.ndarray, high: np.ndarray, r0: int, r1: int, s: int, t: int,
@@ -613,9 +739,9 @@ def align_sides(src: SideSentences, tgt: SideSentences, settings) -> list[Scored
         return []
     weights, reach = settings.link, settings.reach
     ratio = length_ratio_of(src, tgt)
-    chains = anchor_chains(src, tgt, weights, ratio, settings.top_k, settings.max_gap, settings.min_block, reach,
+    blocks = anchor_chains(src, tgt, weights, ratio, settings.top_k, settings.max_gap, settings.min_block, reach,
                            settings.faiss_above)
-    if not chains:
+    if not blocks:
         return []
     found: list[ScoredLink] = []
     # The DP's matrix products are small: BLAS threads only wait on each other there (and on
@@ -625,7 +751,6 @@ def align_sides(src: SideSentences, tgt: SideSentences, settings) -> list[Scored
     # Only stretches between anchors at most max_gap apart are aligned: a longer stretch
     # without anchors is text the other side does not translate (an omitted section), and
     # a DP across it would swallow its sentences into merges.
-    blocks = [block for chain in chains for block in _split(chain, settings.max_gap)]
     with threadpool_limits(1, user_api="blas"):
         for anchors in blocks:
             found += _chain_links(src, tgt, weights, ratio, anchors, False, reach)
