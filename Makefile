@@ -47,7 +47,7 @@ help: ## list the targets
 	@echo
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
 
-setup: $(VENV)/.installed $(MODEL_DIR)/hamta_build.json ## create .venv, install pinned packages, build the default model
+setup: $(VENV)/.installed $(MODEL_DIR)/hamta_build.json $(MODEL_DIR)/onnx/hamta_onnx.json ## create .venv, install pinned packages, build the default model
 	@echo "set-up done: now run 'make all' (or 'make all CORPUS=your/folder') and 'make test'"
 
 system-deps: ## install the Debian packages Hamta uses (Tesseract OCR, fonts, poppler, Chromium); needs root
@@ -69,6 +69,10 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 $(MODEL_DIR)/hamta_build.json: $(VENV)/.installed pipeline/model_build.py
 	$(PY) -m pipeline.model_build --out $(MODEL_DIR)
+
+# The model's fused and int8 ONNX graphs (the embed stage's fast path), built from the folder above.
+$(MODEL_DIR)/onnx/hamta_onnx.json: $(MODEL_DIR)/hamta_build.json pipeline/onnx_model.py
+	$(PY) -m pipeline.onnx_model --model $(MODEL_DIR)
 
 all: align ## run every stage on CORPUS and write aligned/*.parquet
 ifneq ($(wildcard $(STAMPS)/failed-documents),)
@@ -94,7 +98,7 @@ $(STAMPS)/detect: $(STAMPS)/normalize $(CONFIG) $(call code,detect.py)
 $(STAMPS)/segment: $(STAMPS)/detect $(call code,segment.py normalize.py)
 	$(HAMTA) segment $(STAGE_OK)
 
-$(STAMPS)/embed: $(STAMPS)/segment $(CONFIG) $(call code,embed.py)
+$(STAMPS)/embed: $(STAMPS)/segment $(CONFIG) $(call code,embed.py onnx_model.py)
 	$(HAMTA) embed $(STAGE_OK)
 
 # Review decisions feed the review_status column, so new decisions re-run align (about 1 s);

@@ -48,6 +48,10 @@ class ModelSettings(_Strict):
     prefix: str = "query: "
     batch_size: int = Field(32, ge=1, le=4096)
     device: Literal["cpu", "cuda", "mps"] = "cpu"
+    # auto: the model's ONNX graph (pipeline/onnx_model.py) on OpenVINO, else ONNX Runtime,
+    # else torch; the others force one (and stop with the reason where it cannot run).
+    backend: Literal["auto", "openvino", "onnxruntime", "torch"] = "auto"
+    bf16: bool = False  # OpenVINO in bfloat16 where the CPU has it: faster, but moved make eval
 
 
 class ConfidenceWeights(_Strict):

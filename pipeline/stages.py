@@ -17,7 +17,7 @@ import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
@@ -119,8 +119,14 @@ class DocumentStage:
         """Rows of the previous stage in, rows of this stage and extra metadata out."""
         raise NotImplementedError
 
-    def prepare(self, ws: Workspace) -> None:
+    def check(self, ws: Workspace) -> None:
         """Checks that hold for the whole run, made once before the first document."""
+
+    def prepare(self, todo: list[tuple[CorpusFile, str]], ws: Workspace, map_tasks=None) -> None:
+        """Work shared by the documents to do, before process() runs on each (see Embed)."""
+
+    def finish(self) -> None:
+        """After the last document."""
 
     def key(self, doc: CorpusFile, ws: Workspace) -> str | None:
         if self.previous is None:
@@ -224,15 +230,23 @@ class Segment(DocumentStage):
 
 
 class Embed(DocumentStage):
-    name, previous, modules = "embed", "segment", ("embed",)
+    """Vectors per document, from texts embedded beforehand for all documents to do at once
+    (prepare): one length-sorted stream of batches instead of one model call per document,
+    each batch cached when done, and on a cluster the batches run as tasks on the workers."""
+
+    name, previous, modules = "embed", "segment", ("embed", "onnx_model")
 
     def __init__(self):
         self._embedder = None
 
     def settings(self, config):
-        return {"model": config.model.model_dump(), "skip_kinds": config.align.skip_kinds}
+        from pipeline.embed import likely_backend
 
-    def prepare(self, ws):
+        # which backend can run here decides the vectors (slightly), as the model does
+        return {"model": config.model.model_dump(), "skip_kinds": config.align.skip_kinds,
+                "backend": likely_backend(config.model)}
+
+    def check(self, ws):
         """A model that cannot be found is one message for the run, not one per document."""
         name = ws.config.model.name
         if Path(name).exists():
@@ -243,17 +257,47 @@ class Embed(DocumentStage):
                 f"(or set model.name in {ws.config_path} to a sentence-transformers folder; no model "
                 "hub is contacted, HF_HUB_OFFLINE=1)")
 
-    def process(self, doc, rows, ws):
-        from pipeline.embed import Embedder, units_to_embed
+    def embedder(self, ws):
+        from pipeline.embed import Embedder
 
         if self._embedder is None:
             self._embedder = Embedder(ws.config.model, ws.cache)
+        return self._embedder
+
+    def _units(self, doc, rows, ws):
+        from pipeline.embed import units_to_embed
+
         passages = from_rows(Passage, read_rows(ws.output("detect", doc.doc_id)))
-        sentences = from_rows(Sentence, rows)
-        units = units_to_embed(passages, sentences, ws.config.align.skip_kinds)
-        vectors = self._embedder.embed(units)
+        return units_to_embed(passages, from_rows(Sentence, rows), ws.config.align.skip_kinds)
+
+    def prepare(self, todo, ws, map_tasks=None):
+        if not todo:
+            return
+        embedder = self.embedder(ws)
+        texts = []
+        for doc, _ in todo:
+            try:
+                units = self._units(doc, read_rows(ws.output("segment", doc.doc_id)), ws)
+            except Exception:  # noqa: BLE001 -- process() reports this document's problem
+                continue
+            texts += [text for group in embedder.pieces(units) for text in group]
+        try:
+            embedder.embed_missing(texts, map_tasks)
+        except Exception as err:  # noqa: BLE001 -- each document is embedded on its own below
+            detail = traceback.format_exception_only(type(err), err)[-1].strip()
+            print(f"hamta embed: warning: embedding all documents at once failed ({detail}); "
+                  "embedding them one by one", file=sys.stderr)
+
+    def process(self, doc, rows, ws):
+        units = self._units(doc, rows, ws)
+        vectors = self.embedder(ws).embed(units)
         out = [{"id": u.id, "level": u.level, "vector": v.tolist()} for u, v in zip(units, vectors)]
-        return out, {"model": ws.config.model.name, "dim": str(vectors.shape[1] if len(units) else 0)}
+        return out, {"model": ws.config.model.name, "backend": self.embedder(ws).backend.label,
+                     "dim": str(vectors.shape[1] if len(units) else 0)}
+
+    def finish(self):
+        if self._embedder is not None:
+            self._embedder.close()
 
 
 DOCUMENT_STAGES = {s.name: s for s in (Extract, Normalize, Detect, Segment, Embed)}
@@ -360,8 +404,9 @@ def _page_ranges(doc: CorpusFile, max_pages: int | None = None) -> list[tuple[in
     return [(a, b) for a, b in zip(starts, starts[1:])] + [(starts[-1], None)]
 
 
-# Stages that run as tasks on a cluster with engine: dask. Embedding stays in the driver: its
-# model is loaded once and torch already spreads each batch over the machine's cores.
+# Stages whose documents run as tasks on a cluster with engine: dask. Embedding runs there as
+# batches of texts (Embed.prepare, _cluster_map), each worker process loading the model once;
+# writing each document's vectors from the cache then takes the driver milliseconds.
 ENGINE_STAGES = ("extract", "normalize", "detect", "segment")
 
 
@@ -427,6 +472,34 @@ def _executor(stage_name: str, ws: Workspace, tasks: int):
         yield None
 
 
+@contextmanager
+def _cluster_map(ws: Workspace, wanted: bool = True):
+    """map_tasks(fn, *fixed, items) -> results in order, each item a task on the cluster that
+    engine: dask names; None with engine: local (or when not wanted)."""
+    if ws.config.engine != "dask" or not wanted:
+        yield None
+        return
+    with _dask_client() as client:
+        def map_tasks(fn, *arguments):
+            *fixed, items = arguments
+            futures = [client.submit(fn, *fixed, item, pure=False) for item in items]
+            for future in futures:
+                yield future.result()
+                future.release()
+
+        yield map_tasks
+
+
+@contextmanager
+def _pair_map(ws: Workspace):
+    """map-like runner of align_side_pair: the built-in map, or tasks with engine: dask."""
+    if ws.config.engine != "dask":
+        yield map
+        return
+    with _dask_client() as client:
+        yield lambda fn, *iterables: client.gather(client.map(fn, *iterables, pure=False))
+
+
 def run_document_stage(stage_name: str, ws: Workspace) -> list[Problem]:
     """Run one stage over the corpus; its problems, also written to build/problems/.
 
@@ -487,7 +560,7 @@ def _run_documents(stage: DocumentStage, files: list[CorpusFile], ws: Workspace)
         else:
             todo.append((doc, key))
     if todo:
-        stage.prepare(ws)
+        stage.check(ws)
 
     bar = tqdm(total=len(todo), desc=f"{stage_name:<9}", unit="doc", file=sys.stderr,
                disable=not todo)
@@ -495,6 +568,8 @@ def _run_documents(stage: DocumentStage, files: list[CorpusFile], ws: Workspace)
         if stage_name == "extract" else {}
     tasks = sum(len(splits.get(doc.doc_id) or [None]) for doc, _ in todo)
     fresh = []
+    with _cluster_map(ws, wanted=bool(todo) and type(stage).prepare is not DocumentStage.prepare) as map_tasks:
+        stage.prepare(todo, ws, map_tasks)
     with _executor(stage_name, ws, tasks) as submit, _closing(bar):
         if submit is None:
             for doc, key in todo:
@@ -516,6 +591,7 @@ def _run_documents(stage: DocumentStage, files: list[CorpusFile], ws: Workspace)
                 fresh.append(_result_of(jobs[doc.doc_id], doc, stage_name) if doc.doc_id in jobs
                              else _run_one(stage, doc, ws, key))
                 bar.update()
+    stage.finish()
     failed = [p for p in fresh if p]
     return problems + failed, (f"{len(todo) - len(failed)} document(s) processed, {done} up to date, "
                                f"{len(failed) + len(problems)} failed")
@@ -685,7 +761,8 @@ def run_align(ws: Workspace) -> list[Problem]:
             print(f"hamta align: warning: {problem.message}", file=sys.stderr)
 
     sides = build_sides(passages, sentences, vectors, ws.config.languages, ws.config.align.skip_kinds)
-    links, side_pairs = align_corpus(sides, ws.config.align, ws.config.language_rank)
+    with _pair_map(ws) as map_pairs:
+        links, side_pairs = align_corpus(sides, ws.config.align, ws.config.language_rank, map_pairs=map_pairs)
     path_of = {d["doc_id"]: d["path"] for d in documents}
     for pair in side_pairs:  # the same text twice in a corpus is worth a look (issue 12)
         if pair["relation"] == "duplicate":

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +48,40 @@ def needs_tool(present: bool, what: str, install: str = f"run `{SYSTEM_DEPS}`"):
     return pytest.mark.skipif(not present and not IN_CI, reason=f"{what} not installed: {install}")
 
 
+CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium as this machine can run it (no sandbox as root, no network behind it).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+needs_chromium = needs_tool(os.path.exists(CHROMIUM), CHROMIUM,
+                            f"run `{SYSTEM_DEPS}` (or `apt-get install chromium`)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_serving(url: str, attempts: int = 300) -> None:
+    """Wait for a server just started to answer (its start-up reads the aligned tables)."""
+    for _ in range(attempts):
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 needs_tesseract = needs_tool(
     {"eng", "fas"} <= tesseract_languages(), "Tesseract with English and Persian data",
     f"run `{SYSTEM_DEPS}` (or `apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-fas`)")
@@ -58,6 +95,16 @@ class Run:
     cache: Path
     returncode: int
     stderr: str
+
+
+def comparable(value):
+    """A row value with NaN made equal to itself, also inside lists and structs: an HTML or
+    text passage has no box, in its columns and in its regions."""
+    if isinstance(value, dict):
+        return {k: comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [comparable(v) for v in value]
+    return None if isinstance(value, float) and value != value else value
 
 
 def hamta_env() -> dict:

@@ -1,5 +1,6 @@
-"""The speed benchmark in --quick mode: its ratios point the right way. Directions only, with
-wide margins, never absolute times: the machine may be busy with other work."""
+"""The speed benchmark in --quick mode, as a smoke run: every row is there and sane. No speed
+is asserted: the machine may be busy with other work, and a test that fails when another
+process runs makes CI a lottery. The ratios live in `make bench` and the README."""
 
 import csv
 import math
@@ -10,37 +11,38 @@ from bench import speed
 
 
 @pytest.mark.slow
-def test_quick_benchmark_ratios_point_the_right_way(tmp_path):
+def test_quick_benchmark_writes_every_row_with_sane_values(tmp_path):
     speed.main(["--quick", "--out", str(tmp_path)])
     with (tmp_path / "speed.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert (tmp_path / "speed.png").stat().st_size > 10_000
-    measured = {(r["measure"], r["size"]): r for r in rows}
+    measures = {r["measure"] for r in rows}
+    for value in (float(r["value"]) for r in rows):
+        assert math.isfinite(value) and value > 0
+    for r in rows:
+        if r["ratio"]:
+            assert math.isfinite(float(r["ratio"])) and float(r["ratio"]) > 0
 
-    def ratio(measure):
-        return next(float(r["ratio"]) for (m, _), r in measured.items() if m == measure)
-
-    assert ratio("Embedder, warm cache") >= 5
-    assert ratio("Embedder, cold cache") >= 0.5  # the cache's bookkeeping is no burden
-    # Splitting one large PDF into page ranges must not lose to extracting it whole.
-    assert ratio("one large PDF: Hamta, page ranges in parallel") >= \
-        0.8 * ratio("one large PDF: Hamta, whole document")
-
-    def value(measure, size):
-        return float(measured[(measure, str(size))]["value"])
-
-    corpus = "corpus, k nearest documents"
-    corpus_growth = math.log(value(f"{corpus}: seconds", 10_000) / value(f"{corpus}: seconds", 1_000)) / math.log(10)
-    assert corpus_growth < 1.6, "aligning a corpus with each document's nearest ones should grow about linearly"
-    assert value(f"{corpus}: seconds", 10_000) < value("corpus, every document pair: seconds", 10_000) / 5
-    book = "one book pair, sentences"
-    book_growth = math.log(value(f"{book}: seconds", 10_000) / value(f"{book}: seconds", 1_000)) / math.log(10)
-    assert book_growth < 1.75, "the sentence DP runs in a band around its anchors, not over the full n x m grid"
-    pair = "one pair, k-NN (FAISS)"
-    knn_growth = math.log(value(f"{pair}: seconds", 10_000) / value(f"{pair}: seconds", 1_000)) / math.log(10)
-    assert knn_growth < 2, "the k-NN path should grow less than quadratically from 1k to 10k"
-    # Memory: the exact path holds n x m matrices, the k-NN path does not.
-    assert value(f"{pair}: peak RSS", 10_000) < value("one pair, exact (numpy): peak RSS", 10_000)
+    # every section measured
+    assert {r["section"] for r in rows} >= {"extraction", "embedding", "alignment", "whole pipeline"}
+    assert "torch fp32: bare model.encode" in measures
+    stage = [r for r in rows if r["measure"].startswith("embed stage (") and r["measure"].endswith("cold cache")]
+    assert len(stage) == 1 and "cache writes" in stage[0]["note"]
+    # the backend the stage uses was checked against fp32 in the same run
+    used = stage[0]["measure"].split("(")[1].split(")")[0]
+    if used != "torch fp32":
+        kept = next(r for r in rows if r["measure"] == used)
+        assert kept["note"].endswith("; kept"), kept
+    # the whole-pipeline row on the generated corpus: every stage ran, shares add up
+    total = next(r for r in rows if r["measure"] == "generated corpus: seconds, every stage")
+    assert total["size"] == "8 PDFs" and " sentences" in total["note"]
+    stages = [r for r in rows if r["section"] == "whole pipeline" and r["measure"].endswith(" seconds")
+              and r["measure"] != "generated corpus: seconds, every stage"]
+    assert [r["measure"].split(": ")[1].split(" ")[0] for r in stages] == list(speed.STAGES)
+    assert abs(sum(float(r["value"]) for r in stages) - float(total["value"])) < 0.01 * float(total["value"]) + 0.01
+    # alignment runs found every planted link
     for size in (1_000, 10_000):
-        for mode in (corpus, "corpus, every document pair", book, pair, "one pair, exact (numpy)"):
-            assert "recall 1.000, precision 1.000" in measured[(f"{mode}: seconds", str(size))]["note"]
+        for mode in ("corpus, k nearest documents", "corpus, every document pair", "one book pair, sentences",
+                     "one pair, k-NN (FAISS)", "one pair, exact (numpy)"):
+            row = next(r for r in rows if r["measure"] == f"{mode}: seconds" and r["size"] == str(size))
+            assert "recall 1.000, precision 1.000" in row["note"], row

@@ -8,6 +8,7 @@ MODULES = [
     "torch", "sentence_transformers", "transformers", "safetensors", "pdfplumber", "pypdfium2",
     "bidi", "trafilatura", "pytesseract", "opencc", "langdetect", "numpy", "pandas", "pyarrow",
     "pyarrow.parquet", "duckdb", "faiss", "yaml", "pydantic", "tqdm", "hazm", "fastapi", "uvicorn",
+    "onnx", "onnxruntime", "onnxruntime.transformers.optimizer", "onnxruntime.quantization", "openvino",
 ]
 
 

@@ -1,12 +1,15 @@
 """Where per-document stages run must not change what they write: in this process, in a
 process pool with large PDFs split into page ranges, or as tasks on a Dask cluster."""
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from bench.speed import merge_pdfs
+from conftest import comparable, free_port
 from pipeline.config import Config
 from pipeline.stages import PAGES_PER_TASK, Workspace, _page_ranges, run_document_stage
 from pipeline.corpus import list_corpus
@@ -46,11 +49,11 @@ def _workspace(corpus: Path, build: Path, **settings) -> Workspace:
 def _outputs(ws: Workspace, stage: str) -> dict:
     """Rows and metadata per document, config_hash included (where the work ran changes no
     row, so it is not in the hash). Left out: the stage key (it hashes the stage's source, which may change between two runs while
-    someone edits it). NaN (an HTML block has no box) is made comparable."""
+    someone edits it). NaN (an HTML block has no box) is made comparable, inside regions too."""
     found = {}
     for path in sorted((ws.build / stage).glob("*.parquet")):
         meta = read_metadata(path)
-        rows = [{k: "NaN" if v != v else v for k, v in row.items()} for row in read_rows(path)]
+        rows = [comparable(row) for row in read_rows(path)]
         found[path.stem] = (rows, {k: v for k, v in meta.items() if k != "key"})
     return found
 
@@ -95,3 +98,87 @@ def test_large_pdf_split_into_page_ranges_extracts_the_same_passages(tmp_path):
     rows = expected[files[0].doc_id][0]
     assert len({row["page"] for row in rows}) > 2 * PAGES_PER_TASK
     assert [(k, r) for k, (r, _) in _outputs(split, "extract").items()] == [(k, r) for k, (r, _) in expected.items()]
+
+
+@pytest.fixture
+def command_line_cluster(tmp_path):
+    """A `dask scheduler` and two `dask worker` processes, as a user starts them, on loopback."""
+    import sys
+
+    from distributed import Client
+
+    dask_cli = str(Path(sys.executable).parent / "dask")
+    address = f"tcp://127.0.0.1:{free_port()}"
+    logs = tmp_path / "dask-logs"
+    logs.mkdir()
+    # the workers import this checkout's pipeline package, as the test does
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    started = [subprocess.Popen([dask_cli, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+                                 "--no-dashboard"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=(logs / "scheduler.log").open("w"))]
+    try:
+        for name in ("w1", "w2"):
+            started.append(subprocess.Popen(
+                [dask_cli, "worker", address, "--name", name, "--nthreads", "1", "--nworkers", "1",
+                 "--host", "127.0.0.1", "--no-dashboard", "--no-nanny"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=(logs / f"{name}.log").open("w")))
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for process in reversed(started):
+            process.terminate()
+        for process in started:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.mark.slow
+def test_embed_and_align_run_as_tasks_on_a_command_line_cluster_and_write_the_same_rows(
+        tmp_path, command_line_cluster, monkeypatch):
+    import dask
+    import numpy as np
+    from distributed import Client
+
+    from pipeline import embed
+    from pipeline.stages import run_align
+
+    # small batches, so both workers get some (chunks are cut in this process)
+    monkeypatch.setattr(embed, "CHUNK", 24)
+    corpus = _small_corpus(tmp_path / "corpus")
+    local = _workspace(corpus, tmp_path / "local", engine="local")
+    on_dask = _workspace(corpus, tmp_path / "dask", engine="dask")
+    stages = CPU_STAGES + ("embed",)
+    local_problems = [_problems(run_document_stage(stage, local)) for stage in stages] + [_problems(run_align(local))]
+    with dask.config.set({"scheduler-address": command_line_cluster}):
+        dask_problems = [_problems(run_document_stage(stage, on_dask)) for stage in stages] \
+            + [_problems(run_align(on_dask))]
+    assert dask_problems == local_problems
+
+    with Client(command_line_cluster) as client:
+        # each worker process loaded the model once and embedded batches with it
+        encoders = client.run(lambda: [backend.label for _, backend in embed._worker_encoders])
+        tasks = client.run_on_scheduler(
+            lambda dask_scheduler: sorted({str(entry[0]).split("-", 1)[0] for entry in dask_scheduler.transition_log}))
+    assert len(encoders) == 2 and all(len(labels) == 1 for labels in encoders.values()), encoders
+    assert {"encode_chunk", "align_side_pair"} <= set(tasks), tasks
+
+    expected, got = _outputs(local, "embed"), _outputs(on_dask, "embed")
+    assert got.keys() == expected.keys() and len(expected) == 5
+    for doc_id, (rows, meta) in expected.items():
+        dask_rows, dask_meta = got[doc_id]
+        assert dask_meta == meta
+        assert [r["id"] for r in dask_rows] == [r["id"] for r in rows]
+        assert np.allclose([r["vector"] for r in dask_rows], [r["vector"] for r in rows], atol=1e-5)
+    for table in ("alignments", "document_pairs", "passages", "sentences", "documents"):
+        local_rows = read_rows(local.aligned / f"{table}.parquet")
+        dask_rows = read_rows(on_dask.aligned / f"{table}.parquet")
+        assert len(dask_rows) == len(local_rows), table
+        for mine, theirs in zip(dask_rows, local_rows):
+            for column, value in theirs.items():
+                if isinstance(value, float):
+                    assert abs(mine[column] - value) < 1e-4 or value != value, (table, column)
+                else:
+                    assert comparable(mine[column]) == comparable(value), (table, column)

@@ -108,3 +108,16 @@ def test_no_repair_without_visual_order_damage():
 
     doc = DOCS[("fa", "no_blank_lines")]
     assert repair_reversed_lines(doc.text) == (doc.text, 0)
+
+
+def test_alike_paragraphs_a_line_each_with_blank_lines_stay_apart(tmp_path):
+    """A log or ledger: every paragraph one long line of about the same width, a blank line
+    after each. Equal widths look like a hard wrap, but each line ends its sentences, so
+    each line is a paragraph of its own."""
+    entries = [f"On day {i} the board of the {('barley', 'cotton', 'melon')[i % 3]} fields measured "
+               f"{i * 7 + 3} litres on plot {i % 23}. Channel {i % 11} was cleared by {i % 5 + 2} workers."
+               for i in range(40)]
+    path = tmp_path / "ledger.txt"
+    path.write_text("\n\n".join(entries) + "\n", encoding="utf-8")
+    paragraphs = [b.text for b in extract_file(path, ExtractSettings()).blocks if b.kind == "paragraph"]
+    assert paragraphs == entries

@@ -5,7 +5,6 @@ their invariants on arbitrary input."""
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import re
 import shutil
@@ -20,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from conftest import IN_CI, ROOT, hamta_env, make_all, message_lines, python_all
+from conftest import IN_CI, ROOT, comparable, hamta_env, make_all, message_lines, python_all
 from make_zoo import GOOD_HTML, GOOD_PDF, HUGE_PDF, make_zoo
 from pipeline.__main__ import main as hamta
 from pipeline.corpus import build_folder, doc_id_for
@@ -38,9 +37,7 @@ def _aligned_files(folder: Path) -> dict[str, bytes]:
 
 
 def _rows(path: Path) -> list[dict]:
-    # NaN (no bounding box for HTML and text passages) never equals itself; compare it as None.
-    return [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
-            for row in pq.read_table(path).to_pylist()]
+    return [comparable(row) for row in pq.read_table(path).to_pylist()]
 
 
 def _same_tables(first: Path, second: Path) -> None:

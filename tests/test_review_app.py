@@ -9,7 +9,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,6 +19,7 @@ from PIL import Image
 from pipeline import output
 from pipeline.review.store import ReviewStore
 from pipeline.storage import write_rows
+from conftest import free_port, wait_until_serving
 from test_export import alignment_row
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,18 +64,11 @@ def server(tmp_path_factory):
     row = alignment_row("pair-1", "en", "fa", text, "نقل‌قول در یک بند.", 0.8, src_doc="paper", tgt_doc="web")
     row["src_passage_id"], row["tgt_passage_id"] = "paper:p0000", "web:p0000"
     write_rows([row], aligned / "alignments.parquet", schema=output.ALIGNMENTS)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "pipeline.review", "--aligned", str(aligned), "--corpus",
                                 str(corpus), "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/progress", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_until_serving(url + "/progress")
     yield url, aligned
     process.terminate()
     process.wait(timeout=10)

@@ -2,12 +2,9 @@
 the whole pipeline: filter, decide with the keyboard, edit Persian, reload, re-run, export."""
 
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -16,16 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import needs_tool
+from conftest import free_port, needs_chromium, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser, pytest.mark.slow,
-    needs_tool(os.path.exists(CHROMIUM), CHROMIUM, "run `sudo make system-deps` (or `apt-get install chromium`)"),
-]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 # Our own field notes, written for this test: an English note and its Persian translation,
@@ -47,12 +38,6 @@ FA_NOTES = """یادداشت‌های دفتر صحرایی
 بازرسی بعدی مخزن ذخیره برای هفتهٔ نخست پاییز برنامه‌ریزی شده است.
 """
 FA_EDIT = "تلمبهٔ بادیِ چاه شمالی در ماه خشک دو بار از کار افتاد."
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Workdir:
@@ -81,7 +66,7 @@ def work(tmp_path_factory):
     shutil.copy(ROOT / "corpus" / "fa-water-management.pdf", work.corpus)  # Persian body + English abstract
     (work.corpus / "en-site-notes.txt").write_text(EN_NOTES, encoding="utf-8")
     (work.corpus / "fa-site-notes.txt").write_text(FA_NOTES, encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     work.config.write_text((ROOT / "configs" / "default.yaml").read_text(encoding="utf-8")
                            .replace("port: 8765", f"port: {port}"), encoding="utf-8")
     work.hamta("all")
@@ -91,25 +76,10 @@ def work(tmp_path_factory):
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     work.url = f"http://127.0.0.1:{port}/"
     assert work.url in server.stdout.readline()  # it prints its address
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(work.url + "progress", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_until_serving(work.url + "progress")
     yield work
     server.terminate()
     server.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

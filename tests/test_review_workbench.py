@@ -4,9 +4,7 @@ document pairs of 100 sentences, confidences all between 0.983 and 0.995) plus a
 paragraph runs over a page break. Each test works on its own document pair, so the tests
 share one server and do not depend on each other's decisions."""
 
-import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,17 +16,12 @@ from pathlib import Path
 import pytest
 
 from bench.review_tables import build_tables, write_tables
+from conftest import free_port, needs_chromium, wait_until_serving
 from pipeline.identity import pair_id as make_pair_id, unit_keys
 from pipeline.review.store import ReviewStore, pair_text_hash
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} not installed (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 PDF = ROOT / "tests" / "fixtures" / "fa_chromium.pdf"
 # Two regions of one paragraph: the bottom of page 1 and the top of page 2 (PDF points).
 REGION_1 = {"page": 1, "x0": 72.0, "top": 700.0, "x1": 520.0, "bottom": 760.0}
@@ -93,56 +86,27 @@ def _page_break_tables(tables):
     return row
 
 
-def _write_with_regions(tables, aligned, corpus):
-    """passages.parquet with the regions column (list of structs), the rest as the schema says."""
-    import pyarrow as pa
-
-    from pipeline import output
-
-    region = pa.struct([("page", pa.int64()), ("x0", pa.float64()), ("top", pa.float64()), ("x1", pa.float64()),
-                        ("bottom", pa.float64()), ("start", pa.int64()), ("end", pa.int64())])
-    schema = output.PASSAGES.append(pa.field("regions", pa.list_(region)))
-    write_tables(tables, aligned, corpus, schemas={"passages": schema})
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("workbench")
     aligned, corpus = root / "aligned", root / "corpus"
     tables = build_tables(8, 100)
     _page_break_tables(tables)
-    _write_with_regions(tables, aligned, corpus)
+    write_tables(tables, aligned, corpus)  # passages carry regions (docs/schema.md)
     shutil.copy(PDF, corpus / "paper.pdf")
     (corpus / "note.txt").write_text(PDF_PERSIAN + "\n", encoding="utf-8")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "pipeline.review", "--aligned", str(aligned), "--corpus",
                                 str(corpus), "--port", str(port), "--build", str(root / "no-build")],
                                cwd=ROOT, stdout=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(url + "/progress", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_until_serving(url + "/progress")
     server = type("Server", (), {})()
     server.url, server.aligned, server.tables = url, aligned, tables
     server.pairs = {row["pair_id"]: row for row in tables["alignments"]}
     yield server
     process.terminate()
     process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

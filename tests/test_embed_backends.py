@@ -1,0 +1,120 @@
+"""The embed stage's fast path keeps the vectors, falls back by itself where a runtime is
+missing, and says what happens to a passage longer than the model's window."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline import embed
+from pipeline.config import ModelSettings
+from pipeline.embed import Embedder, Unit, resolve_backend
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = str(ROOT / "models" / "multilingual-e5-small-q4")
+
+
+def bank_texts(step: int = 4) -> list[str]:
+    """Our own parallel writing in en, fa, zh-Hant and zh-Hans: sentences, titles, and whole
+    paragraphs (long texts), every step-th of them."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from corpus_spec import join_sentences, load_bank, to_simplified
+
+    sources = ROOT / "scripts" / "corpus_sources"
+    bank = load_bank(sorted((sources / "bank").glob("*.yaml")) + sorted((sources / "eval" / "bank").glob("*.yaml")))
+    texts = set()
+    for unit in bank.values():
+        texts |= set(unit.texts.values())
+        by_lang: dict[str, list[str]] = {}
+        for sentence in unit.sentences:
+            for lang, text in sentence.texts.items():
+                texts.add(text)
+                by_lang.setdefault(lang, []).append(text)
+                if lang == "zh-Hant":
+                    texts.add(to_simplified(text))
+        texts |= {join_sentences(parts, lang) for lang, parts in by_lang.items()}
+    return sorted(texts)[::step]
+
+
+def test_a_missing_runtime_falls_back_to_torch_with_one_note(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(embed, "runtime_installed", lambda runtime: False)
+    monkeypatch.setattr(embed, "_notes_said", set())
+    settings = ModelSettings(name=MODEL)
+    backend = resolve_backend(settings, tmp_path)
+    assert backend.kind == "torch" and "openvino and onnxruntime are not installed" in backend.note
+    Embedder(settings, tmp_path)
+    Embedder(settings, tmp_path)  # a second embedder in the same run says nothing new
+    err = capsys.readouterr().err
+    assert err.count("not installed") == 1 and "embedding with torch" in err
+    with pytest.raises(RuntimeError, match="model.backend is openvino but openvino is not installed"):
+        resolve_backend(settings.model_copy(update={"backend": "openvino"}), tmp_path)
+
+
+def test_each_backend_keeps_its_own_cached_vectors(tmp_path):
+    settings = ModelSettings(name=MODEL)
+    keys = {Embedder(settings.model_copy(update={"backend": b}), tmp_path).key for b in ("torch", "auto")}
+    assert len(keys) == 2
+
+
+@pytest.mark.slow
+def test_every_text_keeps_its_vector_on_the_backend_in_use(tmp_path):
+    from pipeline.onnx_model import MIN_COSINE
+
+    settings = ModelSettings(name=MODEL)
+    fast = Embedder(settings, tmp_path)
+    assert fast.backend.kind in ("openvino", "onnxruntime"), fast.backend
+    texts = bank_texts()
+    assert {"fa", "zh", "en"} <= {"fa" if any("\u0600" <= c <= "\u06ff" for c in t) else
+                                  "zh" if any("\u4e00" <= c <= "\u9fff" for c in t) else "en" for t in texts}
+    reference = Embedder(settings.model_copy(update={"backend": "torch"}), tmp_path).encoder.encode(
+        [settings.prefix + t for t in texts])
+    vectors = fast.encoder.encode([settings.prefix + t for t in texts])
+    cosines = (vectors * reference).sum(axis=1)
+    worst = int(np.argmin(cosines))
+    assert cosines.min() >= MIN_COSINE, f"{texts[worst][:60]!r}: cosine {cosines[worst]:.5f} on {fast.backend.label}"
+
+
+@pytest.mark.slow
+def test_a_passage_longer_than_the_model_window_is_said_once_and_not_warned_about(tmp_path, capfd):
+    sentences = [f"Report {i} of the irrigation board lists the shares of water for the {i}th village "
+                 f"and the days on which each field may open its gate." for i in range(40)]
+    units = [Unit("p1", "passage", [" ".join(sentences)] + sentences)]
+    embedder = Embedder(ModelSettings(name=MODEL, backend="torch"), tmp_path)
+    embedder.encode_texts(["a first text loads the model and its tokenizer"])
+    vectors = embedder.embed(units)
+    embedder.close()
+    err = capfd.readouterr().err
+    assert vectors.shape == (1, 384) and abs(np.linalg.norm(vectors[0]) - 1) < 1e-5
+    assert "Token indices sequence length" not in err
+    assert err.count("embedded as groups of whole sentences") == 1
+
+
+@pytest.mark.slow
+def test_another_model_is_converted_on_first_use_and_keeps_its_vectors(tmp_path, capsys):
+    """Any sentence-transformers folder that is Transformer -> Pooling converts: here a small
+    BERT (random weights from a fixed seed, the default model's tokenizer), CLS pooling."""
+    import torch
+    from sentence_transformers import SentenceTransformer, models
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(0)
+    bert = tmp_path / "bert"
+    config = BertConfig(vocab_size=250037, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                        intermediate_size=128, max_position_embeddings=128, pad_token_id=1)
+    BertModel(config).save_pretrained(bert)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        if (Path(MODEL) / name).exists():
+            (bert / name).write_bytes((Path(MODEL) / name).read_bytes())
+    transformer = models.Transformer(str(bert), max_seq_length=128)
+    folder = tmp_path / "small-model"
+    SentenceTransformer(modules=[transformer, models.Pooling(64, pooling_mode="cls"), models.Normalize()]).save(str(folder))
+
+    settings = ModelSettings(name=str(folder), prefix="")
+    embedder = Embedder(settings, tmp_path / "cache")
+    assert embedder.backend.kind in ("openvino", "onnxruntime") and (folder / "onnx" / "model.onnx").exists()
+    assert "converting" in capsys.readouterr().err
+    texts = bank_texts(step=40)
+    vectors = embedder.encoder.encode(texts)
+    reference = SentenceTransformer(str(folder), device="cpu").encode(texts, normalize_embeddings=True)
+    assert (vectors * reference).sum(axis=1).min() >= 0.999
