@@ -242,10 +242,20 @@ def realign_stretch(src_vectors: np.ndarray, tgt_vectors: np.ndarray, src_means:
     them on one side, so nothing is re-aligned there). Sentences a fixed link holds are never
     linked again. Returns the fixed links and the new ones, in source order.
     """
+    from pipeline.sentence_align import align_sides, pair_sides, stretch
+
     fixed = sorted(fixed, key=lambda link: (link.src, link.tgt))
     held_src = {i for link in fixed for i in link.src}
     held_tgt = {j for link in fixed for j in link.tgt}
     found: list[SentenceLink] = []
+    if not len(src_vectors) or not len(tgt_vectors):
+        return fixed
+    # Centring and neighbourhoods come from the whole sides: a stretch of two or three
+    # sentences is no neighbourhood (its own partner would be most of the mean).
+    src_side, tgt_side = pair_sides(src_vectors, tgt_vectors, settings, src_texts, tgt_texts, src_starts, tgt_starts)
+    if by_cosine(settings.scoring):
+        src_side.neighbourhood[:] = 0
+        tgt_side.neighbourhood[:] = 0
     stops = [(link.src[0] if link.src else None, link.tgt[0] if link.tgt else None) for link in fixed]
     stops.append((len(src_vectors), len(tgt_vectors)))
     i0, j0 = 0, 0
@@ -255,11 +265,7 @@ def realign_stretch(src_vectors: np.ndarray, tgt_vectors: np.ndarray, src_means:
         if i1 > i0 and j1 > j0:
             # A crossing fixed link may hold sentences inside the stretch: it is not re-run.
             if held_src.isdisjoint(range(i0, i1)) and held_tgt.isdisjoint(range(j0, j1)):
-                for new in align_sentence_sequences(
-                        src_vectors[i0:i1], tgt_vectors[j0:j1], src_means[i0:i1], tgt_means[j0:j1], settings,
-                        frozenset(k - i0 for k in src_starts if i0 < k < i1),
-                        frozenset(k - j0 for k in tgt_starts if j0 < k < j1),
-                        src_texts[i0:i1] if src_texts else None, tgt_texts[j0:j1] if tgt_texts else None):
+                for new in align_sides(stretch(src_side, i0, i1), stretch(tgt_side, j0, j1), settings):
                     found.append(SentenceLink(tuple(i + i0 for i in new.src), tuple(j + j0 for j in new.tgt),
                                               new.similarity, new.score, new.margin))
         if link is not None:

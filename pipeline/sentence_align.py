@@ -184,6 +184,19 @@ def pair_sides(src_vectors: np.ndarray, tgt_vectors: np.ndarray, settings, src_t
     return src_side, tgt_side
 
 
+def stretch(side: SideSentences, first: int, end: int) -> SideSentences:
+    """Sentences first..end-1 of a side, scored as in the whole side pair: the centring and
+    neighbourhoods of the whole sides, not of the few sentences between two fixed links."""
+    def cut(values):
+        return None if values is None else values[first:end]
+
+    return SideSentences(side.vectors[first:end], side.lengths[first:end], side.numbers[first:end],
+                         side.terms[first:end], side.neighbourhood[first:end],
+                         frozenset(k - first for k in side.starts if first < k < end),
+                         {k: runs[first:end - k + 1] for k, runs in side.runs.items() if end - first >= k},
+                         cut(side.evidence), cut(side.shown), cut(side.shown_neighbourhood), cut(side.anchorable))
+
+
 class _Gathered:
     """Cosines of runs by gathering their vectors: for any pairs (anchors, training, one link)."""
 
