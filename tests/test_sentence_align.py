@@ -78,7 +78,10 @@ def test_lengths_tell_a_merge_from_a_link_and_a_skip():
     (source as long as both together) make the 1-2 link; without them it is a 1-1 link."""
     meaning = _meanings(6, seed=31)
     src = _noisy(meaning, seed=32)
-    fragment = _unit([0.35 * meaning[2] + _meanings(1, seed=33)[0]])[0]
+    # The fragment carries a little of the sentence's meaning (0.45 of it): scored on
+    # centred vectors, a fragment of pure noise takes the merge's cosine below what the
+    # lengths can make up, and 0.35 no longer sufficed once half the common direction went.
+    fragment = _unit([0.45 * meaning[2] + _meanings(1, seed=33)[0]])[0]
     tgt = _unit([meaning[0], meaning[1], meaning[2], fragment, meaning[3], meaning[4], meaning[5]])
     words = ["word " * 10] * 6
     src_texts = list(words)
