@@ -576,6 +576,9 @@ def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> Si
     matches = mine_passages(src.passage_vectors, tgt.passage_vectors, means.src_passages, means.tgt_passages,
                             settings.passage_margin, settings.passage_similarity, settings.faiss_above,
                             settings.scoring, settings.approximate_above)
+    # Two languages of one document (a paper and its abstract in another language) are
+    # related by the document itself, so the gate against unrelated papers below does not apply.
+    same_document = src.doc_id == tgt.doc_id
     src_sentences, tgt_sentences = means.src_sentences, means.tgt_sentences
     if src_sentences is None or tgt_sentences is None:
         from pipeline.sentence_align import sentence_neighbourhoods
@@ -588,7 +591,7 @@ def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> Si
         [s.pivot for s in src.sentences], [s.pivot for s in tgt.sentences],
         [s.kind for s in src.sentences], [s.kind for s in tgt.sentences])
     relation = side_relation(matches, src, tgt)
-    if relation in ("comparable", "unrelated") and not by_cosine(settings.scoring):
+    if relation in ("comparable", "unrelated") and not by_cosine(settings.scoring) and not same_document:
         matches = [m for m in matches if m.margin >= settings.comparable_margin]
         sentence_links = links_inside(sentence_links, matches, src, tgt)
     passages = [(match, "margin-mutual-best") for match in matches]
