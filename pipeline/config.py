@@ -71,21 +71,21 @@ class LinkWeights(_Strict):
     """Logistic weights of a sentence link's score (pipeline.sentence_align.FEATURES); fitted
     on a tuning set by `python -m bench.align_public --fit` (see docs/alignment-benchmarks.md)."""
 
-    bias: float = -2.5645
-    cosine: float = 13.8349
-    margin: float = 15.9282
-    local: float = 18.5005
-    gain: float = 10.4595
-    weakest: float = 0.0
-    length: float = -1.2626
-    merge_3: float = 1.3511
-    merge_4: float = 3.2892
-    merge_5: float = 5.489
-    numbers_matched: float = 0.8113
-    numbers_unmatched: float = -3.6961
-    terms_matched: float = 1.0372
-    skip: float = 0.0
-    skip_evidence: float = 0.0
+    bias: float = -0.4953
+    cosine: float = 13.7856
+    margin: float = 14.6757
+    local: float = 17.4477
+    gain: float = 9.5612
+    weakest: float = -1.3831
+    length: float = -0.7522
+    merge_3: float = 1.1982
+    merge_4: float = 2.5132
+    merge_5: float = 4.3315
+    numbers_matched: float = 1.0994
+    numbers_unmatched: float = -2.7921
+    terms_matched: float = 1.4022
+    skip: float = 1.1179
+    skip_evidence: float = -0.123
 
 
 class AlignSettings(_Strict):
@@ -101,6 +101,9 @@ class AlignSettings(_Strict):
     top_k: int = Field(4, ge=1, le=50)  # nearest sentences per sentence as candidate anchors
     reach: int = Field(3, ge=0, le=50)  # half-width of the DP's corridor around the anchors
     max_gap: int = Field(5, ge=1)
+    # Cosine (the model's, the similarity column) every sentence of a sentence link needs to
+    # the link's other run: a floor for models that put unrelated sentences near 0.
+    min_similarity: float = Field(0.5, ge=0, le=1)
     min_block: int = Field(3, ge=1)
     comparable_margin: float = Field(1.06, gt=0, le=10)
     skip_kinds: list[str] = ["header", "footer", "page_number", "footnote", "reference", "caption", "table"]

@@ -14,8 +14,14 @@ Hamta's margin scoring in place of a bare cosine:
    margin (cosine minus the cosine to the sentences just around the link), the length ratio,
    the number of sentences, and the cheap signals of pipeline.signals (numbers, footnote
    marks, Latin terms). Its weights (align.link) are fitted on a tuning set by
-   `python -m bench.align_public --fit`. A skipped sentence scores 0, so a link is made
-   only where it is more likely right than wrong: one principle instead of a floor per case.
+   `python -m bench.align_public --fit`. A skipped sentence scores align.link.skip, so a
+   link is made only where it beats leaving its sentences out: one principle instead of a
+   floor per case. One floor stays, on the model's own cosine (align.min_similarity): every
+   sentence of a link must resemble the link's other run at least that much. The score's
+   features are differences of cosines, in units the fit learnt from one model; a model
+   that puts unrelated sentences near 0 (LaBSE, random vectors) makes chance cosines of
+   0.2-0.3 look as far above their neighbourhood as a translation of e5-small does, and
+   without the floor they were linked or merged into a neighbour's link.
 3. **Anchors.** Each source sentence's and each target sentence's top-k nearest sentences
    on the other side are candidate 1-1 links; the heaviest chain of them that increases on
    both sides (weights: their positive scores) is the first pass. Further chains among the
@@ -472,7 +478,7 @@ def heaviest_chain(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> l
 
 def anchor_chains(src: SideSentences, tgt: SideSentences, weights, lengths: "LengthModel",
                   top_k: int, max_gap: int, min_block: int, reach: int,
-                  faiss_above: int = 4096) -> list[list[tuple[int, int]]]:
+                  faiss_above: int = 4096, floor: float = 0.0) -> list[list[tuple[int, int]]]:
     """Chains of 1-1 anchors: the heaviest increasing chain of likely candidate links, then
     chains among the candidates in rows and columns no chain holds (sections that moved),
     each split at gaps over max_gap and kept when it holds min_block anchors (the first
@@ -482,7 +488,7 @@ def anchor_chains(src: SideSentences, tgt: SideSentences, weights, lengths: "Len
         return []
     scores = link_scores(link_features(src, tgt, 1, 1, rows, cols, lengths), weights)
     scores = scores - src.skip_scores(weights)[rows] - tgt.skip_scores(weights)[cols]
-    likely = scores > 0
+    likely = (scores > 0) & ~(_Gathered(shown_side(src), shown_side(tgt))(1, 1, rows, cols) < floor)
     rows, cols, scores = rows[likely], cols[likely], scores[likely]
     chains = []
     while len(rows):
@@ -554,9 +560,10 @@ class ScoredLink:
 
 
 def corridor_dp(src: SideSentences, tgt: SideSentences, weights, lengths: "LengthModel",
-                low: np.ndarray, high: np.ndarray, i0: int = 0, j0: int = 0) -> list[ScoredLink]:
+                low: np.ndarray, high: np.ndarray, i0: int = 0, j0: int = 0, floor: float = 0.0) -> list[ScoredLink]:
     """Best monotone links of the sentences src[i0:i0+len(low)-1] and tgt[j0:...] inside the
-    band (low, high) (local counts), over SHAPES and skips (see the module docstring)."""
+    band (low, high) (local counts), over SHAPES and skips (see the module docstring); no
+    link holds a sentence whose cosine to the other run is under `floor`."""
     n = len(low) - 1
     m = int(high[-1])
     gains: list[np.ndarray] = []
@@ -568,7 +575,7 @@ def corridor_dp(src: SideSentences, tgt: SideSentences, weights, lengths: "Lengt
     for i in range(n + 1):
         if i % _CHUNK_ROWS == 0:
             cells = _chunk_scores(src, tgt, weights, lengths, low, high, i,
-                                  min(i + _CHUNK_ROWS, n + 1), i0, j0, crossing, tgt_crossing)
+                                  min(i + _CHUNK_ROWS, n + 1), i0, j0, crossing, tgt_crossing, floor)
         width = int(high[i] - low[i] + 1)
         best = np.full(width, -np.inf)
         back = np.full(width, -1, np.int8)
@@ -644,6 +651,27 @@ def shown_cosines(src: SideSentences, tgt: SideSentences, s: int, t: int, a: np.
     return _Gathered(shown_src, shown_tgt)(s, t, a, b), around
 
 
+def shown_side(side: SideSentences) -> SideSentences:
+    """The side with the vectors as the model gave them (the side itself where they are not
+    kept), made once per side."""
+    if side.shown is None:
+        return side
+    if getattr(side, "_shown_side", None) is None:
+        side._shown_side = SideSentences(side.shown, side.lengths, side.numbers, side.terms,
+                                         side.neighbourhood if side.shown_neighbourhood is None
+                                         else side.shown_neighbourhood)
+    return side._shown_side
+
+
+def weakest_member(cos, s: int, t: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each link, the lowest cosine of one of its sentences to the link's other run (the
+    link's own cosine for a 1-1 link): how well its least related sentence belongs."""
+    if s + t == 2:
+        return cos(1, 1, a, b)
+    members = [cos(1, t, a + o, b) for o in range(s)] + [cos(s, 1, a, b + o) for o in range(t)]
+    return np.min(np.vstack(members), axis=0)
+
+
 def corridor_cells(low: np.ndarray, high: np.ndarray, r0: int, r1: int, s: int, t: int,
                    src_crossing: np.ndarray | None, i0: int = 0, j0: int = 0):
     """The cells of rows r0..r1-1 where a link of shape (s, t) can end inside the band:
@@ -665,11 +693,15 @@ def corridor_cells(low: np.ndarray, high: np.ndarray, r0: int, r1: int, s: int, 
 
 
 def _chunk_scores(src, tgt, weights, lengths, low, high, r0, r1, i0, j0,
-                  crossing, tgt_crossing) -> dict:
-    """Scores of every cell and shape of rows r0..r1-1: {(row, shape): (first j, scores)}."""
+                  crossing, tgt_crossing, floor: float = 0.0) -> dict:
+    """Scores of every cell and shape of rows r0..r1-1: {(row, shape): (first j, scores)};
+    -inf where a sentence of the link resembles the other run less than `floor` (the model's
+    cosine, see align_sides)."""
     first_row = max(r0 - MAX_RUN, 0)
-    cosines = _Block(src, tgt, i0 + first_row - MAX_RUN - 1, i0 + r1 + 1,
-                     j0 + int(low[first_row]) - 2 * MAX_RUN - 1, j0 + int(high[r1 - 1]) + 1)
+    bounds = (i0 + first_row - MAX_RUN - 1, i0 + r1 + 1, j0 + int(low[first_row]) - 2 * MAX_RUN - 1,
+              j0 + int(high[r1 - 1]) + 1)
+    cosines = _Block(src, tgt, *bounds)
+    shown = _Block(shown_side(src), shown_side(tgt), *bounds) if floor > 0 else None
     out = {}
     for shape, (s, t) in enumerate(SHAPES):
         rows, firsts, counts, src_first, tgt_first = corridor_cells(
@@ -680,6 +712,8 @@ def _chunk_scores(src, tgt, weights, lengths, low, high, r0, r1, i0, j0,
         scores = link_scores(features, weights)
         if t > 1:
             scores[tgt_crossing[t][tgt_first]] = -np.inf
+        if shown is not None:
+            scores[weakest_member(shown, s, t, src_first, tgt_first) < floor] = -np.inf
         start = 0
         for i, lo, count in zip(rows, firsts, counts):
             out[(i, shape)] = (lo, scores[start:start + count])
@@ -690,7 +724,7 @@ def _chunk_scores(src, tgt, weights, lengths, low, high, r0, r1, i0, j0,
 # --- Two whole sides -------------------------------------------------------------------
 
 def _chain_links(src, tgt, weights, ratio: float, anchors: list[tuple[int, int]], whole: bool,
-                 reach: int) -> list[ScoredLink]:
+                 reach: int, floor: float = 0.0) -> list[ScoredLink]:
     """The DP's links in the corridor of one chain: over the whole sides for the first chain,
     over the span of its anchors and a sentence around for a moved section."""
     n, m = len(src), len(tgt)
@@ -701,7 +735,7 @@ def _chain_links(src, tgt, weights, ratio: float, anchors: list[tuple[int, int]]
         i1, j1 = min(anchors[-1][0] + 2, n), min(anchors[-1][1] + 2, m)
     low, high = corridor([(i - i0, j - j0) for i, j in anchors], i1 - i0, j1 - j0, reach)
     skip_src, skip_tgt = src.skip_scores(weights), tgt.skip_scores(weights)
-    return [link for link in corridor_dp(src, tgt, weights, ratio, low, high, i0, j0)
+    return [link for link in corridor_dp(src, tgt, weights, ratio, low, high, i0, j0, floor)
             if link.score > skip_src[list(link.src)].sum() + skip_tgt[list(link.tgt)].sum()]
 
 
@@ -717,7 +751,7 @@ def align_sides(src: SideSentences, tgt: SideSentences, settings) -> list[Scored
     weights, reach = settings.link, settings.reach
     ratio = length_ratio_of(src, tgt)
     chains = anchor_chains(src, tgt, weights, ratio, settings.top_k, settings.max_gap, settings.min_block, reach,
-                           settings.faiss_above)
+                           settings.faiss_above, settings.min_similarity)
     if not chains:
         return []
     found: list[ScoredLink] = []
@@ -731,7 +765,7 @@ def align_sides(src: SideSentences, tgt: SideSentences, settings) -> list[Scored
     blocks = [block for chain in chains for block in _split(chain, settings.max_gap)]
     with threadpool_limits(1, user_api="blas"):
         for anchors in blocks:
-            found += _chain_links(src, tgt, weights, ratio, anchors, False, reach)
+            found += _chain_links(src, tgt, weights, ratio, anchors, False, reach, settings.min_similarity)
     if len(blocks) == 1:
         return found
     found.sort(key=lambda link: -link.score)
