@@ -408,7 +408,8 @@ def train_link_weights(bench_sets: list[BenchSet], vectors: Vectors, settings, e
             current = settings.link.model_copy(update={**dict(zip(FEATURES, weights[:len(FEATURES)])),
                                                        "bias": weights[-3], "skip": weights[-2],
                                                        "skip_evidence": weights[-1]})
-            found = [(l.src, l.tgt) for l in corridor_dp(src, tgt, current, ratio, low, high)]
+            found = [(l.src, l.tgt) for l in corridor_dp(src, tgt, current, ratio, low, high,
+                                                         floor=settings.min_similarity)]
             gold = [(s, t) for s, t in doc.gold if s and t]
             if set(found) != set(gold):
                 mistakes += len(set(found) ^ set(gold))

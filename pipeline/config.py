@@ -63,8 +63,8 @@ class ConfidenceWeights(_Strict):
     bias: float = -1.3731
     w_margin: float = 0.7748
     w_similarity: float = 5.8143
-    sentence_bias: float = 2.0681
-    sentence_w_score: float = -0.0506
+    sentence_bias: float = 1.6761
+    sentence_w_score: float = 0.0049
 
 
 class LinkWeights(_Strict):
