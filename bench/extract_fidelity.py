@@ -547,12 +547,40 @@ What the extractor does for the layouts above (`pipeline/extractors/`):
   one side of a gutter at the border of two bands (the first line of a column that starts
   higher than its neighbour, a heading set in the room after the columns) go where the
   widest vertical space says. A gutter must separate text columns (6 em wide at least, and
-  set mostly in full lines or eight rows long), so a list's numbers and a form's labels stay
-  with their text. Images and drawings take part in the cut: a full-width figure ends the
-  columns above it; a figure box that overhangs a gutter by less than 30% of its width is
-  clipped to its column; text inside or just beside a figure (short, no larger than the body
-  font) is the figure's labels (kind caption); drawings with running text inside, or a frame
-  of few strokes round a heading, are no figure.
+  set mostly in full lines or eight rows long; a column of fewer rows 10 of its own ems
+  wide at least), so a list's numbers, a form's labels and a table's narrow columns stay
+  with the text beside them and are read across; where nothing on the two sides of a gap
+  shares a row, the sides are read one after the other whatever they hold. Images and
+  drawings take part in the cut: a full-width figure ends the columns above it; a figure
+  box that overhangs a gutter by less than 30% of its width is clipped to its column; text
+  inside or just beside a figure (short, or set smaller than the page under a small drawing,
+  no larger than the body font) is the figure's labels (kind caption); drawings with running
+  text inside, or a frame of few strokes round a heading, are no figure.
+- **Tables** (`tables.py`): one block of kind `table` per table, at its place in the reading
+  order, its text read cell by cell (a cell's lines joined as the normalize stage joins
+  lines, a row's cells in the direction of its script separated by a tab, rows by line
+  breaks; a header set on its side read up the page). Ruled tables come from pdfplumber's
+  table finder over the page's rules; where vertical rules inside a table meet horizontal
+  rules of one width that no outer rule closes (a first column of labels or a last column
+  of values drawn open at the side), the rules' common ends are taken as its sides. A grid
+  is a table when two rows and two columns at least hold text and its cells tile its box
+  (boxes drawn in boxes are a figure), no cell holding more than 12 rows of text (a frame
+  round a column); a grid of two columns whose one column is set apart row by row (bold or
+  shaded) is a form of labels beside values (docling's key_value_region) and stays text,
+  each row read as a line. Tables without rules are found in the text: three rows or more
+  whose pieces stand in three columns or more along the same empty strips, one of them
+  narrow (a table's numbers or marks; prose columns read across are none). A table's rules
+  are no drawing, its lines no footnotes or furniture, and a paragraph broken by a column
+  break goes on past a table or a figure's labels and caption set between its parts.
+- **Lines**: small glyphs (sub- and superscripts) join the row of full-size text beside
+  them, so two lines never chain into one; a raised run of digits is a footnote mark only
+  against a word (a form's value set smaller than its label stays); a blank's advance is
+  judged by its own size; text set on its side outside tables (a margin's slug, an archive
+  stamp) is read apart as furniture. A line is bold when set in bold throughout, so a
+  paragraph that opens with a bold run-in on a full line is no heading; lines in a fixed-width
+  font (told by glyph widths) at ordinary leading are one block of code; a paragraph set
+  narrower than its column (an abstract, a quotation) is measured against its own full
+  lines; "Table 2 shows ..." is a sentence, not a caption.
 - **Paragraphs across breaks**: a paragraph whose part before a column or page break ends
   mid-sentence on a full line, and whose part after starts its column unindented in the same
   font size and is no heading, is one passage, with a region per part (`Passage.regions`);
@@ -610,37 +638,75 @@ ground truth is the suite's own: docling's test DoclingDocument JSON, whose body
 (title, section headers, text, list items; not furniture, footnotes, captions, the text in
 pictures and tables, formulas or code) are the paragraphs. `whole and in order` as above
 (one unmatched token is allowed in a paragraph of three or more: the truth keeps a bullet
-glyph's letter or a private glyph's name). CER compares all body passages with the truth's
-body text, so table cells that Hamta keeps as body text and the truth leaves out count as
-insertions (`text_document_03` is mostly tables; `redp5110` has many).
+glyph's letter or a private glyph's name); words are compared with one spelling of the
+apostrophe and the dash, a slash or square bracket separating words and no word boundary
+before a combining mark, because the truth and the text layer write these differently.
 
-The two docling sets were looked at while the layout analysis was built and its thresholds
-set (tune). `pdfminer-samples` is held out: an 8-page two-column ACL paper from pdfminer.six's
-samples with no truth of its own, for which `bench/public_pdfs.yaml` holds our own checked
-expectations (the opening and closing words of each paragraph of its first three pages, read
-off the rendered pages), written before Hamta's output on it was looked at and measured once.
-Without the folder the last measured table below is kept.
+CER compares Hamta's body passages with the truth's body text. Both sides leave tables
+out: the truth its table items, Hamta its blocks of kind `table`, so a table either side
+misses counts against Hamta (its cells inserted, or the truth's text deleted). Tables of
+contents (the truth's `document_index`), code and the text inside pictures are out of the
+truth's body too, and Hamta keeps them as body text: they count as insertions.
+`tables found`: the truth's tables (its `table` items) held whole by one table block (80 %
+of their cells' words), or for our own expectations a table's first and last cell in one
+table block; `table blocks`: all of Hamta's.
+
+The two docling sets were looked at while the layout analysis and the table detection were
+built and their thresholds set (tune). The other sets hold our own checked expectations
+(the opening and closing words of each paragraph, read off the pages rendered with
+pdftoppm; short anchors only): `pdfminer-samples` (an 8-page two-column ACL paper, held
+out by the first pass of issue 11 and measured once then; this pass looked at its abstract,
+which the issue named) and the three sets of the second pass (pdfplumber's, pdf.js's and
+PyMuPDF's tests: three columns with footnotes under each, two-column papers with code,
+figures and a list, a Wikipedia page with an infobox, a magazine page with text wrapped
+round a drawing, English with Arabic examples, a Chinese paper page, Chinese pages with
+ruled tables), chosen and written before Hamta's output on them was seen.
 
 """
 
 
 _PUBLIC_TAIL = """
-Before issue 11 (the extractor of main at d862663, the one-gutter column finder, measured
-the same way on the same files): docling-pdf 278 of 352 (79.0 %), docling-odf 26 of 26,
-the held-out paper 7 of 18 (38.9 %).
+Earlier extractors on the same files, measured with this measure: before issue 11 (main
+at d862663, the one-gutter column finder) docling-pdf 286 of 352 (81.2 %, CER 35.98 %),
+docling-odf 26 of 26, the ACL paper 7 of 18, the second pass's held-out sets 68 of 110;
+after the first pass of issue 11 (main at 2ce7722, tables read as rows of text) docling-pdf
+320 of 352 (90.9 %, CER 24.67 %), docling-odf 25 of 26 (CER 18.16 %), the ACL paper 16 of
+18, the held-out sets 72 of 110. The measure's spelling folds (apostrophe, dash, slash,
+square bracket, combining mark) are new in this pass: with the first pass's measure this
+extractor recovers 327 of 352 on docling-pdf (92.9 %; the first pass reported 313) and the
+95 % of the table above depends on them. Since the first pass, with tables out of the body
+text, the CER of `text_document_03` went from 110.25 % to 0.00 %, of `2305.03393v1-pg9` from 25.15 % to 0.00 % and of
+`normal_4pages` from 12.20 % to 6.13 %.
 
-On the held-out paper the two paragraphs not recovered whole are the abstract, cut in two,
-and a paragraph that runs on below a figure of boxes and labels in the right column, whose
-labels Hamta reads as text between its two parts.
+The held-out sets of the second pass were measured once, at commit a7c01da, before anything
+was changed for them: 72 of 110 paragraphs (65.5 %; pdfplumber-tests 11 of 34, pdfjs-tests
+29 of 36, pymupdf-tests 32 of 40), tables 5 of 5. What that run showed was then fixed, so
+the table above, 76 of 110, is no longer a held-out number for these fixes: sub- and
+superscripts that chained two lines into one (one paragraph of `2201.00069`), text set on
+its side in the margin that tied the rows of the Federal Register's columns together, prose
+columns read across taken for a table (two false tables on the Federal Register's first
+page), and, in the measure, citation marks set against their word (`Firefox[4]`, three
+Wikipedia paragraphs whose anchors never matched).
 
-Where the truth is wrong, or the PDF itself, the numbers say so rather than hide it:
-`right_to_left_01`'s truth runs the page's four paragraphs together (split before their
-openings, `split_before` in the manifest, checked on the page); `right_to_left_02`'s text
-layer maps its kashida glyphs to the letter waw and the truth drops some of them, so no
-long Arabic paragraph matches token for token; `right_to_left_03` is a ruled form whose
-values are drawn with glyphs that have no Unicode mapping. The largest remaining losses:
-tables read as rows of text (their cells' text merges with neighbouring paragraphs), and
-questions of a form set in bold over two lines and italic on the third, which are split.
+What is left on the held-out files: the Federal Register's three columns (7 of 30: the
+lines of its columns sit a few points lower in each column than in the one before, rows
+chain across the columns, and below its first section the page is read row by row); in
+`2201.00069` a heading and two paragraphs whose lines inline mathematics still interleaves;
+in `tracemonkey` a paragraph that crosses a page at a sentence end, one that runs on past
+two figures into the next column, one cut after its first line, and a list line that
+overhangs its column; in `test-E+A` English lines set inside an Arabic example, read with
+the Arabic direction (their quotes land at the wrong end).
+
+On the tuning set what is left is mostly where Hamta and the truth read a page
+differently: `normal_4pages`'s truth runs a colophon's four lines together and reads the
+cover's masthead after them (Hamta reads them row by row: a banner drawing spans both), and
+counts a running header and a boxed note at the foot of a page as body text; `redp5110`'s
+truth reads a sidebar, an author page and a cover in another order, splits "Chapter 1." from
+the title on its baseline and runs a side heading into its paragraph, and Hamta splits a
+cover heading set in two sizes; `right_to_left_02`'s text layer maps kashida to the letter
+waw. `redp5110`'s CER is mostly its table of contents (26 of its 50 points), code and a
+figure's callouts; single-column ruled grids (`text_document_03`'s lists in cells) are no
+table here, though the truth's.
 
 """
 

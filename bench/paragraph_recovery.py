@@ -20,14 +20,28 @@ import unicodedata
 from dataclasses import dataclass
 
 WHOLE = 0.95
-_TOKEN = re.compile("[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[^\\s\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
+# A slash separates words (tools write "1⁄4", "1 / 4" or "ibm.com /redbooks" for one text),
+# and so does a square bracket: a citation mark set against its word ("Firefox[4]").
+_TOKEN = re.compile("[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[^\\s/\u2044\\[\\]\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
 _PUNCTUATION_ONLY = re.compile(r"^[\W_]+$")
+
+
+# Apostrophes and dashes inside a word are spelled differently by different tools (a
+# ground truth may turn "we’re" into "we're" or an em dash into a hyphen): one spelling each.
+_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2014": "-", "\u2013": "-",
+                       "\u2010": "-", "\u2011": "-"})
+
+
+# No word starts with a combining mark: a space before one (a ground truth writes "ووف ًخ"
+# for "ووفًخ") is no word boundary.
+_SPACE_BEFORE_MARK = re.compile("\\s+(?=[\u0300-\u036f\u064b-\u065f\u0670\u06d6-\u06ed])")
 
 
 def tokens(text: str) -> list[str]:
     """Words and Chinese characters, NFKC-folded and lowercased, without a word's
-    surrounding punctuation (quote styles and hyphenation differ between tools)."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    surrounding punctuation (quote styles and hyphenation differ between tools), with one
+    spelling of the apostrophe and of the dash."""
+    text = _SPACE_BEFORE_MARK.sub("", unicodedata.normalize("NFKC", text).translate(_FOLD).lower())
     out = []
     for token in _TOKEN.findall(text):
         stripped = token.strip(".,;:!?\"'()[]{}«»“”‘’「」『』（）、，。：；！？-–—*_")

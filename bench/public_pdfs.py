@@ -76,6 +76,30 @@ class PublicResult:
     passages: int
     cer: float
     chars: int  # of the ground truth's body text
+    tables: int = 0  # in the ground truth (or listed in the expectations)
+    tables_found: int = 0  # of those, held whole by one block of kind table
+    table_blocks: int = 0  # Hamta's blocks of kind table
+
+
+def truth_tables(document: dict) -> list[str]:
+    """The text of each table of a DoclingDocument (its cells, row by row); a table of
+    contents (document_index) is no table."""
+    return [" ".join(cell.get("text", "") for cell in table.get("data", {}).get("table_cells", []))
+            for table in document.get("tables", []) if table.get("label") == "table"]
+
+
+# A truth table is found when one table block holds this share of its cells' words.
+TABLE_HELD = 0.8
+
+
+def tables_found(truth: list[str], table_blocks: list[str]) -> int:
+    found = 0
+    held = [tokens(text) for text in table_blocks]
+    for table in truth:
+        words = tokens(table)
+        if words and any(sum(w in set(block) for w in words) >= TABLE_HELD * len(words) for block in held):
+            found += 1
+    return found
 
 
 def split_before(paragraphs: list[str], openings: list[str]) -> list[str]:
@@ -92,19 +116,27 @@ def evaluate_file(set_name: str, role: str, pdf: Path, truth: Path, openings: li
     from pipeline.config import ExtractSettings
     from pipeline.extract import extract_file
 
-    paragraphs = split_before(truth_paragraphs(json.loads(truth.read_text(encoding="utf-8"))), list(openings))
+    document = json.loads(truth.read_text(encoding="utf-8"))
+    paragraphs = split_before(truth_paragraphs(document), list(openings))
     extraction = extract_file(pdf, ExtractSettings())
     body = [b.text for b in extraction.blocks if b.kind in F.BODY_KINDS]
     found = recovery(paragraphs, body)
+    # both sides leave tables out of the body: the truth its table items, Hamta its blocks
+    # of kind table (a table either side misses counts as inserted or deleted text)
     source = " ".join(F.normalize(p) for p in paragraphs)
     extracted = " ".join(F.normalize(p) for p in body)
     cer = F.edit_distance(extracted, source) / max(len(source), 1)
+    tables = truth_tables(document)
+    blocks = [b.text for b in extraction.blocks if b.kind == "table"]
     return PublicResult(set_name, pdf.name, role, extraction.page_count, found.paragraphs,
-                        found.whole_in_order, found.passages, cer, len(source))
+                        found.whole_in_order, found.passages, cer, len(source),
+                        len(tables), tables_found(tables, blocks), len(blocks))
 
 
-def evaluate_expected(set_name: str, role: str, pdf: Path, expected: list[list[str]]) -> PublicResult:
-    """Against our own checked expectations: (opening, closing) anchors of each paragraph."""
+def evaluate_expected(set_name: str, role: str, pdf: Path, expected: list[list[str]],
+                      tables: list[list[str]] = ()) -> PublicResult:
+    """Against our own checked expectations: (opening, closing) anchors of each paragraph,
+    and of each table (its first and last cells, held by one block of kind table)."""
     from pipeline.config import ExtractSettings
     from pipeline.extract import extract_file
     from pipeline.normalize import reflow
@@ -123,8 +155,12 @@ def evaluate_expected(set_name: str, role: str, pdf: Path, expected: list[list[s
                 whole += 1
                 last = (k, start)
             break
+    table_blocks = [tokens(b.text) for b in extraction.blocks if b.kind == "table"]
+    held = sum(any(_find(block, tokens(first)) >= 0
+                   and _find(block, tokens(last), _find(block, tokens(first))) >= 0 for block in table_blocks)
+               for first, last in tables)
     return PublicResult(set_name, pdf.name, role, extraction.page_count, len(expected), whole,
-                        len(body), float("nan"), 0)
+                        len(body), float("nan"), 0, len(tables), held, len(table_blocks))
 
 
 def _find(haystack: list[str], needle: list[str], start: int = 0) -> int:
@@ -145,7 +181,8 @@ def evaluate_all(folder: Path) -> list[PublicResult]:
                 print(f"{pdf}: missing, skipped (see bench/public_pdfs.yaml)", file=sys.stderr)
                 continue
             if truth is None:
-                results.append(evaluate_expected(entry["name"], entry["role"], pdf, item["expect"]))
+                results.append(evaluate_expected(entry["name"], entry["role"], pdf, item["expect"],
+                                                 item.get("tables", [])))
             else:
                 results.append(evaluate_file(entry["name"], entry["role"], pdf, truth, item.get("split_before", [])))
     return results
@@ -175,22 +212,29 @@ def _git_dir(checkout: Path) -> Path:
 
 
 def markdown_table(results: list[PublicResult]) -> str:
-    lines = ["| set | file | role | pages | paragraphs | whole and in order | passages | CER % |",
-             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| set | file | role | pages | paragraphs | whole and in order | passages | CER % | tables found | table blocks |",
+             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
         cer = "–" if r.cer != r.cer else f"{100 * r.cer:.2f}"
+        tables = f"{r.tables_found} of {r.tables}" if r.tables else "–"
         lines.append(f"| {r.set} | {r.file} | {r.role} | {r.pages} | {r.paragraphs} | {r.whole_in_order} | "
-                     f"{r.passages} | {cer} |")
-    lines += ["", "| set | role | files | paragraphs | whole and in order | CER % (by characters) |",
-              "| --- | --- | ---: | ---: | ---: | ---: |"]
-    for name in dict.fromkeys(r.set for r in results):
-        own = [r for r in results if r.set == name]
+                     f"{r.passages} | {cer} | {tables} | {r.table_blocks} |")
+    lines += ["", "| set | role | files | paragraphs | whole and in order | CER % (by characters) | tables found |",
+              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    groups = {name: [r for r in results if r.set == name] for name in dict.fromkeys(r.set for r in results)}
+    held_out = [r for r in results if r.role == "held out"]
+    if len({r.set for r in held_out}) > 1:
+        groups["all held out"] = held_out
+    for name, own in groups.items():
         total = sum(r.paragraphs for r in own)
         whole = sum(r.whole_in_order for r in own)
         chars = sum(r.chars for r in own)
         cer = f"{100 * sum(r.cer * r.chars for r in own) / chars:.2f}" if chars else "–"
-        lines.append(f"| {name} | {own[0].role} | {len(own)} | {total} | {whole} ({100 * whole / max(total, 1):.1f} %) | "
-                     f"{cer} |")
+        tables = sum(r.tables for r in own)
+        found = f"{sum(r.tables_found for r in own)} of {tables}" if tables else "–"
+        role = own[0].role if len({r.role for r in own}) == 1 else "mixed"
+        lines.append(f"| {name} | {role} | {len(own)} | {total} | {whole} ({100 * whole / max(total, 1):.1f} %) | "
+                     f"{cer} | {found} |")
     return "\n".join(lines) + "\n"
 
 

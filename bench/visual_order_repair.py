@@ -119,10 +119,7 @@ MARGINS = (1.0, 1.5, 2.0, 3.0, 4.0)
 
 def folds() -> list[tuple[str, list[str], list[str]]]:
     """(name, texts the pairs are counted on, paragraphs the repair is measured on)."""
-    sys.path.insert(0, str(ROOT / "scripts"))
     import yaml
-
-    from make_persian_pairs import persian_texts
 
     bank = ROOT / "scripts" / "corpus_sources" / "bank"
     by_file = {}

@@ -25,6 +25,14 @@ KNOWN_LANGUAGES = frozenset(
 )
 
 
+def _known(values: list[str], known, what: str, hint: str) -> list[str]:
+    """values, when every one is in known; otherwise a message naming the strangers."""
+    unknown = [value for value in values if value not in known]
+    if unknown:
+        raise ValueError(f"unknown {what} {', '.join(map(repr, unknown))}; {hint}")
+    return values
+
+
 class ExtractSettings(_Strict):
     workers: int = Field(0, ge=0, le=64)  # 0: one process per core
     y_tolerance: float = Field(6.0, gt=0, le=50)
@@ -120,11 +128,7 @@ class AlignSettings(_Strict):
     def _known_kinds(cls, kinds: list[str]) -> list[str]:
         from pipeline.records import BLOCK_KINDS
 
-        unknown = [kind for kind in kinds if kind not in BLOCK_KINDS]
-        if unknown:
-            raise ValueError(f"unknown block kind(s) {', '.join(map(repr, unknown))}; "
-                             f"the kinds are {', '.join(BLOCK_KINDS)}")
-        return kinds
+        return _known(kinds, BLOCK_KINDS, "block kind(s)", f"the kinds are {', '.join(BLOCK_KINDS)}")
 
 
 class ReviewSettings(_Strict):
@@ -156,10 +160,8 @@ class Config(_Strict):
     @field_validator("languages")
     @classmethod
     def _known_languages(cls, languages: list[str]) -> list[str]:
-        unknown = [lang for lang in languages if lang not in KNOWN_LANGUAGES]
-        if unknown:
-            raise ValueError(f"unknown language(s) {', '.join(map(repr, unknown))}; use codes such "
-                             f"as en, fa, zh-Hant, zh-Hans (known: {', '.join(sorted(KNOWN_LANGUAGES))})")
+        _known(languages, KNOWN_LANGUAGES, "language(s)", "use codes such as en, fa, zh-Hant, zh-Hans "
+               f"(known: {', '.join(sorted(KNOWN_LANGUAGES))})")
         if len(set(languages)) != len(languages):
             raise ValueError("a language is listed twice")
         return languages

@@ -139,7 +139,10 @@ def _join_line_end_hyphens(text: str) -> str:
 
 # A line wrapped just inside a bracket ("(\n1650") was never a space in the text as written,
 # nor is the space a right-to-left line's reordering can leave there ("( Rahimi, 2021").
-_SPACE_INSIDE_BRACKETS = re.compile(r"(?<=[(\[{«])\s+|\s+(?=[)\]}»])")
+# Guillemets are brackets where they open and close as in Persian and French («…»); German
+# sets them the other way round (»…«), so « after a letter closes and » before one opens,
+# and the space beside them there is a real one.
+_SPACE_INSIDE_BRACKETS = re.compile(r"(?<=[(\[{])\s+|(?<=(?<!\w)«)\s+|\s+(?=[)\]}])|\s+(?=»(?!\w))")
 
 
 def _shared_cleanup(text: str) -> str:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +71,22 @@ def wait_until_serving(url: str, attempts: int = 300) -> None:
             return
         except OSError:
             time.sleep(0.1)
+
+
+@contextmanager
+def review_server(port: int, *args: str):
+    """`python -m pipeline.review ARGS` serving on `port`; yields its address, once it answers.
+    `port` must be the one the server binds (--port or the config's review.port)."""
+    process = subprocess.Popen([sys.executable, "-m", "pipeline.review", *args], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert url in process.stdout.readline()  # it prints its address first
+        wait_until_serving(url + "/progress")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

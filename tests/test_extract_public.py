@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.paragraph_recovery import recovery
+from bench.paragraph_recovery import recovery, tokens
 from bench.public_pdfs import evaluate_all, manifest, split_before
 
 FOLDER = os.environ.get("HAMTA_PUBLIC_PDFS")
@@ -25,6 +25,16 @@ def test_recovery_sees_split_merged_and_reordered_paragraphs():
     assert swapped.whole_in_order == 2  # one of the two swapped ones is out of order
     merged = recovery(truth, [" ".join(truth)])
     assert merged.whole_in_order == 3 and merged.exact == 0
+
+
+def test_tokens_spell_apostrophes_dashes_slashes_and_marks_one_way():
+    """What tools write differently for one text: a ground truth that turns "we’re" into
+    "we're", "1⁄4" into "1 / 4" or puts a space before an Arabic mark still matches."""
+    assert tokens("we’re the word processor—from") == tokens("we're the word processor-from")
+    assert tokens("1⁄4 inch, ibm.com/redbooks") == tokens("1 / 4 inch, ibm.com /redbooks")
+    assert tokens("ووفًخ لمخ") == tokens("ووف ًخ لمخ")
+    assert tokens("for Firefox[4] and speeds.[9]") == tokens("for Firefox [4] and speeds. [9]")
+    assert tokens("one two") != tokens("one-two")
 
 
 def test_split_before_cuts_a_truth_paragraph_at_its_openings():
@@ -46,5 +56,10 @@ def test_public_pdfs_hold_their_measured_level():
     for result in results:
         by_set.setdefault(result.set, []).append(result)
     share = lambda rs: sum(r.whole_in_order for r in rs) / sum(r.paragraphs for r in rs)  # noqa: E731
-    assert share(by_set["docling-pdf"]) >= 0.88
-    assert share(by_set["pdfminer-samples"]) >= 0.85
+    assert share(by_set["docling-pdf"]) >= 0.95
+    assert share(by_set["pdfminer-samples"]) >= 0.9
+    held_out = [r for name in ("pdfplumber-tests", "pdfjs-tests", "pymupdf-tests") for r in by_set.get(name, [])]
+    if held_out:
+        assert share(held_out) >= 0.69
+    tables = [r for r in results if r.tables]
+    assert sum(r.tables_found for r in tables) >= 0.75 * sum(r.tables for r in tables)  # 17 of 22 measured

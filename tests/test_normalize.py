@@ -148,6 +148,15 @@ def test_line_wrapped_inside_a_bracket_is_not_a_space():
     assert normalize_text("the tea road (\n1650-1911) and", "latin")[0] == "the tea road (1650-1911) and"
 
 
+def test_german_guillemets_keep_their_spaces():
+    """German quotes »so«: the space after a closing « and before an opening » is a word
+    space; Persian «…» still loses the space inside."""
+    from pipeline.normalize import reflow
+
+    assert reflow("gerne sagen, »interessanten Zeiten« entgegen") == "gerne sagen, »interessanten Zeiten« entgegen"
+    assert reflow("در بخش « یافته‌ها » آمده است") == "در بخش «یافته‌ها» آمده است"
+
+
 def test_reflow_joins_layout_lines_and_keeps_passages_and_characters():
     from pipeline.normalize import reflow
 

@@ -7,8 +7,6 @@ The aligned/ tables are written by hand following docs/schema.md; the server run
 import json
 import re
 import socket
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,7 +17,7 @@ from PIL import Image
 from pipeline import output
 from pipeline.review.store import ReviewStore
 from pipeline.storage import write_rows
-from conftest import free_port, wait_until_serving
+from conftest import free_port, review_server
 from test_export import alignment_row
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,13 +63,8 @@ def server(tmp_path_factory):
     row["src_passage_id"], row["tgt_passage_id"] = "paper:p0000", "web:p0000"
     write_rows([row], aligned / "alignments.parquet", schema=output.ALIGNMENTS)
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "pipeline.review", "--aligned", str(aligned), "--corpus",
-                                str(corpus), "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    wait_until_serving(url + "/progress")
-    yield url, aligned
-    process.terminate()
-    process.wait(timeout=10)
+    with review_server(port, "--aligned", str(aligned), "--corpus", str(corpus), "--port", str(port)) as url:
+        yield url, aligned
 
 
 def _get(url, headers=None):

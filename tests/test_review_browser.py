@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import free_port, needs_chromium, wait_until_serving
+from conftest import free_port, needs_chromium, review_server
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
@@ -70,16 +70,10 @@ def work(tmp_path_factory):
     work.config.write_text((ROOT / "configs" / "default.yaml").read_text(encoding="utf-8")
                            .replace("port: 8765", f"port: {port}"), encoding="utf-8")
     work.hamta("all")
-    server = subprocess.Popen([sys.executable, "-m", "pipeline.review", "--aligned", str(work.aligned),
-                               "--corpus", str(work.corpus), "--config", str(work.config),
-                               "--build", str(root / "build")],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    work.url = f"http://127.0.0.1:{port}/"
-    assert work.url in server.stdout.readline()  # it prints its address
-    wait_until_serving(work.url + "progress")
-    yield work
-    server.terminate()
-    server.wait(timeout=10)
+    with review_server(port, "--aligned", str(work.aligned), "--corpus", str(work.corpus),
+                       "--config", str(work.config), "--build", str(root / "build")) as url:
+        work.url = url + "/"
+        yield work
 
 
 @pytest.fixture

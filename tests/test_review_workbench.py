@@ -6,8 +6,6 @@ share one server and do not depend on each other's decisions."""
 
 import shutil
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -16,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.review_tables import build_tables, write_tables
-from conftest import free_port, needs_chromium, wait_until_serving
+from conftest import free_port, needs_chromium, review_server
 from pipeline.identity import pair_id as make_pair_id, unit_keys
 from pipeline.review.store import ReviewStore, pair_text_hash
 
@@ -96,17 +94,12 @@ def server(tmp_path_factory):
     shutil.copy(PDF, corpus / "paper.pdf")
     (corpus / "note.txt").write_text(PDF_PERSIAN + "\n", encoding="utf-8")
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "pipeline.review", "--aligned", str(aligned), "--corpus",
-                                str(corpus), "--port", str(port), "--build", str(root / "no-build")],
-                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    wait_until_serving(url + "/progress")
-    server = type("Server", (), {})()
-    server.url, server.aligned, server.tables = url, aligned, tables
-    server.pairs = {row["pair_id"]: row for row in tables["alignments"]}
-    yield server
-    process.terminate()
-    process.wait(timeout=10)
+    with review_server(port, "--aligned", str(aligned), "--corpus", str(corpus), "--port", str(port),
+                       "--build", str(root / "no-build")) as url:
+        server = type("Server", (), {})()
+        server.url, server.aligned, server.tables = url, aligned, tables
+        server.pairs = {row["pair_id"]: row for row in tables["alignments"]}
+        yield server
 
 
 @pytest.fixture

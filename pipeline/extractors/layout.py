@@ -26,6 +26,13 @@ _CAPTION = re.compile(
     r"[0-9\u06f0-\u06f9\u0660-\u0669一二三四五六七八九十]",
     re.IGNORECASE,
 )
+# "Table 2-2 shows ...", "Figure 3 is ...": a sentence about a figure, not its caption,
+# whose label is followed by its title ("Table 2-1 FUNCTION_USAGE view", "Figure 1. Sample")
+_SENTENCE_ABOUT = re.compile(r"^\s*\S+\s*[0-9]+(?:[-.–][0-9]+)*\s+[a-z]")
+
+
+def _caption_start(text: str) -> bool:
+    return bool(_CAPTION.match(text)) and not _SENTENCE_ABOUT.match(text)
 REFERENCE_HEADING = re.compile(
     r"^\s*(?:[0-9\u06f0-\u06f9IVX]+[.)]?\s*)?(?:references?|bibliography|works cited|"
     r"literature cited|sources|منابع|فهرست منابع|منابع و مآخذ|کتابنامه|مراجع|"
@@ -48,7 +55,8 @@ def body_font_size(pages: list[PageLayout]) -> float:
     weight: Counter = Counter()
     for page in pages:
         for line in page.lines:
-            weight[round(line.size * 2) / 2] += len(line.text)
+            if not line.table:
+                weight[round(line.size * 2) / 2] += len(line.text)
     return weight.most_common(1)[0][0] if weight else 10.0
 
 
@@ -57,8 +65,10 @@ def furniture_key(text: str) -> str:
 
 
 def _margin_candidates(page: PageLayout) -> list[int]:
-    """Indices of the lines near the top or bottom edge that could be furniture."""
-    by_top = sorted(range(len(page.lines)), key=lambda i: page.lines[i].top)
+    """Indices of the lines near the top or bottom edge that could be furniture (a table
+    is none, even one whose header row repeats on every page)."""
+    by_top = sorted((i for i in range(len(page.lines)) if not page.lines[i].table and not page.lines[i].turned),
+                    key=lambda i: page.lines[i].top)
     chosen = []
     for i in by_top[:2]:
         if page.lines[i].top < 0.15 * page.height:
@@ -136,7 +146,7 @@ def _footnote_lines(page: PageLayout, taken: set[int], body_size: float) -> list
     page sets its notes under each column), read bottom up until body text."""
     stretches: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i in range(len(page.lines)):
-        if i not in taken:
+        if i not in taken and not page.lines[i].table:
             stretches[_column_key(page.lines[i])].append(i)
     found: list[int] = []
     for indices in stretches.values():
@@ -166,6 +176,21 @@ def _notes_at_foot(page: PageLayout, order: list[int], body_size: float) -> list
 
 def _heading_like(line: Line, body_size: float) -> bool:
     return line.size >= 1.12 * body_size or (line.bold and line.size >= 0.95 * body_size)
+
+
+def _bold_throughout(line: Line) -> bool:
+    return line.bold and line.bold_share >= 0.9
+
+
+def _bold_run_in(line: Line, following: Line | None, edges) -> bool:
+    """A line that opens in bold and goes on in the text face ("IBM MT/ST (Magnetic Tape):
+    Introduced in 1964, this"), full and running on into the next line: the first line of
+    a paragraph with a run-in heading, not a heading."""
+    if not line.bold or _bold_throughout(line) or following is None or following.bold:
+        return False
+    if _column_key(following) != _column_key(line) or abs(following.size - line.size) > 0.5:
+        return False
+    return _runs_on(line, following, edges[_column_key(line)])
 
 
 # Sentence-final punctuation, possibly followed by closing quotes or brackets.
@@ -292,24 +317,43 @@ def _next_item(previous: Line, line: Line, column: _Column) -> bool:
         bool(_ITEM_END.search(previous.text)) or _trailing_slack(previous, column) > 2 * previous.size)
 
 
+def _measure(draft: list[Line], column: _Column) -> _Column:
+    """The width the paragraph so far is set to: its column's, unless two of its lines or
+    more end on one edge short of the column's (an abstract or a quotation set narrower
+    than the column), where a full line of it ends."""
+    def shared(ends: list[float], best: float) -> bool:
+        return sum(abs(end - best) <= 1.0 for end in ends) >= 2
+
+    lines = [l for l in draft if not l.rtl] if not draft[-1].rtl else [l for l in draft if l.rtl]
+    if len(lines) < 2 or draft[-1].mono:
+        return column  # (lines of code end where they end)
+    right, left = max(l.x1 for l in lines), min(l.x0 for l in lines)
+    return _Column(left if shared([l.x0 for l in lines], left) else column.left,
+                   right if shared([l.x1 for l in lines], right) else column.right,
+                   column.rtl_flush_left)
+
+
 def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: float) -> bool:
     previous = draft[-1]
     if _column_key(line) != _column_key(previous) or line.baseline < previous.baseline:
         return True
     if _next_item(previous, line, edges[_column_key(line)]):
         return True
-    if abs(line.size - previous.size) > 0.1 * body_size or line.bold != previous.bold:
+    if abs(line.size - previous.size) > 0.1 * body_size or _bold_throughout(line) != _bold_throughout(previous):
         return True
     step = line.baseline - previous.baseline
     expected = _expected_step(line, leading)
     if step > 2.2 * expected:
         return True
     column = edges[_column_key(line)]
-    if _runs_on(previous, line, column, len(draft)):
+    if previous.mono and line.mono and step <= 1.25 * expected:
+        return False  # lines of code: their ends say nothing, the block is one
+    measure = _measure(draft, column)
+    if _runs_on(previous, line, measure, len(draft)):
         return False
     if step > 1.25 * expected:
         return True
-    free = _trailing_slack(previous, column) - _indent_allowance(len(draft), previous, column)
+    free = _trailing_slack(previous, measure) - _indent_allowance(len(draft), previous, measure)
     if free > 1.3 * _first_word_width(line) + 0.5 * line.size:
         return True  # the next word would have fitted: the line above ended by choice
     em = line.size
@@ -455,6 +499,11 @@ def _separate_note_number(text: str) -> str:
     return _NOTE_NUMBER.sub(lambda m: m.group(1) + " ", text, count=1)
 
 
+def _set_apart(draft: _Draft) -> bool:
+    """A figure's labels, a caption or a table: set into the text, not part of its flow."""
+    return draft.kind in ("figure", "table") or _caption_start(draft.lines[0].text)
+
+
 def _numbered_heading_line(lines: list[Line], edges) -> bool:
     """A single short line that starts with a section number and ends without a full stop
     ("2. Method", "۳. روش", "參、方法") is a heading even when set in the body font."""
@@ -528,14 +577,20 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
     notes = set(_footnote_lines(page, set(furniture), body_size))
     content = [l for i, l in enumerate(page.lines) if i not in furniture and i not in notes]
     # furniture is left out of the column edges: a centred page number under the right
-    # column would move that column's left edge
-    edges = _column_edges([l for i, l in enumerate(page.lines) if i not in furniture], body_size)
+    # column would move that column's left edge; so are tables, whose rules set their width
+    edges = _column_edges([l for i, l in enumerate(page.lines) if i not in furniture and not l.table], body_size)
     for i in furniture:
         edges.setdefault(_column_key(page.lines[i]), _Column(page.lines[i].x0, page.lines[i].x1, False))
-    leading = _leading(content)
+    leading = _leading([l for l in content if not l.table])
     drafts: list[_Draft] = []
-    for line in content:
+    for k, line in enumerate(content):
+        if line.table:
+            drafts.append(_Draft("table", [line]))
+            continue
         kind = "figure" if line.figure else "heading" if _heading_like(line, body_size) else "paragraph"
+        if kind == "heading" and line.size < 1.12 * body_size and _bold_run_in(
+                line, content[k + 1] if k + 1 < len(content) else None, edges):
+            kind = "paragraph"
         if drafts and drafts[-1].kind == kind:
             previous = drafts[-1].lines[-1]
             if kind == "figure":
@@ -561,9 +616,14 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
             blocks.append(_block(page.number, kind, [page.lines[i]], edges))
     for index, draft in enumerate(drafts):
         kind = draft.kind
+        if kind == "table":
+            table = draft.lines[0]
+            blocks.append(Block(page=page.number, kind="table", text=table.text,
+                                x0=table.x0, top=table.top, x1=table.x1, bottom=table.bottom))
+            continue
         if kind == "heading" and len(draft.lines) > 3:
             kind = "paragraph"  # a long bold stretch is emphasis, not a heading
-        if kind == "figure" or _CAPTION.match(draft.lines[0].text):
+        if kind == "figure" or _caption_start(draft.lines[0].text):
             kind = "caption"
         elif kind == "paragraph" and _numbered_heading_line(draft.lines, edges):
             kind = "heading"
@@ -572,8 +632,12 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
         if flows is not None and kind == "paragraph":
             first, last = draft.lines[0], draft.lines[-1]
             key_first, key_last = _column_key(first), _column_key(last)
-            opens = index == 0 or _column_key(drafts[index - 1].lines[-1]) != key_first
-            closes = index == len(drafts) - 1 or _column_key(drafts[index + 1].lines[0]) != key_last
+            # a figure's labels and caption, or a table, set after the paragraph at the foot
+            # of its column (or before it at the head) do not make it a paragraph mid-column
+            text = [d for d in drafts if d is draft or not _set_apart(d)]
+            at = next(k for k, d in enumerate(text) if d is draft)
+            opens = at == 0 or _column_key(text[at - 1].lines[-1]) != key_first
+            closes = at == len(text) - 1 or _column_key(text[at + 1].lines[0]) != key_last
             indented = _first_line_indented(first, edges[key_first])
             flows[id(block)] = _Flow(
                 open_start=opens and _continues(first, edges[key_first]),
@@ -625,8 +689,8 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
                                            end_size=flow.end_size)
             continue
         out.append(block)
-        if block.kind in _FURNITURE_KINDS or block.kind in ("footnote", "caption"):
-            continue  # a page's notes, or a figure set between the two parts
+        if block.kind in _FURNITURE_KINDS or block.kind in ("footnote", "caption", "table"):
+            continue  # a page's notes, or a figure or table set between the two parts
         last_body = block if flow is not None else None
     return out
 
@@ -679,6 +743,8 @@ def document_blocks(pages: list[PageLayout]) -> list[Block]:
     flows: dict[int, _Flow] = {}
     for p, page in enumerate(pages):
         own = {i: kind for (q, i), kind in furniture.items() if q == p}
+        # text on its side outside any figure: a margin's slug or stamp, the page's furniture
+        own.update({i: "footer" for i, line in enumerate(page.lines) if line.turned and not line.figure})
         blocks += page_blocks(page, own, body_size, flows)
     blocks = join_broken_paragraphs(blocks, flows)
     mark_title(blocks, pages, body_size)

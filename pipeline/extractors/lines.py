@@ -11,6 +11,8 @@ its Persian line.
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from statistics import median
 from pipeline.extractors.cjk_radicals import SIMPLIFIED_FONT_RADICALS
 from pipeline.extractors.logical_order import ZWNJ, has_rtl, is_rtl_line, logical_line, shaped_glyphs
 from pipeline.extractors.reading_order import MIN_GUTTER_EMS, Box, Segment, reading_order
+from pipeline.extractors.tables import Table, aligned_tables, cell_of, in_table, table_text
 
 _UNMAPPED_GLYPH = re.compile(r"^\(cid:\d+\)$")
 _CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -47,6 +50,10 @@ class Line:
     column: int  # 0: a full-width stretch of the page; 1: a column (see reading_order)
     band: int  # index of the stretch of page (reading_order's leaf) the line belongs to
     figure: bool = False  # a label inside a figure
+    bold_share: float = 0.0  # of its visible glyphs set in a bold font (bold and < 0.9: a bold run-in)
+    mono: bool = False  # set in a fixed-width font: code, whose lines the author broke
+    turned: bool = False  # set on its side outside any table: a margin's slug or stamp, an axis label
+    table: bool = False  # a whole table: text cell by cell (tables.table_text), box the table's
 
 
 @dataclass
@@ -63,25 +70,71 @@ def _baseline(char: dict, page_height: float) -> float:
     return char["bottom"]
 
 
+# Glyphs smaller than this share of the page's text size (superscripts, subscripts, marks)
+# join the row of full-size text whose baseline is nearest; they never start or link rows.
+_SMALL_GLYPH = 0.8
+
+
 def _rows(chars: list[dict], page_height: float, y_tolerance: float) -> list[list[dict]]:
-    keyed = sorted(((_baseline(c, page_height), c["x0"], i) for i, c in enumerate(chars)))
-    rows: list[list[dict]] = []
-    row: list[dict] = []
-    last = None
-    for baseline, _, index in keyed:
-        char = chars[index]
-        tolerance = min(y_tolerance, 0.5 * char["size"]) if char["size"] else y_tolerance
-        if last is not None and baseline - last > tolerance:
-            rows.append(row)
-            row = []
-        char["_baseline"] = baseline
+    """Rows of glyphs by baseline. Full-size glyphs are chained where their baselines
+    step by less than the tolerance; small glyphs then join the nearest such row: a line
+    with a subscript and the next line with a superscript would otherwise step down the
+    page in small steps and become one row, their glyphs interleaved."""
+    for index, char in enumerate(chars):
+        char["_baseline"] = _baseline(char, page_height)
         char["_index"] = index
-        row.append(char)
-        last = baseline
-    if row:
-        rows.append(row)
+    sizes = sorted(c["size"] for c in chars if c["text"].strip())
+    typical = sizes[len(sizes) // 2] if sizes else 0.0
+    small = [c for c in chars if c["size"] and c["size"] < _SMALL_GLYPH * typical]
+    rows = _chained([c for c in chars if not (c["size"] and c["size"] < _SMALL_GLYPH * typical)], y_tolerance)
+    baselines = [median(c["_baseline"] for c in row) for row in rows]
+    left_over = []
+    sizes_of = [median(c["size"] for c in row) for row in rows]
+    for run in _small_runs(small):
+        baseline = median(c["_baseline"] for c in run)
+        x0, x1 = min(c["x0"] for c in run), max(c["x1"] for c in run)
+        k = bisect.bisect_left(baselines, baseline)
+        # rows span the page: of the rows just above and below, those with text beside the
+        # run (within an em), not a line of the next column
+        near = [j for j in range(k - 3, k + 3) if 0 <= j < len(rows)
+                and abs(baselines[j] - baseline) <= 0.7 * sizes_of[j]
+                and any(c["x0"] - sizes_of[j] <= x1 and x0 <= c["x1"] + sizes_of[j] for c in rows[j])]
+        if near:
+            rows[min(near, key=lambda j: abs(baselines[j] - baseline))] += run
+        else:
+            left_over += run
+    rows += _chained(left_over, y_tolerance)
+    rows.sort(key=lambda row: min(c["_baseline"] for c in row))
     for row in rows:
         _sort_drawn(row)
+    return rows
+
+
+def _small_runs(chars: list[dict]) -> list[list[dict]]:
+    """Small glyphs in runs on one baseline with no wider gap than their size: a
+    superscript number, "Chapter 1." set small."""
+    runs: list[list[dict]] = []
+    for char in sorted(chars, key=lambda c: (round(c["_baseline"]), c["x0"])):
+        last = runs[-1][-1] if runs else None
+        if last is not None and abs(char["_baseline"] - last["_baseline"]) <= 0.5 \
+                and char["x0"] - last["x1"] <= max(char["size"], 1.0):
+            runs[-1].append(char)
+        else:
+            runs.append([char])
+    return runs
+
+
+def _chained(chars: list[dict], y_tolerance: float) -> list[list[dict]]:
+    """Glyphs sorted by baseline, a new row wherever the baseline steps by more than the
+    tolerance (half the glyph's size at most)."""
+    rows: list[list[dict]] = []
+    last = None
+    for char in sorted(chars, key=lambda c: (c["_baseline"], c["x0"], c["_index"])):
+        tolerance = min(y_tolerance, 0.5 * char["size"]) if char["size"] else y_tolerance
+        if last is None or char["_baseline"] - last > tolerance:
+            rows.append([])
+        rows[-1].append(char)
+        last = char["_baseline"]
     return rows
 
 
@@ -266,8 +319,10 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
             continue
         if text in _BLANKS:
             following = next((c for c in chars[index + 1:] if c["text"] not in _BLANKS), None)
+            # the blank's own size: a small caption run ("Chapter 1.") on the baseline
+            # of a large heading advances by a small space that is still a space
             zero_advance = following is not None and (
-                following["x0"] - char["x0"] < 0.08 * line_size)
+                following["x0"] - char["x0"] < 0.08 * (char["size"] or line_size))
             if zero_advance:
                 if (parts and _ARABIC_LETTER.match(parts[-1][-1:])
                         and _ARABIC_LETTER.match(following["text"][:1])):
@@ -298,15 +353,52 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
 
 
 def _drop_footnote_marks(chars: list[dict], size: float, baseline: float) -> list[dict]:
-    """Raised small digits or daggers inside a line are references to footnotes."""
-    kept = []
-    for k, c in enumerate(chars):
-        raised = c["size"] < 0.9 * size and baseline - c["_baseline"] > 0.15 * size
+    """Raised small digits or daggers inside a line are references to footnotes. A raised
+    run that holds anything else ("1403/09/19" set smaller and higher than a label beside
+    it in a form) is text, whatever its size."""
+
+    def raised(c: dict) -> bool:
+        return c["text"].strip() != "" and c["size"] < 0.9 * size and baseline - c["_baseline"] > 0.15 * size
+
+    marks: set[int] = set()
+    k = 0
+    while k < len(chars):
+        if not raised(chars[k]):
+            k += 1
+            continue
+        end = k
+        while end + 1 < len(chars) and raised(chars[end + 1]):
+            end += 1
+        run = chars[k:end + 1]
         # a numerator before a fraction slash (¹⁄₄ set as 1⁄4) is no footnote mark
-        numerator = k + 1 < len(chars) and chars[k + 1]["text"] == "\u2044"
-        if not (raised and _FOOTNOTE_MARK.match(c["text"]) and not numerator):
-            kept.append(c)
-    return kept
+        numerator = end + 1 < len(chars) and chars[end + 1]["text"] == "\u2044"
+        if all(_FOOTNOTE_MARK.match(c["text"]) or c["text"] in ",\u2013-" for c in run) \
+                and any(_FOOTNOTE_MARK.match(c["text"]) for c in run) and not numerator \
+                and _attached_to_word(chars, k, end, size):
+            marks.update(range(k, end + 1))
+        k = end + 1
+    return [c for k, c in enumerate(chars) if k not in marks]
+
+
+def _attached_to_word(chars: list[dict], first: int, last: int, size: float) -> bool:
+    """A footnote mark sits against the word it refers to; a number set apart from
+    everything beside it (a form's value, smaller than its label) is no mark."""
+    before = chars[first - 1] if first > 0 else None
+    after = chars[last + 1] if last + 1 < len(chars) else None
+    return any(c is not None and c["text"].strip() != "" and gap < 0.5 * size
+               for c, gap in ((before, chars[first]["x0"] - before["x1"] if before else 0.0),
+                              (after, after["x0"] - chars[last]["x1"] if after else 0.0)))
+
+
+def _fixed_width(glyphs: list[dict]) -> bool:
+    """Latin text whose glyphs all have one width (i as wide as m): a fixed-width font, as
+    code is set in. Told by the widths, not the font's name; Chinese, whose characters are
+    all one width in any font, is left out."""
+    if sum(c["text"].isascii() and c["text"].isalpha() for c in glyphs) < 6 or any(_CJK.match(c["text"]) for c in glyphs):
+        return False
+    widths = [c["x1"] - c["x0"] for c in glyphs if c.get("upright", True)]
+    middle = median(widths) if widths else 0.0
+    return middle > 0 and all(abs(w - middle) <= 0.02 * middle for w in widths)
 
 
 def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line, int] | None:
@@ -321,48 +413,176 @@ def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line
     if not visual:
         return None
     text = logical_line(visual, shaped)
+    visible = [c for c in chars if c["text"].strip()]
+    bold_share = sum("bold" in c["fontname"].lower() for c in visible) / max(len(visible), 1)
     bold = sum("bold" in c["fontname"].lower() for c in chars) > 0.6 * len(chars)
+    mono = _fixed_width(visible)
     return Line(
         text=text, visual=visual, shaped=shaped, x0=min(c["x0"] for c in chars), top=min(c["top"] for c in chars),
         x1=max(c["x1"] for c in chars), bottom=max(c["bottom"] for c in chars),
-        baseline=baseline, size=size, bold=bold, rtl=is_rtl_line(text), column=column,
+        baseline=baseline, size=size, bold=bold, bold_share=bold_share, mono=mono, rtl=is_rtl_line(text), column=column,
         band=band,
     ), unmapped
 
 
 def page_lines(chars: list[dict], page_width: float, page_height: float,
-               y_tolerance: float, figures: list[Box] = ()) -> PageLines:
+               y_tolerance: float, figures: list[Box] = (), tables: list[Table] = ()) -> PageLines:
     """Lines of one page in reading order (see reading_order); figures are the boxes of
-    the page's images and drawings."""
+    the page's images and drawings. Each table is one line of its own (Line.table) at its
+    place in the reading order, its text read cell by cell."""
     chars = [c for c in chars if c["text"] and c["text"] not in "\n\r"]
     if not chars:
         return PageLines([], 0, 1)
     page_text = "".join(c["text"] for c in chars)
     shaped = shaped_glyphs(page_text)
-    rows = _rows(chars, page_height, y_tolerance)
+    size = median(c["size"] for c in chars if c["text"].strip()) if any(c["text"].strip() for c in chars) else 10.0
+    in_tables: list[list[dict]] = [[] for _ in tables]
+    flowing = []
+    for char in chars:
+        k = next((k for k, table in enumerate(tables) if in_table(char, table)), None)
+        if k is None:
+            flowing.append(char)
+        else:
+            in_tables[k].append(char)
+    # text set on its side takes no part in rows and columns (its glyphs stand one to a
+    # row): a margin's slug or an archive stamp, read apart; unless most of the page is so
+    turned = [c for c in flowing if not c.get("upright", True) and c["text"].strip()]
+    if turned and len(turned) < 0.2 * len(chars):
+        flowing = [c for c in flowing if c.get("upright", True)]
+    else:
+        turned = []
+    rows = _rows(flowing, page_height, y_tolerance)
     signatures = kashida_signatures(rows) if _ARABIC_LETTER.search(page_text) else set()
     if signatures:
         rows = [_drop_kashidas(row, signatures) for row in rows]
     rows = [_without_stacked_copies(row) for row in rows]
     segments = [segment for index, row in enumerate(rows) if row for segment in _segments(row, index)]
-    size = median(c["size"] for c in chars if c["text"].strip()) if any(c["text"].strip() for c in chars) else 10.0
+    for k, table in enumerate(tables):
+        if any(c["text"].strip() for c in in_tables[k]):
+            b = table.box
+            segments.append(Segment(x0=b.x0, top=b.top, x1=b.x1, bottom=b.bottom, row=len(rows) + k,
+                                    size=size, rtl=_mostly_arabic(in_tables[k]), table=k))
     lines, unmapped = [], 0
     leaves = reading_order(segments, list(figures), size)
     for index, leaf in enumerate(leaves):
         by_row: dict[int, list[Segment]] = {}
         for segment in leaf.segments:
             by_row.setdefault(segment.row, []).append(segment)
-        for row in sorted(by_row, key=lambda r: min(s.top for s in by_row[r])):
+        ordered = sorted(by_row, key=lambda r: min(s.top for s in by_row[r]))
+        # tables without rules, found in the rows of text between the ruled ones
+        unruled: dict[int, tuple[int, Table]] = {}
+        text_rows = [r for r in ordered if by_row[r][0].table < 0]
+        for first, last, table in aligned_tables([sorted(by_row[r], key=lambda s: s.x0) for r in text_rows], size):
+            unruled[text_rows[first]] = (text_rows[last], table)
+        skip_until = None
+        for row in ordered:
+            if skip_until is not None:
+                if row == skip_until:
+                    skip_until = None
+                continue
             pieces = sorted(by_row[row], key=lambda s: s.x0)
-            made = _line([c for s in pieces for c in s.chars], 1 if leaf.columned else 0, index, shaped)
+            if row in unruled:
+                last, table = unruled[row]
+                run = ordered[ordered.index(row):ordered.index(last) + 1]
+                chars_of_run = [c for r in run for s in by_row[r] for c in s.chars]
+                made = _table_line(table, chars_of_run, _mostly_arabic(chars_of_run),
+                                   1 if leaf.columned else 0, index, shaped, page_height, y_tolerance)
+                skip_until = last if last != row else None
+            elif pieces[0].table >= 0:
+                made = _table_line(tables[pieces[0].table], in_tables[pieces[0].table], pieces[0].rtl,
+                                   1 if leaf.columned else 0, index, shaped, page_height, y_tolerance)
+            else:
+                made = _line([c for s in pieces for c in s.chars], 1 if leaf.columned else 0, index, shaped)
             if made is None:
                 continue
             line, dropped = made
-            line.figure = all(s.figure for s in pieces)
+            line.figure = not line.table and all(s.figure for s in pieces)
             unmapped += dropped
             lines.append(line)
     _settle_mixed_directions(lines)
+    lines += _turned_apart(turned, list(figures), shaped, len(leaves))
     return PageLines(lines, unmapped, 1 + sum(leaf.columned for leaf in leaves))
+
+
+def _turned_apart(chars: list[dict], figures: list[Box], shaped: bool, band: int) -> list[Line]:
+    """Lines of text set on its side, after the page's other lines (a figure's labels when
+    inside a figure)."""
+    lines = []
+    for glyphs in _glyph_columns(chars):
+        text = " ".join(_turned_lines(glyphs))
+        if not text:
+            continue
+        x0, top = min(c["x0"] for c in glyphs), min(c["top"] for c in glyphs)
+        x1, bottom = max(c["x1"] for c in glyphs), max(c["bottom"] for c in glyphs)
+        cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+        inside = any(f.x0 <= cx <= f.x1 and f.top <= cy <= f.bottom for f in figures)
+        lines.append(Line(text=text, visual=text, shaped=shaped, x0=x0, top=top, x1=x1, bottom=bottom,
+                          baseline=bottom, size=median(c["size"] for c in glyphs), bold=False, rtl=False,
+                          column=0, band=band, figure=inside, turned=True))
+    return lines
+
+
+def _glyph_columns(chars: list[dict]) -> list[list[dict]]:
+    """Glyphs of text set on its side, grouped by their x, left to right: one turned line each."""
+    columns: dict[int, list[dict]] = {}
+    for char in chars:
+        columns.setdefault(round(char["x0"]), []).append(char)
+    return [columns[key] for key in sorted(columns)]
+
+
+def _turned_lines(chars: list[dict]) -> list[str]:
+    """Text set on its side (a narrow column's header): glyphs of one line share an x, and
+    run up the page or down it as the text matrix says. (pdfplumber's size of a turned
+    glyph is its advance; the matrix holds the font size.)"""
+    lines = []
+    for glyphs in _glyph_columns(chars):
+        a, b = glyphs[0].get("matrix", (0.0, 1.0))[:2]
+        upward, size = b > 0, max(math.hypot(a, b), 1.0)
+        glyphs.sort(key=lambda c: -c["bottom"] if upward else c["top"])
+        text, end = "", None
+        for c in glyphs:
+            start = c["bottom"] if upward else c["top"]
+            if end is not None and abs(start - end) > 0.25 * size and not text.endswith(" "):
+                text += " "
+            text += c["text"]
+            end = c["top"] if upward else c["bottom"]
+        lines.append(text.strip())
+    return [line for line in lines if line]
+
+
+def _mostly_arabic(chars: list[dict]) -> bool:
+    letters = [c for c in chars if c["text"].strip()]
+    return sum(bool(_ARABIC_SCRIPT.match(c["text"][:1])) for c in letters) > len(letters) / 2
+
+
+def _table_line(table: Table, chars: list[dict], rtl: bool, column: int, band: int, shaped: bool,
+                page_height: float, y_tolerance: float) -> tuple[Line, int] | None:
+    """The table as one line: each cell's glyphs read into lines as the page's are, the
+    cells' texts joined by tables.table_text."""
+    by_cell: dict[tuple[int, int], list[dict]] = {}
+    for char in chars:
+        cell = cell_of(char, table)
+        by_cell.setdefault((cell.row, cell.column), []).append(char)
+    texts: dict[tuple[int, int], list[str]] = {}
+    unmapped = 0
+    for key, cell_chars in by_cell.items():
+        turned = [c for c in cell_chars if not c.get("upright", True)]
+        if len(turned) > len(cell_chars) / 2:
+            texts[key] = _turned_lines(turned)
+            continue
+        for row in _rows(cell_chars, page_height, y_tolerance):
+            made = _line(_without_stacked_copies(row), column, band, shaped)
+            if made is not None:
+                texts.setdefault(key, []).append(made[0].text)
+                unmapped += made[1]
+    text = table_text(table, texts, rtl)
+    if not text:
+        return None
+    sizes = [c["size"] for c in chars if c["text"].strip()]
+    b = table.box
+    return Line(text=text, visual=text, shaped=shaped, x0=b.x0, top=b.top, x1=b.x1, bottom=b.bottom,
+                baseline=b.bottom, size=median(sizes), bold=False, rtl=rtl, column=column, band=band,
+                table=True), unmapped
 
 
 def _settle_mixed_directions(lines: list[Line]) -> None:
@@ -373,9 +593,9 @@ def _settle_mixed_directions(lines: list[Line]) -> None:
     nearest line above in the same column with letters of one direction only decides,
     else the nearest below; with neither the letter count stands.
     """
-    pure = [None if has_rtl(l.text) and _LTR_LETTER.search(l.text) else l.rtl for l in lines]
+    pure = [None if l.table or (has_rtl(l.text) and _LTR_LETTER.search(l.text)) else l.rtl for l in lines]
     for k, line in enumerate(lines):
-        if pure[k] is not None:
+        if pure[k] is not None or line.table:
             continue
         same = [j for j in range(len(lines)) if pure[j] is not None
                 and (lines[j].band, lines[j].column) == (line.band, line.column)]

@@ -18,6 +18,7 @@ from pipeline.extractors import quality
 from pipeline.extractors.layout import PageLayout, document_blocks
 from pipeline.extractors.lines import page_lines
 from pipeline.extractors.reading_order import Box
+from pipeline.extractors.tables import page_tables
 from pipeline.records import Block, Extraction
 
 # pdfminer logs a warning per glyph for common font quirks (missing FontBBox); they say
@@ -26,7 +27,8 @@ logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
 def _page_ranges(numbers: list[int]) -> str:
-    spans, start = [], None
+    """"1-3, 7" for pages 1, 2, 3 and 7."""
+    spans, start, end = [], None, None
     for n in numbers:
         if start is not None and n == end + 1:
             end = n
@@ -104,8 +106,9 @@ def scan_pages(path: Path, settings: ExtractSettings, first: int = 0, stop: int 
                     scanned.append(page.page_number)
                 layouts.append(PageLayout(page.page_number, page.width, page.height, []))
                 continue
+            tables, forms = page_tables(page, chars)
             found = page_lines(chars, page.width, page.height, settings.y_tolerance,
-                               page_figures(page, chars))
+                               page_figures(page, chars, [t.box for t in tables] + forms), tables)
             unmapped += found.unmapped_glyphs
             layouts.append(PageLayout(page.page_number, page.width, page.height, found.lines))
         page_count = len(pdf.pages)
@@ -119,17 +122,21 @@ def scan_pages(path: Path, settings: ExtractSettings, first: int = 0, stop: int 
 _FIGURE_MIN_SIDE = 12.0
 
 
-def page_figures(page, chars: list[dict]) -> list[Box]:
+def page_figures(page, chars: list[dict], grids: list[Box] = ()) -> list[Box]:
     """Boxes of the page's images and drawings, for reading order. A box that fills most of
     the page is a background or a frame, and one with running text inside (rows of it, not
     a figure's labels) is a text box, a table, or strokes that overhang a column because
-    the PDF clips them: none of these is a figure."""
+    the PDF clips them: none of these is a figure. The rules and shading of the page's
+    tables and forms (grids) are no drawing either."""
     drawn = [Box(o["x0"], o["top"], o["x1"], o["bottom"])
              for o in list(page.rects) + list(page.curves) + list(page.lines)]
+    # a table's rules may run on a few points past the cells the finder closes
+    drawn = [b for b in drawn if not any(_within(b, grid, 6.0) for grid in grids)]
     # the strokes of one drawing are one figure; images stand alone (their boxes carry white
     # margins that would chain neighbouring figures into one across a column gutter)
     merged = [(box, count, False) for box, count in _touching_merged(drawn)]
-    merged += [(Box(o["x0"], o["top"], o["x1"], o["bottom"]), 1, True) for o in page.images]
+    merged += [(Box(o["x0"], o["top"], o["x1"], o["bottom"]), 1, True) for o in page.images
+               if not any(_within(Box(o["x0"], o["top"], o["x1"], o["bottom"]), grid) for grid in grids)]
     figures = []
     page_area = page.width * page.height
     for box, strokes, image in merged:
@@ -201,6 +208,11 @@ def _touching_merged(shapes: list[Box]) -> list[tuple[Box, int]]:
                 out.append([box, count])
         merged = out
     return [(box, count) for box, count in merged]
+
+
+def _within(inner: Box, outer: Box, slack: float = 2.0) -> bool:
+    return (outer.x0 - slack <= inner.x0 and inner.x1 <= outer.x1 + slack
+            and outer.top - slack <= inner.top and inner.bottom <= outer.bottom + slack)
 
 
 def _touch(a: Box, b: Box) -> bool:

@@ -45,6 +45,10 @@ FULL_ROW = 0.7
 # ... or a column of at least this many rows, whatever its lines' length (a list, a table
 # or one page of a two-page spread beside another).
 LIST_ROWS = 8
+# ... and a column of fewer rows at least this many of its own font sizes wide (some twenty
+# characters a line): a few narrow stacks side by side are the columns of a table or of a
+# form (labels beside values), whose rows read across.
+SHORT_COLUMN_EMS = 10.0
 # An empty strip across the whole region this many line heights tall ends a band even
 # where the columns above and below line up: a figure whose drawing the PDF does not
 # describe, or a break between sections.
@@ -68,6 +72,7 @@ class Segment(Box):
     size: float = 10.0
     rtl: bool = False
     figure: bool = False  # lies inside a figure: a label or a value in a chart
+    table: int = -1  # stands for the page's table of this index (its box; lines.py reads its cells)
 
 
 @dataclass
@@ -287,6 +292,8 @@ def _side_is_text(items: list[Box], lo: float, hi: float, size: float) -> bool:
         rows.setdefault(s.row, []).append(s)
     if len(rows) >= LIST_ROWS:
         return True  # a long column, whatever its lines: a list, a table, a page of a spread
+    if right - left < SHORT_COLUMN_EMS * _text_size(segments):
+        return False  # a few short rows: a column of a table or a form, read row by row
     widths = [max(s.x1 for s in r) - min(s.x0 for s in r) for r in rows.values()]
     return sum(w >= FULL_ROW * (right - left) for w in widths) >= TEXT_ROWS * len(widths)
 
@@ -302,14 +309,25 @@ def _gutters(band: _Band, size: float) -> list[tuple[float, float]]:
         edges = [min(b.x0 for b in items)] + [x for gap in gaps for x in gap] + [max(b.x1 for b in items)]
         sides = [(edges[k], edges[k + 1]) for k in range(0, len(edges), 2)]
         text = [_side_is_text(items, lo, hi, size) for lo, hi in sides]
-        if all(text):
+        apart = [not _rows_shared(items, sides[k], sides[k + 1]) for k in range(len(gaps))]
+        if all(text) or all(apart[k] or (text[k] and text[k + 1]) for k in range(len(gaps))):
             return gaps
-        # drop the gaps beside a side that is no text column and try the rest again
-        kept = [gap for k, gap in enumerate(gaps) if text[k] and text[k + 1]]
+        # drop the gaps beside a side that is no text column, unless nothing on the two
+        # sides shares a row, and try the rest again
+        kept = [gap for k, gap in enumerate(gaps) if apart[k] or (text[k] and text[k + 1])]
         if len(kept) == len(gaps):
             return []
         gaps = kept
     return []
+
+
+def _rows_shared(items: list[Box], left: tuple[float, float], right: tuple[float, float]) -> bool:
+    """Some row has text on both sides: a list's numbers beside its items, a form's labels
+    beside their values. Where no row does, the two sides are blocks of their own (a
+    colophon beside a masthead), and reading them row by row would interleave them."""
+    def rows(lo: float, hi: float) -> set[int]:
+        return {s.row for s in items if isinstance(s, Segment) and lo <= (s.x0 + s.x1) / 2 <= hi}
+    return bool(rows(*left) & rows(*right))
 
 
 def _rows_beside(band: _Band | list[list[Box]], gap: tuple[float, float]) -> int:
@@ -394,16 +412,20 @@ def _cut(items: list[Box], size: float, depth: int = 0) -> list[tuple[list[Box],
     return leaves
 
 
-def _label_of(segment: Segment, figure: Box) -> bool:
+def _label_of(segment: Segment, figure: Box, size: float) -> bool:
     """The segment is a label of the figure: inside it, or a short piece of text just
-    beside its edge (an axis label; not the last line of the paragraph above). Text in a
-    font larger than the page's is not: that is a heading set on a drawn decoration."""
+    beside its edge: an axis label, or a name set under a small drawing in a font smaller
+    than the page's (not the last line of the paragraph above, set in the page's font).
+    Text in a font larger than the page's is not: that is a heading set on a drawn
+    decoration."""
     cx, cy = (segment.x0 + segment.x1) / 2, (segment.top + segment.bottom) / 2
     if figure.x0 <= cx <= figure.x1 and figure.top <= cy <= figure.bottom:
         return True
     reach = 2 * segment.size
     near = figure.x0 - reach <= cx <= figure.x1 + reach and figure.top - reach <= cy <= figure.bottom + reach
-    return near and segment.x1 - segment.x0 < 0.3 * (figure.x1 - figure.x0)
+    width = segment.x1 - segment.x0
+    return near and (width < 0.3 * (figure.x1 - figure.x0)
+                     or (segment.size < 0.95 * size and width < figure.x1 - figure.x0 + 2 * reach))
 
 
 def reading_order(segments: list[Segment], figures: list[Box], size: float) -> list[Leaf]:
@@ -411,7 +433,7 @@ def reading_order(segments: list[Segment], figures: list[Box], size: float) -> l
     if not segments:
         return []
     for segment in segments:
-        segment.figure = segment.size <= 1.05 * size and any(_label_of(segment, f) for f in figures)
+        segment.figure = segment.table < 0 and segment.size <= 1.05 * size and any(_label_of(segment, f, size) for f in figures)
     leaves = []
     for items, columned, x0, x1 in _cut(list(segments) + list(figures), size):
         text = sorted((b for b in items if isinstance(b, Segment)), key=lambda s: (s.top, s.x0))
