@@ -488,7 +488,9 @@ def anchor_chains(src: SideSentences, tgt: SideSentences, weights, lengths: "Len
         return []
     scores = link_scores(link_features(src, tgt, 1, 1, rows, cols, lengths), weights)
     scores = scores - src.skip_scores(weights)[rows] - tgt.skip_scores(weights)[cols]
-    likely = (scores > 0) & ~(_Gathered(shown_side(src), shown_side(tgt))(1, 1, rows, cols) < floor)
+    likely = scores > 0
+    if floor > 0:
+        likely &= ~(_Gathered(shown_side(src), shown_side(tgt))(1, 1, rows, cols) < floor)
     rows, cols, scores = rows[likely], cols[likely], scores[likely]
     chains = []
     while len(rows):
