@@ -38,7 +38,7 @@ STAGE_OK = || test $$? -eq 3
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system-deps all extract normalize detect segment embed align test test-fast \
-	eval align-texts review export bench bench-extract bench-review \
+	eval align-texts review export bench bench-extract bench-align bench-review \
 	sample-corpus clean clean-build
 
 help: ## list the targets
@@ -106,7 +106,7 @@ $(STAMPS)/embed: $(STAMPS)/segment $(CONFIG) $(call code,embed.py onnx_model.py)
 # align exits 3 when documents failed (aligned/problems.parquet says why), so `make all`
 # fails; a later `make all` with nothing to redo fails the same way while the list of failed
 # documents that align wrote is there.
-$(ALIGNED)/alignments.parquet: $(STAMPS)/embed $(CONFIG) $(call code,align.py output.py stages.py identity.py manual_links.py review/store.py) \
+$(ALIGNED)/alignments.parquet: $(STAMPS)/embed $(CONFIG) $(call code,align.py sentence_align.py signals.py output.py stages.py identity.py manual_links.py review/store.py) \
 		$(wildcard $(ALIGNED)/reviews.sqlite)
 	$(HAMTA) align
 
@@ -124,6 +124,12 @@ export: ## write accepted pairs as TMX 1.4b and TSV into aligned/
 
 bench: ## speed and memory benchmarks (ratios against baselines measured in the same run)
 	$(PY) -m bench.speed --config "$(CONFIG)"
+
+# Public alignment benchmarks are not carried in the repository: ALIGN_DATA (or the
+# environment's HAMTA_ALIGN_DATA) names their folder; without it the bench says so and skips.
+ALIGN_DATA ?= $(HAMTA_ALIGN_DATA)
+bench-align: ## sentence alignment on public sets (Text+Berg, Bertalign's zh-en set, Tatoeba): strict/lax P/R/F1 [ALIGN_DATA=folder]
+	$(PY) -m bench.align_public --config "$(CONFIG)" --cache "$(CACHE)" $(if $(ALIGN_DATA),--data "$(ALIGN_DATA)")
 
 bench-review: ## review page speed in Chromium on 20,000 pairs: first paint, 100 moves, page turn
 	$(PY) -m bench.review_speed

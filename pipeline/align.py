@@ -12,14 +12,11 @@ language (candidate_pairs), so the time grows with the number of documents, not 
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-
-# Links the sentence aligner may use: (source sentences, target sentences).
-LINK_SHAPES = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
-
 
 # Pools of more than align.approximate_above vectors are searched with an inverted-file
 # index: about 4 sqrt(n) lists, IVF_PROBES of them per query. make bench: at 100k it found
@@ -171,87 +168,13 @@ class SentenceLink:
     src: tuple[int, ...]
     tgt: tuple[int, ...]
     similarity: float
+    score: float = 0.0  # log-odds that the link is right (pipeline.sentence_align)
+    margin: float = 0.0  # ratio margin of the link's runs
 
 
 def unit_length(vectors: np.ndarray) -> np.ndarray:
     """A vector, or each row of a matrix, scaled to length 1 (a zero vector stays zero)."""
     return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
-
-
-def _groups(vectors: np.ndarray) -> dict[int, np.ndarray]:
-    """The unit vector of each sentence ({1: ...}) and of each two neighbours joined ({2: ...}),
-    by the index of the group's first sentence: computed once for the whole DP."""
-    return {1: unit_length(vectors), 2: unit_length(vectors[:-1] + vectors[1:])}
-
-
-def align_sentences(src: np.ndarray, tgt: np.ndarray, skip_similarity: float,
-                    merge_penalty: float = 0.05, src_starts: frozenset[int] = frozenset(),
-                    tgt_starts: frozenset[int] = frozenset(),
-                    band: list[tuple[int, int]] | None = None) -> list[SentenceLink]:
-    """Best monotone alignment of two sentence sequences.
-
-    A link covering s source and t target sentences gains (s + t) / 2 * (cosine - skip_similarity)
-    minus merge_penalty when it is not 1-1; a skipped sentence gains nothing. So a link is
-    made only where its cosine beats the skip threshold, and a 2-1 link is considered only
-    when the merged sentences match better together than either alone. Sentences at
-    the indexes in src_starts / tgt_starts begin a passage: no merge joins them to the
-    sentence before (a heading and the sentence above it are not one sentence).
-    band: for each count i of source sentences (0..n), the lowest and highest count of
-    target sentences the path may have reached with it (see anchor_band); by default all.
-    """
-    n, m = len(src), len(tgt)
-    rows = band or [(0, m)] * (n + 1)
-    src_groups, tgt_groups = _groups(src), _groups(tgt)
-    gain: dict[tuple[int, int], float] = {(0, 0): 0.0}
-    back: dict[tuple[int, int], tuple[int, int, float]] = {}
-    for i in range(n + 1):
-        for j in range(rows[i][0], rows[i][1] + 1):
-            best = -np.inf
-            for s, t in LINK_SHAPES:
-                before = gain.get((i - s, j - t))
-                if before is None:  # also where the link would start before the first sentence
-                    continue
-                if (s == 2 and i - 1 in src_starts) or (t == 2 and j - 1 in tgt_starts):
-                    continue
-                if s == 0 or t == 0:
-                    step, cosine = 0.0, 0.0
-                else:
-                    cosine = float(src_groups[s][i - s] @ tgt_groups[t][j - t])
-                    if s + t > 2 and cosine <= float(np.max(src[i - s:i] @ tgt[j - t:j].T)):
-                        continue  # the merge matches no better than one of its sentences alone
-                    step = (s + t) / 2 * (cosine - skip_similarity) - (merge_penalty if s + t > 2 else 0)
-                if before + step > best:
-                    best = before + step
-                    back[(i, j)] = (s, t, cosine)
-            if best > -np.inf:
-                gain[(i, j)] = best
-    links, i, j = [], n, m
-    while i > 0 or j > 0:
-        s, t, cosine = back[(i, j)]
-        if s and t:
-            links.append(SentenceLink(tuple(range(i - s, i)), tuple(range(j - t, j)), cosine))
-        i, j = i - s, j - t
-    return links[::-1]
-
-
-# How far the sentence DP may stray from the path through its anchors (see anchor_band):
-# room for merges and skips beside an anchor, and for an anchor off by a sentence or two.
-BAND_REACH = 3
-
-
-def anchor_band(anchors: list[tuple[int, int]], n: int, m: int, reach: int = BAND_REACH) -> list[tuple[int, int]]:
-    """The DP's band around a run of anchors (sorted (source, target) indexes): after i source
-    sentences, the path has taken between the last anchor before i and the next anchor's
-    target, give or take `reach`. Anchors of a run are at most max_gap apart, so the band is
-    a few sentences wide and the DP's work grows with the run's length, not its square."""
-    rows, k = [], 0
-    for i in range(n + 1):
-        while k < len(anchors) and anchors[k][0] < i:
-            k += 1
-        low = anchors[k - 1][1] - reach if k else 0
-        high = anchors[k][1] + reach if k < len(anchors) else m
-        rows.append((max(low, 0), min(high, m)))
-    return rows
 
 
 def link_margin(link: SentenceLink, src_mean: np.ndarray, tgt_mean: np.ndarray) -> float:
@@ -261,34 +184,16 @@ def link_margin(link: SentenceLink, src_mean: np.ndarray, tgt_mean: np.ndarray) 
 
 
 def confidence(margin: float, similarity: float, bias: float, w_margin: float, w_similarity: float) -> float:
-    """A logistic score in [0, 1]; its weights are fitted on the evaluation set (make eval)."""
+    """A passage pair's confidence in [0, 1]; its weights are fitted on the evaluation set (make eval)."""
     z = bias + w_margin * margin + w_similarity * similarity
     return float(1.0 / (1.0 + np.exp(-z)))
 
 
-# --- Sentences across a whole side pair: anchors, then the dynamic program between them ---
-
-def anchor_blocks(anchors: list[tuple[int, int]], max_gap: int,
-                  stride: tuple[float, float] = (1.0, 1.0)) -> list[list[tuple[int, int]]]:
-    """Split anchors (sorted by source) into monotone runs with small gaps.
-
-    A translation keeps its order inside a section but may move whole sections; each run is
-    one stretch in the same order on both sides, and the dynamic program works inside it.
-    stride: sentences a side per sentence of the shorter side; where one side is much
-    longer (an abstract beside the paper it sums up) its gaps are counted in that unit.
-    """
-    blocks: list[list[tuple[int, int]]] = []
-    for i, j in sorted(anchors):
-        last = blocks[-1][-1] if blocks else None
-        if last and 0 < i - last[0] <= max_gap * stride[0] and 0 < j - last[1] <= max_gap * stride[1]:
-            blocks[-1].append((i, j))
-        else:
-            blocks.append([(i, j)])
-    return blocks
-
-
-def _crosses(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return (a[0] - b[0]) * (a[1] - b[1]) < 0
+def sentence_confidence(score: float, weights) -> float:
+    """A sentence link's confidence in [0, 1] from its score (log-odds of the link model),
+    recalibrated on the links the aligner made on a tuning set (align.confidence.sentence_*)."""
+    z = weights.sentence_bias + weights.sentence_w_score * score
+    return float(1.0 / (1.0 + np.exp(-z)))
 
 
 def passage_starts(passage_ids: list[str]) -> frozenset[int]:
@@ -298,85 +203,75 @@ def passage_starts(passage_ids: list[str]) -> frozenset[int]:
 
 def align_sentence_sequences(src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarray, tgt_mean: np.ndarray,
                              settings, src_starts: frozenset[int] = frozenset(),
-                             tgt_starts: frozenset[int] = frozenset(),
-                             summary: bool = False) -> list[SentenceLink]:
-    """Sentence links between two sides: margin anchors, monotone blocks, DP inside each block.
+                             tgt_starts: frozenset[int] = frozenset(), src_texts: list[str] | None = None,
+                             tgt_texts: list[str] | None = None, src_kinds: list[str] | None = None,
+                             tgt_kinds: list[str] | None = None) -> list[SentenceLink]:
+    """Sentence links between two sides by pipeline.sentence_align (anchors, a corridor,
+    links of up to 4 sentences a side scored by align.link).
 
-    src_starts / tgt_starts: the sentences that begin a passage (see align_sentences).
-    summary: one side may sum up the other (two languages of one document: a paper and its
-    abstract), so anchor gaps on the longer side are counted per sentence of the shorter."""
+    src_mean / tgt_mean: the ratio margin's neighbourhoods (mean cosine of each sentence to
+    its k nearest in the other language). With align.scoring cosine they count as 1, so
+    the margin feature is the raw cosine. src_starts / tgt_starts: the sentences that begin
+    a passage (no link joins one to the sentence before). Texts give the length and signal
+    features; without them those features are neutral.
+    """
+    from pipeline.sentence_align import align_sides, pair_sides
+
     if not len(src) or not len(tgt):
         return []
-    cosine = by_cosine(settings.scoring)
-    # Anchors are mined as passages are, with the sentence thresholds.
-    anchor_margin = {(m.src, m.tgt): m.margin for m in mine_passages(
-        src, tgt, src_mean, tgt_mean, settings.sentence_margin, settings.sentence_similarity,
-        settings.faiss_above, settings.scoring, settings.approximate_above)}
-    links: list[SentenceLink] = []
-    shorter = min(len(src), len(tgt))
-    stride = (len(src) / shorter, len(tgt) / shorter) if summary else (1.0, 1.0)
-    blocks = anchor_blocks(list(anchor_margin), settings.max_gap, stride)
-    confirmed = [anchor for block in blocks if len(block) >= settings.min_block for anchor in block]
-    for block in blocks:
-        # A lone weak anchor is more often chance than a translation. By cosine alone no lone
-        # anchor can show that it is strong, so in the cosine mode every lone anchor is dropped.
-        # Sections may move as a whole, but a lone sentence that crosses a run of anchors
-        # (before it on one side, after it on the other) is chance too.
-        if len(block) < settings.min_block and (
-                cosine or anchor_margin[block[0]] < settings.lone_anchor_margin
-                or any(_crosses(anchor, block[0]) for anchor in confirmed)):
-            continue
-        # One sentence of slack on each side lets a merge at the block's edge be found.
-        i0, j0 = max(block[0][0] - 1, 0), max(block[0][1] - 1, 0)
-        i1, j1 = min(block[-1][0] + 2, len(src)), min(block[-1][1] + 2, len(tgt))
-        band = anchor_band([(i - i0, j - j0) for i, j in block], i1 - i0, j1 - j0)
-        for link in align_sentences(src[i0:i1], tgt[j0:j1], settings.sentence_similarity,
-                                    settings.merge_penalty, frozenset(k - i0 for k in src_starts if i0 < k < i1),
-                                    frozenset(k - j0 for k in tgt_starts if j0 < k < j1), band):
-            link = SentenceLink(tuple(i + i0 for i in link.src), tuple(j + j0 for j in link.tgt),
-                                link.similarity)
-            # The DP links by cosine; a link whose margin is below the anchors' threshold
-            # resembles everything in the other language as much as its partner (make eval:
-            # such links were nearly all wrong, e.g. Chinese to Chinese of unrelated papers).
-            if cosine or link_margin(link, src_mean, tgt_mean) >= settings.sentence_margin:
-                links.append(link)
-    # Blocks may overlap by their slack: keep each sentence in its best link only.
-    links.sort(key=lambda l: -l.similarity)
-    taken_src, taken_tgt, kept = set(), set(), []
-    for link in links:
-        if taken_src.isdisjoint(link.src) and taken_tgt.isdisjoint(link.tgt):
-            kept.append(link)
-            taken_src.update(link.src)
-            taken_tgt.update(link.tgt)
-    kept.sort(key=lambda l: (l.src, l.tgt))
-    if cosine:
-        return kept
-    return sorted(kept + _sandwiched_links(kept, src, tgt, src_mean, tgt_mean, settings),
-                  key=lambda l: (l.src, l.tgt))
+    src_side, tgt_side = pair_sides(
+        src, tgt, settings, src_texts, tgt_texts, src_starts, tgt_starts,
+        src_anchorable=None if src_kinds is None else [kind not in NO_EVIDENCE_KINDS for kind in src_kinds],
+        tgt_anchorable=None if tgt_kinds is None else [kind not in NO_EVIDENCE_KINDS for kind in tgt_kinds])
+    if by_cosine(settings.scoring):
+        src_side.neighbourhood[:] = 0
+        tgt_side.neighbourhood[:] = 0
+    found = align_sides(src_side, tgt_side, settings)
+    return [SentenceLink(link.src, link.tgt, link.similarity, link.score, link.margin) for link in found]
 
 
-def _sandwiched_links(links: list[SentenceLink], src: np.ndarray, tgt: np.ndarray, src_mean: np.ndarray,
-                      tgt_mean: np.ndarray, settings) -> list[SentenceLink]:
-    """A link for one sentence left out on each side between two consecutive links.
+def realign_stretch(src_vectors: np.ndarray, tgt_vectors: np.ndarray, src_means: np.ndarray, tgt_means: np.ndarray,
+                    settings, fixed: list[SentenceLink], src_starts: frozenset[int] = frozenset(),
+                    tgt_starts: frozenset[int] = frozenset(), src_texts: list[str] | None = None,
+                    tgt_texts: list[str] | None = None) -> list[SentenceLink]:
+    """Sentence links of one side pair where the `fixed` links (made by a translator) are kept
+    as they are and the aligner re-runs only the stretches between them.
 
-    Its place says more than its score: the sentences before and after it are translations
-    of each other, so a pair whose margin a weaker model puts just under sentence_margin
-    (e5-small on English-Chinese) is taken at the lower gap_margin. The cosine floor of
-    every link, sentence_similarity, still holds: with few neighbours (a short side) the
-    margin of two unrelated sentences can be high."""
-    found = []
-    # Links are in source order; with sections moved, a target sentence between two of them
-    # may already be linked elsewhere.
-    taken_tgt = {j for link in links for j in link.tgt}
-    for before, after in zip(links, links[1:]):
-        i, j = before.src[-1] + 1, before.tgt[-1] + 1
-        if after.src[0] != i + 1 or after.tgt[0] != j + 1 or j in taken_tgt:
-            continue
-        link = SentenceLink((i,), (j,), float(src[i] @ tgt[j]))
-        margin = link_margin(link, src_mean, tgt_mean)
-        if link.similarity >= settings.sentence_similarity and margin >= settings.gap_margin:
-            found.append(link)
-    return found
+    A stretch is the sentences after one fixed link and before the next, on both sides
+    (fixed links in source order; a fixed link that crosses another leaves nothing between
+    them on one side, so nothing is re-aligned there). Sentences a fixed link holds are never
+    linked again. Returns the fixed links and the new ones, in source order.
+    """
+    from pipeline.sentence_align import align_sides, pair_sides, stretch
+
+    fixed = sorted(fixed, key=lambda link: (link.src, link.tgt))
+    held_src = {i for link in fixed for i in link.src}
+    held_tgt = {j for link in fixed for j in link.tgt}
+    found: list[SentenceLink] = []
+    if not len(src_vectors) or not len(tgt_vectors):
+        return fixed
+    # Centring and neighbourhoods come from the whole sides: a stretch of two or three
+    # sentences is no neighbourhood (its own partner would be most of the mean).
+    src_side, tgt_side = pair_sides(src_vectors, tgt_vectors, settings, src_texts, tgt_texts, src_starts, tgt_starts)
+    if by_cosine(settings.scoring):
+        src_side.neighbourhood[:] = 0
+        tgt_side.neighbourhood[:] = 0
+    stops = [(link.src[0] if link.src else None, link.tgt[0] if link.tgt else None) for link in fixed]
+    stops.append((len(src_vectors), len(tgt_vectors)))
+    i0, j0 = 0, 0
+    for link, (i1, j1) in zip(fixed + [None], stops):
+        i1 = i0 if i1 is None else i1
+        j1 = j0 if j1 is None else j1
+        if i1 > i0 and j1 > j0:
+            # A crossing fixed link may hold sentences inside the stretch: it is not re-run.
+            if held_src.isdisjoint(range(i0, i1)) and held_tgt.isdisjoint(range(j0, j1)):
+                for new in align_sides(stretch(src_side, i0, i1), stretch(tgt_side, j0, j1), settings):
+                    found.append(SentenceLink(tuple(i + i0 for i in new.src), tuple(j + j0 for j in new.tgt),
+                                              new.similarity, new.score, new.margin))
+        if link is not None:
+            i0 = max(i0, max(link.src, default=i0 - 1) + 1)
+            j0 = max(j0, max(link.tgt, default=j0 - 1) + 1)
+    return sorted(fixed + found, key=lambda link: (link.src, link.tgt))
 
 
 # --- The whole corpus -----------------------------------------------------------------
@@ -442,6 +337,26 @@ def passages_of_sentence_links(links: list[SentenceLink], src: Side, tgt: Side,
             taken_src.add(i)
             taken_tgt.add(j)
     return sorted(found)
+
+
+def links_inside(links: list[SentenceLink], matches: list[PassageMatch], src: Side,
+                 tgt: Side) -> list[SentenceLink]:
+    """The sentence links whose sentences all lie in one pair of matched passages.
+
+    Sentence margins are taken inside the side pair (contract 6), so they cannot tell two
+    unrelated papers apart: there each sentence's best partner stands out of a neighbourhood
+    of strangers as far as a translation does (margins 1.06-1.1 on the evaluation set). Whether
+    two sides are translations is the passages' call, whose margins are taken over the
+    corpus; where few or none of their passages match, a sentence link stands only inside a
+    passage pair that does."""
+    paired = {(src.passages[m.src].passage_id, tgt.passages[m.tgt].passage_id) for m in matches}
+    kept = []
+    for link in links:
+        src_ids = {src.sentences[i].passage_id for i in link.src}
+        tgt_ids = {tgt.sentences[j].passage_id for j in link.tgt}
+        if len(src_ids) == len(tgt_ids) == 1 and (next(iter(src_ids)), next(iter(tgt_ids))) in paired:
+            kept.append(link)
+    return kept
 
 
 # Titles and headings match their like in any paper ("Conclusion" / 五、结论): they show
@@ -520,31 +435,97 @@ def _vectors(side: Side, level: str) -> np.ndarray:
     return side.passage_vectors if level == "passage" else side.sentence_vectors
 
 
-def candidate_neighbourhoods(sides: list[Side], pairs: set[tuple[int, int]], level: str,
-                             settings) -> dict[tuple[int, str], np.ndarray]:
+def _texts(side: Side, level: str) -> list[str]:
+    return [r.pivot for r in (side.passages if level == "passage" else side.sentences)]
+
+
+def text_key(text: str) -> str:
+    """What makes two texts the same text: case, spaces and punctuation aside."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKC", text).casefold()
+                   if unicodedata.category(c)[0] in "LN")
+
+
+def duplicate_sides(sides: list[Side], min_share: float = 0.8) -> list[tuple[int, int, float]]:
+    """Pairs of sides in the same language that hold the same text: (a, b, share), where
+    share is the part of the shorter side's sentences (passages if it has none) whose text
+    the other side also holds, at least min_share. Found through an index of sentence texts,
+    so the work grows with the corpus, not with the number of pairs of documents.
+
+    Real corpora hold duplicates (a paper and its preprint, one abstract under two names);
+    they are reported, and they count once in margin neighbourhoods (candidate_neighbourhoods)."""
+    keys = []
+    for side in sides:
+        level = "sentence" if side.sentences else "passage"
+        keys.append({key for key in map(text_key, _texts(side, level)) if len(key) >= 8})
+    holders: dict[tuple[str, str], list[int]] = {}
+    for index, side in enumerate(sides):
+        for key in keys[index]:
+            holders.setdefault((side.lang, key), []).append(index)
+    shared: Counter = Counter()
+    for members in holders.values():
+        if 1 < len(members) <= 64:  # a text in very many documents is boilerplate, not a copy
+            for a, b in itertools.combinations(members, 2):
+                shared[(a, b)] += 1
+    found = []
+    for (a, b), count in sorted(shared.items()):
+        share = count / max(min(len(keys[a]), len(keys[b])), 1)
+        if share >= min_share:
+            found.append((a, b, round(share, 6)))
+    return found
+
+
+def representatives(count: int, duplicates: list[tuple[int, int, float]]) -> list[int]:
+    """For each side, the first side of its group of duplicates (itself if it has none)."""
+    parent = list(range(count))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b, _ in duplicates:
+        ra, rb = root(a), root(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    return [root(x) for x in range(count)]
+
+
+def candidate_neighbourhoods(sides: list[Side], pairs: set[tuple[int, int]], level: str, settings,
+                             duplicates: list[tuple[int, int, float]] = ()) -> dict[tuple[int, str], np.ndarray]:
     """The ratio margin's denominators at one level (passage or sentence): for each side and
     each other language, the mean cosine of each of its vectors to its k nearest among the
     side's candidate partners in that language.
 
     The nearest neighbours of a passage lie in the sides nearest to its own; with every
-    pair a candidate, this is the whole corpus in that language."""
+    pair a candidate, this is the whole corpus in that language. Each text counts once in
+    a pool: a group of duplicate sides by its first side alone, and a text that several
+    sides hold (the same sentence in two documents) once. Otherwise a copy of a passage's
+    translation would be a neighbour as close as the translation itself, and the margin of
+    the right pair would fall to 1."""
     partners: dict[int, list[int]] = {}
     for a, b in sorted(pairs):
         partners.setdefault(a, []).append(b)
         partners.setdefault(b, []).append(a)
+    first = representatives(len(sides), list(duplicates))
     # The last pool built for each language is kept: with every pair a candidate, all
     # sides of a language have the same partners, so the corpus is concatenated once.
     last_pool: dict[str, tuple[tuple[int, ...], np.ndarray]] = {}
     means = {}
     for index in sorted(partners):
         by_lang: dict[str, list[int]] = {}
-        for other in sorted(partners[index]):
+        for other in sorted({first[o] for o in partners[index]}):
             if len(_vectors(sides[other], level)):
                 by_lang.setdefault(sides[other].lang, []).append(other)
         for lang, members in by_lang.items():
             key = tuple(members)
             if last_pool.get(lang, ((), None))[0] != key:
-                last_pool[lang] = key, np.concatenate([_vectors(sides[m], level) for m in members])
+                texts = [text_key(t) for m in members for t in _texts(sides[m], level)]
+                pool = np.concatenate([_vectors(sides[m], level) for m in members])
+                first_of = {t: n for n, t in reversed(list(enumerate(texts))) if t}
+                keep = [n for n, t in enumerate(texts) if not t or first_of[t] == n]  # no text: no key
+                last_pool[lang] = key, pool[keep]
             means[(index, lang)] = neighbourhood_mean(_vectors(sides[index], level), last_pool[lang][1], settings.k,
                                                       settings.faiss_above, settings.approximate_above)
     return means
@@ -557,26 +538,30 @@ def same_pivot(lang_a: str, lang_b: str) -> bool:
 
 def pair_settings(settings, src_lang: str, tgt_lang: str):
     """The settings for one language pair. Two sides with the same pivot (zh-Hant, zh-Hans)
-    compare like one language: unrelated Chinese sentences reach cosines (0.85-0.91) and
-    margins (1.0-1.03) that only translations reach across languages, while a real pair is
-    nearly the same pivot text (cosine 0.99), so such pairs need same_pivot_similarity."""
+    compare like one language: unrelated Chinese passages reach cosines (0.85-0.91) and
+    margins (1.0-1.03) that only translations reach across languages, so their passage pairs
+    need same_pivot_similarity. Sentence links need no floor of their own: their score
+    weighs the cosine against each sentence's neighbourhood (margin, local margin), which is
+    as high as the unrelated cosines are."""
     floor = getattr(settings, "same_pivot_similarity", None)
     if floor is None or not same_pivot(src_lang, tgt_lang):
         return settings
-    return settings.model_copy(update={
-        "sentence_similarity": max(settings.sentence_similarity, floor),
-        "passage_similarity": max(settings.passage_similarity, floor)})
+    return settings.model_copy(update={"passage_similarity": max(settings.passage_similarity, floor)})
 
 
 @dataclass
 class Neighbourhoods:
-    """Mean cosine of each passage and sentence of two sides to its k nearest neighbours in
-    the other side's language, across the whole corpus (the ratio margin's denominators)."""
+    """The ratio margin's denominators for two sides: the mean cosine of each passage to its
+    k nearest passages of the other language across the corpus (candidate_neighbourhoods),
+    and of each sentence to its k nearest sentences of the other side (computed from the two
+    sides when not given). Sentence neighbourhoods stay inside the side pair, as in
+    align_texts: so a sentence link scores the same in a corpus of two documents or of a
+    thousand, and adding an unrelated document moves no sentence margin."""
 
     src_passages: np.ndarray
     tgt_passages: np.ndarray
-    src_sentences: np.ndarray
-    tgt_sentences: np.ndarray
+    src_sentences: np.ndarray | None = None
+    tgt_sentences: np.ndarray | None = None
 
 
 @dataclass
@@ -592,18 +577,23 @@ def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> Si
                             settings.passage_margin, settings.passage_similarity, settings.faiss_above,
                             settings.scoring, settings.approximate_above)
     # Two languages of one document (a paper and its abstract in another language) are
-    # related by the document itself: the abstract sums the paper up in order, and the guard
-    # against unrelated papers does not apply.
+    # related by the document itself, so the gate against unrelated papers below does not apply.
     same_document = src.doc_id == tgt.doc_id
+    src_sentences, tgt_sentences = means.src_sentences, means.tgt_sentences
+    if src_sentences is None or tgt_sentences is None:
+        from pipeline.sentence_align import sentence_neighbourhoods
+
+        src_sentences, tgt_sentences = sentence_neighbourhoods(src.sentence_vectors, tgt.sentence_vectors,
+                                                               settings.k, settings.faiss_above)[:2]
     sentence_links = align_sentence_sequences(
-        src.sentence_vectors, tgt.sentence_vectors, means.src_sentences, means.tgt_sentences, settings,
+        src.sentence_vectors, tgt.sentence_vectors, src_sentences, tgt_sentences, settings,
         passage_starts([s.passage_id for s in src.sentences]), passage_starts([s.passage_id for s in tgt.sentences]),
-        summary=same_document)
+        [s.pivot for s in src.sentences], [s.pivot for s in tgt.sentences],
+        [s.kind for s in src.sentences], [s.kind for s in tgt.sentences])
     relation = side_relation(matches, src, tgt)
     if relation in ("comparable", "unrelated") and not by_cosine(settings.scoring) and not same_document:
         matches = [m for m in matches if m.margin >= settings.comparable_margin]
-        sentence_links = [link for link in sentence_links
-                          if link_margin(link, means.src_sentences, means.tgt_sentences) >= settings.comparable_margin]
+        sentence_links = links_inside(sentence_links, matches, src, tgt)
     passages = [(match, "margin-mutual-best") for match in matches]
     for i, j in passages_of_sentence_links(sentence_links, src, tgt, matches):
         similarity = float(src.passage_vectors[i] @ tgt.passage_vectors[j])
@@ -614,32 +604,33 @@ def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> Si
 
 def align_corpus(sides: list[Side], settings, language_rank, map_pairs=map) -> tuple[list[dict], list[dict]]:
     """Every candidate pair of sides in different languages (see candidate_pairs): passage
-    matches and sentence links. map_pairs(align_side_pair, srcs, tgts, means, settings) runs
-    the side pairs (each independent of the others) and returns their results in order: the
-    built-in map here, tasks on a cluster with engine: dask.
+    matches and sentence links; and the pairs of sides in one language that are duplicates.
 
     Returns (links, side_pairs). A link is a dict with level, the two sides, the source and
     target record lists, similarity and margin; the caller turns it into an output row.
-    Neighbourhoods for the margin are taken over a side's candidate partners in the other
-    language (the whole corpus in that language, unless it holds more than
-    align.candidate_sides sides), so a passage that resembles everything there scores low.
+    A side pair is a dict with the two sides, the passages matched and the relation
+    (translation, partial, comparable, unrelated; duplicate for two sides in one language
+    holding the same text, see duplicate_sides). Passage neighbourhoods for the margin are
+    taken over a side's candidate partners in the other language (the whole corpus in that
+    language, unless it holds more than align.candidate_sides sides), each text once, so a
+    passage that resembles everything there scores low and a duplicate does not count twice.
+    map_pairs: a map-like callable that runs align_side_pair over the candidate side pairs
+    (the builtin map by default; a distributed engine may pass its own).
     """
-    pairs = candidate_pairs(sides, language_rank, settings.candidate_sides, settings.faiss_above,
-                            settings.approximate_above)
-    means = {level: candidate_neighbourhoods(sides, pairs, level, settings) for level in ("passage", "sentence")}
+    pairs = sorted(candidate_pairs(sides, language_rank, settings.candidate_sides, settings.faiss_above,
+                                   settings.approximate_above))
+    duplicates = duplicate_sides(sides)
+    means = candidate_neighbourhoods(sides, set(pairs), "passage", settings, duplicates)
 
-    def neighbourhood(level: str, index: int, other_lang: str) -> np.ndarray:
-        empty = np.zeros(len(_vectors(sides[index], level)), np.float32)
-        return means[level].get((index, other_lang), empty)
+    def neighbourhood(index: int, other_lang: str) -> np.ndarray:
+        return means.get((index, other_lang), np.zeros(len(sides[index].passages), np.float32))
 
-    ordered = sorted(pairs)
-    all_means = [Neighbourhoods(neighbourhood("passage", a, sides[b].lang), neighbourhood("passage", b, sides[a].lang),
-                                neighbourhood("sentence", a, sides[b].lang), neighbourhood("sentence", b, sides[a].lang))
-                 for a, b in ordered]
-    results = map_pairs(align_side_pair, [sides[a] for a, _ in ordered], [sides[b] for _, b in ordered], all_means,
-                        [pair_settings(settings, sides[a].lang, sides[b].lang) for a, b in ordered])
+    aligned_pairs = map_pairs(
+        align_side_pair, [sides[a] for a, _ in pairs], [sides[b] for _, b in pairs],
+        [Neighbourhoods(neighbourhood(a, sides[b].lang), neighbourhood(b, sides[a].lang)) for a, b in pairs],
+        [pair_settings(settings, sides[a].lang, sides[b].lang) for a, b in pairs])
     links, side_pairs = [], []
-    for (a, b), pair_means, aligned in zip(ordered, all_means, results):
+    for (a, b), aligned in zip(pairs, aligned_pairs):
         src, tgt = sides[a], sides[b]
         side_pairs.append({"src": src, "tgt": tgt, "matched": len(aligned.passages), "relation": aligned.relation,
                            "sentence_links": len(aligned.sentences)})
@@ -652,49 +643,10 @@ def align_corpus(sides: list[Side], settings, language_rank, map_pairs=map) -> t
                           "src_side": src, "tgt_side": tgt,
                           "src": [src.sentences[i] for i in link.src],
                           "tgt": [tgt.sentences[j] for j in link.tgt],
-                          "similarity": link.similarity,
-                          "margin": link_margin(link, pair_means.src_sentences, pair_means.tgt_sentences)})
+                          "similarity": link.similarity, "margin": link.margin, "score": link.score})
+    for a, b, share in duplicates:
+        src, tgt = sides[a], sides[b]
+        matched = max(1, round(share * min(len(src.passages), len(tgt.passages))))
+        side_pairs.append({"src": src, "tgt": tgt, "matched": matched, "relation": "duplicate",
+                           "sentence_links": 0, "share": share})
     return links, side_pairs
-
-
-# --- A translator's links as fixed anchors (the review workbench's "realign from here") ---
-
-# A stretch between two fixed links with at most this many cells (source x target
-# sentences) is aligned by the DP over the whole stretch: the fixed links on both ends
-# vouch for its place, so it needs no anchors of its own. Larger ones are aligned as a
-# side pair is (anchors, blocks, DP in a band).
-STRETCH_FULL_DP_CELLS = 40_000
-
-
-def realign_stretch(src_vectors: np.ndarray, tgt_vectors: np.ndarray, src_means: np.ndarray, tgt_means: np.ndarray,
-                    settings, fixed: list[SentenceLink], src_starts: frozenset[int] = frozenset(),
-                    tgt_starts: frozenset[int] = frozenset()) -> list[SentenceLink]:
-    """Sentence links of one side pair where the `fixed` links (made by a translator) are kept
-    as they are and the aligner re-runs only the stretches between them."""
-    chain: list[SentenceLink] = []  # the fixed links in the same order on both sides
-    for link in sorted(fixed, key=lambda l: (l.src, l.tgt)):
-        if not chain or (link.src[0] > chain[-1].src[-1] and link.tgt[0] > chain[-1].tgt[-1]):
-            chain.append(link)
-    bounds = [(0, 0)] + [(l.src[0], l.tgt[0]) for l in chain] + [(len(src_vectors), len(tgt_vectors))]
-    ends = [(0, 0)] + [(l.src[-1] + 1, l.tgt[-1] + 1) for l in chain]
-    fixed_src = {i for l in fixed for i in l.src}
-    fixed_tgt = {j for l in fixed for j in l.tgt}
-    links = list(fixed)
-    for (i0, j0), (i1, j1) in zip(ends, bounds[1:]):
-        if i1 <= i0 or j1 <= j0:
-            continue
-        src_part, tgt_part = src_vectors[i0:i1], tgt_vectors[j0:j1]
-        inner_src = frozenset(k - i0 for k in src_starts if i0 < k < i1)
-        inner_tgt = frozenset(k - j0 for k in tgt_starts if j0 < k < j1)
-        if (i1 - i0) * (j1 - j0) <= STRETCH_FULL_DP_CELLS:
-            found = [l for l in align_sentences(src_part, tgt_part, settings.sentence_similarity,
-                                                settings.merge_penalty, inner_src, inner_tgt)
-                     if link_margin(l, src_means[i0:i1], tgt_means[j0:j1]) >= settings.sentence_margin]
-        else:
-            found = align_sentence_sequences(src_part, tgt_part, src_means[i0:i1], tgt_means[j0:j1], settings,
-                                             inner_src, inner_tgt)
-        for link in found:
-            link = SentenceLink(tuple(i + i0 for i in link.src), tuple(j + j0 for j in link.tgt), link.similarity)
-            if fixed_src.isdisjoint(link.src) and fixed_tgt.isdisjoint(link.tgt):
-                links.append(link)
-    return sorted(links, key=lambda l: (l.src, l.tgt))

@@ -27,9 +27,6 @@ from pathlib import Path
 
 import numpy as np
 
-# Above this many cells (source x target sentences) the DP runs inside anchor blocks.
-FULL_DP_CELLS = 160_000
-
 Link = tuple[tuple[int, ...], tuple[int, ...]]
 _LINK = re.compile(r"^\[([\d,\s]*)\]\s*:\s*\[([\d,\s]*)\](?::.*)?$")
 
@@ -78,16 +75,24 @@ def complete_alignment(links: list[Link], n: int, m: int) -> list[Link]:
     return out
 
 
-def align_vectors(src: np.ndarray, tgt: np.ndarray, settings) -> list[Link]:
-    """The complete alignment of two sentence-vector sequences (unit vectors)."""
-    from pipeline.align import align_sentence_sequences, align_sentences, neighbourhood_mean
+def scored_links(src: np.ndarray, tgt: np.ndarray, settings, src_texts: list[str] | None = None,
+                 tgt_texts: list[str] | None = None, src_runs: dict | None = None, tgt_runs: dict | None = None):
+    """The links (pipeline.sentence_align.ScoredLink, with cosine, score and margin) of two
+    sentence-vector sequences (unit vectors), by the aligner of the align stage. Texts give
+    the length and signal features; runs, vectors of embedded runs of k sentences ({k: array}),
+    replace summed vectors. The ratio margin's neighbourhoods are taken in the other text,
+    as the align stage takes them in the other side."""
+    from pipeline.sentence_align import align_sides, pair_sides
 
-    if len(src) * len(tgt) <= FULL_DP_CELLS:
-        found = align_sentences(src, tgt, settings.sentence_similarity, settings.merge_penalty)
-    else:
-        src_mean = neighbourhood_mean(src, tgt, settings.k)
-        tgt_mean = neighbourhood_mean(tgt, src, settings.k)
-        found = align_sentence_sequences(src, tgt, src_mean, tgt_mean, settings)
+    return align_sides(*pair_sides(src, tgt, settings, src_texts, tgt_texts, src_runs=src_runs, tgt_runs=tgt_runs),
+                       settings)
+
+
+def align_vectors(src: np.ndarray, tgt: np.ndarray, settings, src_texts: list[str] | None = None,
+                  tgt_texts: list[str] | None = None, src_runs: dict | None = None,
+                  tgt_runs: dict | None = None) -> list[Link]:
+    """The complete alignment (links and skips) of two sentence-vector sequences."""
+    found = scored_links(src, tgt, settings, src_texts, tgt_texts, src_runs, tgt_runs)
     return complete_alignment([(link.src, link.tgt) for link in found], len(src), len(tgt))
 
 
@@ -156,9 +161,17 @@ class AlignmentScore:
 
 def score_alignment(gold: list[Link], predicted: list[Link]) -> AlignmentScore:
     """Vecalign's strict and lax precision and recall (see the module docstring)."""
-    p = _counts(gold, predicted)
-    # Recall is precision with the roles swapped, over links that are not skips.
-    r = _counts([l for l in predicted if l[0] and l[1]], [l for l in gold if l[0] and l[1]])
+    return score_alignments([(gold, predicted)])
+
+
+def score_alignments(documents: list[tuple[list[Link], list[Link]]]) -> AlignmentScore:
+    """score_alignment over several documents: counts summed over all, as Vecalign's and
+    Bertalign's scorers do for a benchmark of several files (a micro-average)."""
+    p, r = np.zeros(4, int), np.zeros(4, int)
+    for gold, predicted in documents:
+        p += _counts(gold, predicted)
+        # Recall is precision with the roles swapped, over links that are not skips.
+        r += _counts([l for l in predicted if l[0] and l[1]], [l for l in gold if l[0] and l[1]])
 
     def ratio(right: int, wrong: int) -> float:
         return right / (right + wrong) if right + wrong else 0.0
@@ -173,8 +186,9 @@ def align_files(src_path: Path, tgt_path: Path, config, cache: Path) -> list[Lin
 
     src, tgt = read_sentences(src_path), read_sentences(tgt_path)
     embedder = Embedder(config.model, cache)
-    vectors = embedder.encode_texts(pivot_texts(src) + pivot_texts(tgt))
-    return align_vectors(vectors[:len(src)], vectors[len(src):], config.align)
+    src_pivots, tgt_pivots = pivot_texts(src), pivot_texts(tgt)
+    vectors = embedder.encode_texts(src_pivots + tgt_pivots)
+    return align_vectors(vectors[:len(src)], vectors[len(src):], config.align, src_pivots, tgt_pivots)
 
 
 def main(argv: list[str] | None = None) -> int:

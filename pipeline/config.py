@@ -63,11 +63,37 @@ class ModelSettings(_Strict):
 
 
 class ConfidenceWeights(_Strict):
-    """Logistic weights turning margin and cosine into a confidence; fitted by `make eval`."""
+    """Logistic weights turning a pair's evidence into a confidence. Passage pairs: margin and
+    cosine, fitted by `make eval --calibrate`. Sentence links: the link's score (log-odds of
+    the link model), recalibrated on links the aligner made on a tuning set by `python -m
+    bench.align_public --calibrate` (Platt scaling)."""
 
     bias: float = -1.3731
     w_margin: float = 0.7748
     w_similarity: float = 5.8143
+    sentence_bias: float = 1.6761
+    sentence_w_score: float = 0.0049
+
+
+class LinkWeights(_Strict):
+    """Logistic weights of a sentence link's score (pipeline.sentence_align.FEATURES); fitted
+    on a tuning set by `python -m bench.align_public --fit` (see docs/alignment-benchmarks.md)."""
+
+    bias: float = -0.4953
+    cosine: float = 13.7856
+    margin: float = 14.6757
+    local: float = 17.4477
+    gain: float = 9.5612
+    weakest: float = -1.3831
+    length: float = -0.7522
+    merge_3: float = 1.1982
+    merge_4: float = 2.5132
+    merge_5: float = 4.3315
+    numbers_matched: float = 1.0994
+    numbers_unmatched: float = -2.7921
+    terms_matched: float = 1.4022
+    skip: float = 1.1179
+    skip_evidence: float = -0.123
 
 
 class AlignSettings(_Strict):
@@ -76,21 +102,22 @@ class AlignSettings(_Strict):
     k: int = Field(4, ge=1, le=100)
     passage_margin: float = Field(1.01, gt=0, le=10)
     passage_similarity: float = Field(0.83, ge=0, le=1)
-    sentence_similarity: float = Field(0.80, ge=0, le=1)
-    sentence_margin: float = Field(1.0, gt=0, le=10)
-    # Cosine a link needs between two languages embedded through the same pivot text
-    # (zh-Hant and zh-Hans: a translation is nearly the same text after OpenCC).
+    # Cosine a passage pair needs between two languages embedded through the same pivot
+    # text (zh-Hant and zh-Hans: a translation is nearly the same text after OpenCC).
     same_pivot_similarity: float = Field(0.95, ge=0, le=1)
+    link: LinkWeights = LinkWeights()
+    top_k: int = Field(4, ge=1, le=50)  # nearest sentences per sentence as candidate anchors
+    reach: int = Field(3, ge=0, le=50)  # half-width of the DP's corridor around the anchors
     max_gap: int = Field(5, ge=1)
+    # Cosine (the model's, the similarity column) every sentence of a sentence link needs to
+    # the link's other run: a floor for models that put unrelated sentences near 0.
+    min_similarity: float = Field(0.5, ge=0, le=1)
     min_block: int = Field(3, ge=1)
-    lone_anchor_margin: float = Field(1.1, gt=0, le=10)
     comparable_margin: float = Field(1.06, gt=0, le=10)
-    gap_margin: float = Field(0.99, gt=0, le=10)
     skip_kinds: list[str] = ["header", "footer", "page_number", "footnote", "reference", "caption", "table"]
     candidate_sides: int = Field(8, ge=0)
     faiss_above: int = Field(4096, ge=1)
     approximate_above: int = Field(200_000, ge=1)
-    merge_penalty: float = Field(0.05, ge=0)
     # margin: mutual best matches by ratio margin (the method); cosine: by raw cosine with the
     # margin thresholds unused, only to measure what the margin buys (make eval).
     scoring: Literal["margin", "cosine"] = "margin"

@@ -687,7 +687,7 @@ def workspace_env_check() -> None:
 def _alignment_row(link: dict, ws: Workspace, keys: dict[str, str]) -> dict:
     config = ws.config
     weights = config.align.confidence
-    from pipeline.align import confidence
+    from pipeline.align import confidence, sentence_confidence
     from pipeline.identity import pair_id
 
     row = {"level": link["level"], "method": link["method"]}
@@ -705,7 +705,8 @@ def _alignment_row(link: dict, ws: Workspace, keys: dict[str, str]) -> dict:
     row["pair_id"] = pair_id(row["level"], [keys[i] for i in row["src_ids"]], [keys[i] for i in row["tgt_ids"]])
     row.update({
         "similarity": round(link["similarity"], 6), "margin": round(link["margin"], 6),
-        "confidence": round(confidence(link["margin"], link["similarity"], weights.bias,
+        "confidence": round(sentence_confidence(link["score"], weights) if "score" in link else
+                            confidence(link["margin"], link["similarity"], weights.bias,
                                        weights.w_margin, weights.w_similarity), 6),
         "model": config.model.name, "config_hash": config.hash,
     })
@@ -762,6 +763,15 @@ def run_align(ws: Workspace) -> list[Problem]:
     sides = build_sides(passages, sentences, vectors, ws.config.languages, ws.config.align.skip_kinds)
     with _pair_map(ws) as map_pairs:
         links, side_pairs = align_corpus(sides, ws.config.align, ws.config.language_rank, map_pairs=map_pairs)
+    path_of = {d["doc_id"]: d["path"] for d in documents}
+    for pair in side_pairs:  # the same text twice in a corpus is worth a look (issue 12)
+        if pair["relation"] == "duplicate":
+            src, tgt = pair["src"], pair["tgt"]
+            message = (f"{path_of[src.doc_id]} and {path_of[tgt.doc_id]}: the same {src.lang} text "
+                       f"({pair['share']:.0%} of sentences shared); both are aligned, and the text counts "
+                       f"once in margins")
+            problems.append(Problem(src.doc_id, path_of[src.doc_id], "align", "warning", message))
+            print(f"hamta align: warning: {message}", file=sys.stderr)
     # Pair ids from content, so decisions and manual links survive shifted numbering.
     from pipeline.identity import unit_keys
     keys = {**unit_keys((p.doc_id, p.passage_id, p.text) for p in passages),

@@ -48,7 +48,9 @@ def test_knn_mutual_best_without_thresholds_matches_the_full_matrix():
 
 
 def test_sentence_anchors_agree_between_paths():
-    # Two long "documents" whose sentences are translations in order, with some omitted.
+    # Two long "documents" whose sentences are translations in order, with some omitted: the
+    # search in a window around the diagonal (sides over faiss_above) finds what the search
+    # over the whole side finds, as long as the window covers the drift the omissions make.
     rng = np.random.default_rng(5)
     meaning = _unit(rng.normal(size=(900, 48)))
     src = _unit(meaning + rng.normal(scale=0.1, size=meaning.shape))
@@ -56,10 +58,15 @@ def test_sentence_anchors_agree_between_paths():
     tgt = _unit(meaning[kept] + rng.normal(scale=0.1, size=(800, 48)))
     src_mean, tgt_mean = neighbourhood_mean(src, tgt, 4), neighbourhood_mean(tgt, src, 4)
     exact = align_sentence_sequences(src, tgt, src_mean, tgt_mean,
-                                     AlignSettings(sentence_similarity=0.5, faiss_above=100_000))
+                                     AlignSettings(faiss_above=100_000))
     knn = align_sentence_sequences(src, tgt, src_mean, tgt_mean,
-                                   AlignSettings(sentence_similarity=0.5, faiss_above=100))
-    assert [(l.src, l.tgt) for l in knn] == [(l.src, l.tgt) for l in exact]
+                                   AlignSettings(faiss_above=400))
+    # Random vectors have no locality beyond the planted translation, so a sentence's k
+    # nearest inside the window are not all its nearest over the side: its neighbourhood
+    # mean (the margin's denominator) moves a little, and a link on the edge of a tie may
+    # take one sentence more. Real text is local; here at most 1 link in 400 may differ.
+    exact_links, knn_links = {(l.src, l.tgt) for l in exact}, {(l.src, l.tgt) for l in knn}
+    assert len(exact_links ^ knn_links) <= 2 * len(exact) // 400
     assert len(exact) > 700
 
 

@@ -33,7 +33,7 @@ def test_an_empty_config_file_behaves_like_the_default_one(tmp_path):
     ("languages: [en, klingon]\n", "languages", "unknown language(s) 'klingon'"),
     ("languages: [en, en]\n", "languages", "listed twice"),
     ("align:\n  skip_kinds: [headr]\n", "align.skip_kinds", "unknown block kind(s) 'headr'"),
-    ("align:\n  sentence_similarity: -0.5\n", "align.sentence_similarity", "greater than or equal to 0"),
+    ("align:\n  reach: -1\n", "align.reach", "greater than or equal to 0"),
     ("align:\n  passage_similarity: -1\n", "align.passage_similarity", "greater than or equal to 0"),
     ("align:\n  passage_margin: .inf\n", "align.passage_margin", "finite"),
     ("extract:\n  ocr_languages: 'fas eng'\n", "extract.ocr_languages", "pattern"),

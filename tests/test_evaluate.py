@@ -103,13 +103,18 @@ def test_reliability_bins_and_fit_need_both_outcomes():
 # ------------------------------------------------------------ the whole pipeline, floors
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def eval_build(tmp_path_factory):
     build, cache = tmp_path_factory.mktemp("eval-build"), tmp_path_factory.mktemp("eval-cache")
     config = load_config(CONFIG)
     cosine = config.model_copy(update={"align": config.align.model_copy(update={"scoring": "cosine"})})
     run_pipeline(config, EVAL_CORPUS, build, build / "aligned", cache, CONFIG)
     run_pipeline(cosine, EVAL_CORPUS, build, build / "aligned-cosine", cache, CONFIG, align_only=True)
-    return read_run("margin", build / "aligned"), read_run("cosine", build / "aligned-cosine")
+    return build
+
+
+@pytest.fixture(scope="module")
+def runs(eval_build):
+    return read_run("margin", eval_build / "aligned"), read_run("cosine", eval_build / "aligned-cosine")
 
 
 @pytest.mark.slow
@@ -133,6 +138,47 @@ def test_margin_makes_fewer_wrong_links_than_raw_cosine(runs, gold):
         labelled = [ok for level in LEVELS for _, ok in labelled_rows(run.rows[level], gold, level)]
         wrong[run.name] = labelled.count(False)
     assert wrong["margin"] < wrong["cosine"], wrong
+
+
+def _margins_of(build: Path, left_out: set[str]) -> dict:
+    """{(level, source ids, target ids): margin} of the evaluation set aligned again from its
+    stage files, without the documents in left_out."""
+    import numpy as np
+
+    from pipeline.align import align_corpus, build_sides
+    from pipeline.corpus import list_corpus
+    from pipeline.records import Passage, Sentence, from_rows
+    from pipeline.storage import read_rows
+
+    config = load_config(CONFIG)
+    passages, sentences, vectors = [], [], {}
+    for doc in list_corpus(EVAL_CORPUS)[0]:
+        if doc.relpath not in left_out:
+            passages += from_rows(Passage, read_rows(build / "detect" / f"{doc.doc_id}.parquet"))
+            sentences += from_rows(Sentence, read_rows(build / "segment" / f"{doc.doc_id}.parquet"))
+            vectors.update({row["id"]: np.asarray(row["vector"], np.float32)
+                            for row in read_rows(build / "embed" / f"{doc.doc_id}.parquet")})
+    links, _ = align_corpus(build_sides(passages, sentences, vectors, config.languages, config.align.skip_kinds),
+                            config.align, config.language_rank)
+    ids = {"passage": "passage_id", "sentence": "sentence_id"}
+    return {(l["level"], tuple(getattr(r, ids[l["level"]]) for r in l["src"]),
+             tuple(getattr(r, ids[l["level"]]) for r in l["tgt"])): l["margin"] for l in links}
+
+
+@pytest.mark.slow
+def test_adding_the_unrelated_documents_moves_no_sentence_margin_and_passage_margins_by_little(eval_build):
+    """Issue 14 point 5 on the evaluation set: with its two unrelated documents added, the
+    other pairs keep every link; sentence margins (taken inside the side pair) do not move;
+    passage margins (taken over the corpus, which is what tells unrelated papers apart) can
+    only fall, and fell by 0.0006 at most (README)."""
+    unrelated = {"en-clock-repair.pdf", "fa-pistachio-harvest.pdf"}
+    without, added = _margins_of(eval_build, unrelated), _margins_of(eval_build, set())
+    assert without and set(without) <= set(added)
+    for key, margin in without.items():
+        if key[0] == "sentence":
+            assert added[key] == margin, key
+        else:
+            assert margin - 0.001 <= added[key] <= margin + 1e-9, (key, margin, added[key])
 
 
 @pytest.mark.slow

@@ -23,9 +23,9 @@ def test_config_hash_follows_what_shapes_the_rows(tmp_path):
     elsewhere = tmp_path / "elsewhere.yaml"
     elsewhere.write_text(text.replace("engine: local", "engine: dask").replace("port: 8765", "port: 9000"))
     stricter = tmp_path / "stricter.yaml"
-    stricter.write_text(text.replace("sentence_margin: 1.0 ", "sentence_margin: 1.05"))
+    stricter.write_text(text.replace("comparable_margin: 1.06", "comparable_margin: 1.07"))
     assert load_config(elsewhere).engine == "dask" and load_config(elsewhere).hash == base.hash
-    assert load_config(stricter).align.sentence_margin == 1.05 and load_config(stricter).hash != base.hash
+    assert load_config(stricter).align.comparable_margin == 1.07 and load_config(stricter).hash != base.hash
 
 
 def test_a_worker_that_died_becomes_an_error_for_its_document():
