@@ -44,7 +44,7 @@ def test_split_before_cuts_a_truth_paragraph_at_its_openings():
 def test_manifest_names_source_commit_and_licence_of_every_set():
     for entry in manifest():
         assert entry["repo"] and len(entry["commit"]) == 40 and entry["licence"]
-        assert entry["role"] in ("tune", "tune (set 1)", "held out")
+        assert entry["role"] in ("tune", "tune (set 1)", "tune (set 2)", "held out (set 3)")
         for item in entry["files"]:
             assert "truth" in item or item.get("expect")
 
