@@ -67,3 +67,11 @@ def test_symbol_font_bullets_open_their_items(blocks):
 
 def test_words_set_apart_by_the_pen_are_spaced(blocks):
     assert any(_words(T.NOTICE_TIGHT) in p for p in _passages(blocks, 2))
+
+
+def test_a_paragraph_crosses_the_page_under_a_running_head_of_two_lines(blocks):
+    """The volume line under the journal's name changes (a page range on the first page
+    only), so it does not repeat: it is furniture because it sits under the running head."""
+    paragraph = _words(" ".join(T.NOTICE_ACROSS))
+    assert paragraph in [_words(b.text) for b in blocks if b.kind in BODY]
+    assert not any("Vol. 3" in b.text for b in blocks if b.kind in BODY)

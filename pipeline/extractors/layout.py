@@ -104,7 +104,21 @@ def find_furniture(pages: list[PageLayout], body_size: float) -> dict[tuple[int,
                 kinds[(p, i)] = "header" if upper else "footer"
             elif upper and _lone_running_header(page, i, body_size):
                 kinds[(p, i)] = "header"
+        headers = [j for j in indices if kinds.get((p, j)) == "header"]
+        for i, line in enumerate(page.lines):
+            if (headers and (p, i) not in kinds and line.top < 0.15 * page.height and not line.table
+                    and _under_running_header(page, i, headers, body_size)):
+                kinds[(p, i)] = "header"
     return kinds
+
+
+def _under_running_header(page: PageLayout, index: int, headers: list[int], body_size: float) -> bool:
+    """A second line of a running head ("Vol. 99 (2013)" under the journal's name, its
+    page range only on the first page): set small like it, just below it in the margin."""
+    line = page.lines[index]
+    return line.size < 0.9 * body_size and any(
+        abs(line.size - page.lines[h].size) < 0.5 and 0 < line.top - page.lines[h].bottom < 1.5 * line.size
+        for h in headers)
 
 
 # "Chapter 2. Roles and separation of duties 11", "12 Row and Column Access Control":
@@ -639,8 +653,9 @@ def _large_text_runs_on(previous: Line, line: Line, edges, leading, body_size: f
     """Text set larger than the body (a notice's opening page) can be spaced wider than a
     heading's two lines ever are (over twice its size): its line still runs on, full and
     mid-sentence, into the next at the page's leading for that size."""
-    if _column_key(line) != _column_key(previous) or abs(line.size - previous.size) >= 0.1 * body_size:
-        return False
+    if (_column_key(line) != _column_key(previous) or line.rtl != previous.rtl
+            or abs(line.size - previous.size) >= 0.1 * body_size):
+        return False  # (a right-to-left example over its translation is two blocks)
     step = line.baseline - previous.baseline
     return (0 < step <= 1.25 * _expected_step(line, leading)
             and _runs_on(previous, line, edges[_column_key(line)]))
