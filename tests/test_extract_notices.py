@@ -75,3 +75,17 @@ def test_a_paragraph_crosses_the_page_under_a_running_head_of_two_lines(blocks):
     paragraph = _words(" ".join(T.NOTICE_ACROSS))
     assert paragraph in [_words(b.text) for b in blocks if b.kind in BODY]
     assert not any("Vol. 3" in b.text for b in blocks if b.kind in BODY)
+
+
+def test_ragged_columns_run_on_mid_sentence_and_on_a_hyphen_over_notes_under_a_column(blocks):
+    """A ragged three-column page: the paragraph leaves the first column mid-sentence on a
+    line the ragged margin leaves short, and the second on "Aix-" before a capital; the
+    notes under the first column (starting above the page's middle) are footnotes, not
+    paragraphs between the parts."""
+    passages = _passages(blocks, 5)
+    assert len(passages) == 1
+    one = passages[0]
+    for part in (T.NOTICE_COLUMN_1, T.NOTICE_COLUMN_2, T.NOTICE_COLUMN_3):
+        assert _words(part)[:40] in one and _words(part.replace("Aix-", ""))[-30:] in one
+    notes = [b for b in blocks if b.page == 5 and b.kind == "footnote"]
+    assert len(notes) == len(T.NOTICE_NOTES)

@@ -172,7 +172,11 @@ def _notes_at_foot(page: PageLayout, order: list[int], body_size: float) -> list
     notes: list[int] = []
     for i in reversed(order):
         line = page.lines[i]
-        if line.size <= 0.85 * body_size and line.top > 0.55 * page.height:
+        # long notes under a column of a three-column page reach above the page's middle:
+        # a small line that sits close over the note below it belongs to that note's area
+        closes_up = bool(notes) and line.top > 0.4 * page.height and \
+            0 <= page.lines[notes[-1]].top - line.bottom < 1.0 * line.size
+        if line.size <= 0.85 * body_size and (line.top > 0.55 * page.height or closes_up):
             notes.append(i)
         else:
             break
@@ -594,6 +598,7 @@ class _Flow:
     size: float = 0.0  # font size of its first and last lines (a break keeps the font)
     end_size: float = 0.0
     code: bool = False  # a listing of code (fixed-width lines), set into the text like a figure
+    ragged_end: bool = False  # last in its column, mid-sentence, its line short of the edge
 
 
 def _continues(line: Line, column: _Column) -> bool:
@@ -607,10 +612,20 @@ def _continues(line: Line, column: _Column) -> bool:
     return bool(_LATIN_CONTINUATION.match(text)) and line.x0 <= column.left + 0.8 * line.size
 
 
+_HYPHENATED = re.compile(r"[^\W\d_]-$")
+
+
 def _ends_open(line: Line, column: _Column) -> bool:
     if SENTENCE_END.search(line.text):
         return False
-    return _ends_full(line, column)
+    # a word cut by a hyphen at the break goes on after it, however full a ragged line is
+    return bool(_HYPHENATED.search(line.text.rstrip())) or _ends_full(line, column)
+
+
+def _ends_ragged(line: Line, column: _Column) -> bool:
+    """Mid-sentence on a line a ragged-right column leaves short: no heading, caption or
+    sentence ends there; the text may go on where a lower-case line opens the next column."""
+    return not SENTENCE_END.search(line.text) and _trailing_slack(line, column) < 6 * line.size
 
 
 def _ends_full(line: Line, column: _Column) -> bool:
@@ -756,6 +771,7 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
                 full_end=closes and _ends_full(last, edges[key_last]),
                 indented=indented if _tells_indent(draft, text[at - 1] if at else None, opens) else None,
                 size=first.size, end_size=last.size, code=_code(draft.lines),
+                ragged_end=closes and _ends_ragged(last, edges[key_last]),
             )
     note_lines = [page.lines[i] for i in sorted(notes, key=lambda i: page.lines[i].top)]
     groups: list[list[Line]] = []
@@ -797,6 +813,7 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
         if flow is not None and before is not None and flow.code == before.code \
                 and abs(flow.size - before.end_size) < 0.5 and (
                 (before.open_end and (flow.open_start or flow.flush_start))
+                or (before.ragged_end and flow.open_start)
                 or (indents and flow.flush_start and before.full_end)):
             _append(last_body, block)
             flows[id(last_body)] = replace(before, open_end=flow.open_end, full_end=flow.full_end,
