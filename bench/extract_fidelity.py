@@ -789,6 +789,16 @@ What is left on set 1: the Federal Register's paragraph that runs past the masth
 head of its third column and its run-in "FOR FURTHER INFORMATION CONTACT" heading; one
 paragraph of `2201.00069` and one of the ACL paper.
 
+What set 3 loses (read after its last measurement, nothing changed for it): in `i1040nr`
+run-in headings set in bold with a full stop ("Exception for children under age 18.") are
+cut from the text they open, and a caution box's text beside its icon is split; in
+`issue-71-duplicate-chars-2` two objectives read with a space after the "fi" ligature
+("défi nir", before and after the pass), a boxed note and one item's last line (its symbol
+bullets "y" and "Ê" read as bullets since the pass); `issue-982`'s block quote, cut before its last
+line; `issue-316`'s paragraph across a footnote and the page break; `issue-848`'s first two
+lines, taken for a running head because later pages print the same text (mirrored or
+rotated).
+
 On the tuning set what is left is mostly where Hamta and the truth read a page
 differently: `normal_4pages`'s truth runs a colophon's four lines together and reads the
 cover's masthead after them (Hamta reads them row by row: a banner drawing spans both), and
