@@ -615,6 +615,23 @@ What the extractor does for the layouts above (`pipeline/extractors/`):
   and width between Arabic letters. A glyph drawn again over itself is one character.
 - **Columns**: full-width closing punctuation hung into the gutter does not count as
   crossing it.
+- **What set 2 showed** (fourth pass of issue 11, each with a test on our own render,
+  `tests/test_extract_notices.py`, `tests/fixtures/notices_chromium.pdf`): text set larger
+  than the body with leading over twice its size (a Chinese report's opening page) runs on
+  as a paragraph where a line is full and mid-sentence, and lines set large whose first is
+  indented an em or a few are a paragraph, not headings; a line that leaves a bracket it
+  opened open runs on (a Japanese line stops short before an opening bracket it may not
+  end with); a sentence set in bold at the end of a paragraph stays in it when the line
+  before runs on into it; a symbol font's glyph opening a line, set apart from the text
+  after it, is a bullet whatever its code (WordPerfect's symbols map it to "!", which was
+  read as a right-to-left full stop); where a line's letters abut (most glyph gaps within
+  3 % of an em), a gap of 0.12 em is a word space (TeX moves the pen between words of a
+  tight justified line, a fifth of an em or less); a small line just under a running head
+  is furniture too (a volume line whose page range changes from page to page); notes
+  under a column of a three-column page may reach above the page's middle when their
+  lines close up on the note below; a part that ends on a hyphenated word, or mid-sentence
+  on a ragged column's line (short of the edge by less than six ems), runs on into the
+  next column or page where that opens unindented (and, for the ragged line, in lower case).
 
 Fixed since the first run, in the normalize stage: a line break beside a Chinese character
 ("至\\n2022") or just inside a bracket ("(\\n۱۶۵۰") is dropped instead of becoming a space.
@@ -686,7 +703,18 @@ quarterly report, pdf.js's Hebrew and Japanese pages: two columns, paragraphs ac
 columns and pages, a list with symbol bullets, right-to-left text with a statute
 reference, CJK headings and lettered items), their expectations written from the rendered
 pages before any code was changed and before Hamta's output on them was seen. Set 2 was
-measured twice: with the code before the pass, and at its end (the table above).
+measured twice: with the code before the pass, and at its end. The fourth pass fixed what
+set 2 showed, so it is tuning data now (`tune (set 2)`; two of its anchors were corrected
+to the printed text: "Index Terms—Data" is one word on the page, "Moureau’s" carries its
+possessive), and it held out set 3 first (`held out (set 3)`): eight files of the same four
+suites never used before (pdfminer.six's IRS instructions in three columns; PyMuPDF's
+notes on MuPDF 1.10; pdfplumber's Google Docs page in English, Japanese and Spanish, a
+French textbook chapter with symbol-font bullets, an arXiv preprint in two columns, a
+journal article with margin notes and a paragraph across a footnote and a page, a plot
+summary and a textbook page), expectations written from the rendered pages before any
+code of the pass was changed and before Hamta's output on them was seen, and measured
+twice: before the pass and at its end (the table above). No right-to-left file of these
+suites has prose with a usable text layer, so set 3 has none.
 
 """
 
@@ -739,11 +767,37 @@ English translation lines run into the Arabic example above them and read right 
 The pass's two new thresholds (`LINE_SPREAD` 0.8 in `lines.py`, `EDGE_SHARE` 0.25 in
 `layout.py`) were set on set 1 and checked on the docling set; set 2 was not looked at.
 
-What is left on set 1: the Federal Register's footnotes set under each column are read as
-body text between the parts of the paragraph they interrupt, a paragraph runs on past the
-masthead at the head of its third column, and its page-2 paragraphs break across columns
-there (5 of 30 lost); in `tracemonkey` an overfull list line whose glyphs are read without
-spaces; one paragraph of `2201.00069` and one of the ACL paper.
+Held-out set 3 (fourth pass): 121 of 133 paragraphs (91.0 %) with the code before the pass
+(main at 1898345), 121 of 133 (91.0 %) at its end; nothing was changed for these files. Set 2, tuned on
+in this pass: 81 of 93 before it (with its anchors as they were), 93 of 93 (100 %) after; set 1: 120 of 128
+before, 124 of 128 (96.9 %) after; docling-pdf 335 of 352 (95.2 %) after. What the pass fixed (see the list of what the
+extractor does above): `dmca`'s symbol-font bullets and the paragraph whose last sentence
+is bold, `issue-67-example`'s large Chinese paragraphs, `issue16063`'s item cut before a
+bracket, `test_2861`'s and `test_4435`'s words read without spaces, `test_4435`'s paragraph
+across the page under a two-line running head, and on set 1 `tracemonkey`'s list line
+without spaces and three of the Federal Register's paragraphs (notes under its first
+column reaching above the page's middle; parts ending on a hyphen or mid-sentence on a
+ragged line). The pass's new thresholds (0.12 em between abutting letters, a gap of 3 % of
+an em for abutting, six ems of a ragged line's slack, notes closing up within a line of the
+note below above 40 % of the page's height) were set on sets 1 and 2 and checked on the
+docling set; set 3 was not looked at. One of docling's tables (`table_mislabeled_as_picture`)
+no longer counts as found (6 of 8, 7 before): its truth writes the symbol font's bullet
+before each row as the letter "y", which Hamta now reads as a bullet (its CER 2.83 % before,
+3.77 % after).
+
+What is left on set 1: the Federal Register's paragraph that runs past the masthead at the
+head of its third column and its run-in "FOR FURTHER INFORMATION CONTACT" heading; one
+paragraph of `2201.00069` and one of the ACL paper.
+
+What set 3 loses (read after its last measurement, nothing changed for it): in `i1040nr`
+run-in headings set in bold with a full stop ("Exception for children under age 18.") are
+cut from the text they open, and a caution box's text beside its icon is split; in
+`issue-71-duplicate-chars-2` two objectives read with a space after the "fi" ligature
+("défi nir", before and after the pass), a boxed note and one item's last line (its symbol
+bullets "y" and "Ê" read as bullets since the pass); `issue-982`'s block quote, cut before its last
+line; `issue-316`'s paragraph across a footnote and the page break; `issue-848`'s first two
+lines, taken for a running head because later pages print the same text (mirrored or
+rotated).
 
 On the tuning set what is left is mostly where Hamta and the truth read a page
 differently: `normal_4pages`'s truth runs a colophon's four lines together and reads the

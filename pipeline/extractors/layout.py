@@ -104,7 +104,21 @@ def find_furniture(pages: list[PageLayout], body_size: float) -> dict[tuple[int,
                 kinds[(p, i)] = "header" if upper else "footer"
             elif upper and _lone_running_header(page, i, body_size):
                 kinds[(p, i)] = "header"
+        headers = [j for j in indices if kinds.get((p, j)) == "header"]
+        for i, line in enumerate(page.lines):
+            if (headers and (p, i) not in kinds and line.top < 0.15 * page.height and not line.table
+                    and _under_running_header(page, i, headers, body_size)):
+                kinds[(p, i)] = "header"
     return kinds
+
+
+def _under_running_header(page: PageLayout, index: int, headers: list[int], body_size: float) -> bool:
+    """A second line of a running head ("Vol. 99 (2013)" under the journal's name, its
+    page range only on the first page): set small like it, just below it in the margin."""
+    line = page.lines[index]
+    return line.size < 0.9 * body_size and any(
+        abs(line.size - page.lines[h].size) < 0.5 and 0 < line.top - page.lines[h].bottom < 1.5 * line.size
+        for h in headers)
 
 
 # "Chapter 2. Roles and separation of duties 11", "12 Row and Column Access Control":
@@ -158,7 +172,11 @@ def _notes_at_foot(page: PageLayout, order: list[int], body_size: float) -> list
     notes: list[int] = []
     for i in reversed(order):
         line = page.lines[i]
-        if line.size <= 0.85 * body_size and line.top > 0.55 * page.height:
+        # long notes under a column of a three-column page reach above the page's middle:
+        # a small line that sits close over the note below it belongs to that note's area
+        closes_up = bool(notes) and line.top > 0.4 * page.height and \
+            0 <= page.lines[notes[-1]].top - line.bottom < 1.0 * line.size
+        if line.size <= 0.85 * body_size and (line.top > 0.55 * page.height or closes_up):
             notes.append(i)
         else:
             break
@@ -186,7 +204,7 @@ def _bold_run_in(line: Line, following: Line | None, edges) -> bool:
     """A line that opens in bold and goes on in the text face ("IBM MT/ST (Magnetic Tape):
     Introduced in 1964, this"), full and running on into the next line: the first line of
     a paragraph with a run-in heading, not a heading."""
-    if not line.bold or _bold_throughout(line) or following is None or following.bold:
+    if not line.bold or _bold_throughout(line) or following is None or _bold_throughout(following):
         return False
     if _column_key(following) != _column_key(line) or abs(following.size - line.size) > 0.5:
         return False
@@ -346,13 +364,41 @@ def _measure(draft: list[Line], column: _Column) -> _Column:
                    column.rtl_flush_left)
 
 
+_OPENING = "([\uff08\u300c\u300e\u3010\u300a\u3008"
+_CLOSING = ")]\uff09\u300d\u300f\u3011\u300b\u3009"
+
+
+def _bracket_open(text: str) -> bool:
+    """The line leaves a bracket it opened open: a Chinese or Japanese line may stop short
+    before an opening bracket it may not end with, or a line be cut by hand, mid-bracket.
+    A closing bracket with no opening one (an item's "a)") does not count."""
+    depth = 0
+    for char in text:
+        if char in _OPENING:
+            depth += 1
+        elif char in _CLOSING:
+            depth = max(depth - 1, 0)
+    return depth > 0
+
+
+def _emphasis_runs_on(draft: list[Line], line: Line, edges) -> bool:
+    """A line all in bold after a paragraph (not all bold) whose last line runs on into it,
+    full and mid-sentence: a sentence set in bold inside the paragraph, not a heading."""
+    previous = draft[-1]
+    return (_bold_throughout(line) and not all(_bold_throughout(l) for l in draft)
+            and _column_key(line) == _column_key(previous) and abs(line.size - previous.size) < 0.5
+            and 0 < line.baseline - previous.baseline <= 2 * line.size
+            and _runs_on(previous, line, edges[_column_key(line)]))
+
+
 def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: float) -> bool:
     previous = draft[-1]
     if _column_key(line) != _column_key(previous) or line.baseline < previous.baseline:
         return True
     if _next_item(previous, line, edges[_column_key(line)]):
         return True
-    if abs(line.size - previous.size) > 0.1 * body_size or _bold_throughout(line) != _bold_throughout(previous):
+    if abs(line.size - previous.size) > 0.1 * body_size or (
+            _bold_throughout(line) != _bold_throughout(previous) and not _emphasis_runs_on(draft, line, edges)):
         return True
     step = line.baseline - previous.baseline
     expected = _expected_step(line, leading)
@@ -364,6 +410,8 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
     measure = _measure(draft, column)
     if _runs_on(previous, line, measure, len(draft)):
         return False
+    if _bracket_open(previous.text) and step <= 1.25 * expected:
+        return False  # no paragraph ends inside brackets: a short line there was pushed
     if step > 1.25 * expected:
         return True
     free = _trailing_slack(previous, measure) - _indent_allowance(len(draft), previous, measure)
@@ -550,6 +598,7 @@ class _Flow:
     size: float = 0.0  # font size of its first and last lines (a break keeps the font)
     end_size: float = 0.0
     code: bool = False  # a listing of code (fixed-width lines), set into the text like a figure
+    ragged_end: bool = False  # last in its column, mid-sentence, its line short of the edge
 
 
 def _continues(line: Line, column: _Column) -> bool:
@@ -563,10 +612,20 @@ def _continues(line: Line, column: _Column) -> bool:
     return bool(_LATIN_CONTINUATION.match(text)) and line.x0 <= column.left + 0.8 * line.size
 
 
+_HYPHENATED = re.compile(r"[^\W\d_]-$")
+
+
 def _ends_open(line: Line, column: _Column) -> bool:
     if SENTENCE_END.search(line.text):
         return False
-    return _ends_full(line, column)
+    # a word cut by a hyphen at the break goes on after it, however full a ragged line is
+    return bool(_HYPHENATED.search(line.text.rstrip())) or _ends_full(line, column)
+
+
+def _ends_ragged(line: Line, column: _Column) -> bool:
+    """Mid-sentence on a line a ragged-right column leaves short: no heading, caption or
+    sentence ends there; the text may go on where a lower-case line opens the next column."""
+    return not SENTENCE_END.search(line.text) and _trailing_slack(line, column) < 6 * line.size
 
 
 def _ends_full(line: Line, column: _Column) -> bool:
@@ -605,6 +664,28 @@ def _first_line_indented(line: Line, column: _Column) -> bool | None:
     return line.x0 > column.left + 0.8 * line.size
 
 
+def _large_text_runs_on(previous: Line, line: Line, edges, leading, body_size: float) -> bool:
+    """Text set larger than the body (a notice's opening page) can be spaced wider than a
+    heading's two lines ever are (over twice its size): its line still runs on, full and
+    mid-sentence, into the next at the page's leading for that size."""
+    if (_column_key(line) != _column_key(previous) or line.rtl != previous.rtl
+            or abs(line.size - previous.size) >= 0.1 * body_size):
+        return False  # (a right-to-left example over its translation is two blocks)
+    step = line.baseline - previous.baseline
+    return (0 < step <= 1.25 * _expected_step(line, leading)
+            and _runs_on(previous, line, edges[_column_key(line)]))
+
+
+def _indented_like_text(lines: list[Line], edges) -> bool:
+    """Lines set large whose first is indented by an em or a few and the rest flush with
+    the column: a paragraph (a heading's turned-over lines are centred or flush)."""
+    column = edges[_column_key(lines[0])]
+    em = lines[0].size
+    return (len(lines) > 1 and not lines[0].rtl
+            and column.left + 0.8 * em < lines[0].x0 < column.left + 4 * em
+            and all(l.x0 <= column.left + 0.5 * em for l in lines[1:]))
+
+
 def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
                 flows: dict[int, _Flow] | None = None) -> list[Block]:
     """Blocks of one page in reading order; furniture lines come first (header) or last.
@@ -629,6 +710,9 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
         if kind == "heading" and line.size < 1.12 * body_size and _bold_run_in(
                 line, content[k + 1] if k + 1 < len(content) else None, edges):
             kind = "paragraph"
+        if kind == "heading" and drafts and drafts[-1].kind == "paragraph" and _emphasis_runs_on(
+                drafts[-1].lines, line, edges):
+            kind = "paragraph"
         if drafts and drafts[-1].kind == kind:
             previous = drafts[-1].lines[-1]
             if kind == "figure":
@@ -643,7 +727,8 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
                           and abs(line.size - previous.size) < 0.1 * body_size
                           and 0 < line.baseline - previous.baseline
                           <= (2.4 if line.rtl or previous.rtl else 2.0) * line.size
-                          and not NUMBERED_HEADING.match(line.text))
+                          and not NUMBERED_HEADING.match(line.text)) or _large_text_runs_on(
+                    previous, line, edges, leading, body_size)
             else:
                 joined = not _starts_paragraph(drafts[-1].lines, line, edges, leading, body_size)
             if joined:
@@ -661,7 +746,7 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
             blocks.append(Block(page=page.number, kind="table", text=table.text,
                                 x0=table.x0, top=table.top, x1=table.x1, bottom=table.bottom))
             continue
-        if kind == "heading" and len(draft.lines) > 3:
+        if kind == "heading" and (len(draft.lines) > 3 or _indented_like_text(draft.lines, edges)):
             kind = "paragraph"  # a long bold stretch is emphasis, not a heading
         if kind == "figure" or _caption_start(draft.lines[0].text):
             kind = "caption"
@@ -686,6 +771,7 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
                 full_end=closes and _ends_full(last, edges[key_last]),
                 indented=indented if _tells_indent(draft, text[at - 1] if at else None, opens) else None,
                 size=first.size, end_size=last.size, code=_code(draft.lines),
+                ragged_end=closes and _ends_ragged(last, edges[key_last]),
             )
     note_lines = [page.lines[i] for i in sorted(notes, key=lambda i: page.lines[i].top)]
     groups: list[list[Line]] = []
@@ -727,6 +813,7 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
         if flow is not None and before is not None and flow.code == before.code \
                 and abs(flow.size - before.end_size) < 0.5 and (
                 (before.open_end and (flow.open_start or flow.flush_start))
+                or (before.ragged_end and flow.open_start)
                 or (indents and flow.flush_start and before.full_end)):
             _append(last_body, block)
             flows[id(last_body)] = replace(before, open_end=flow.open_end, full_end=flow.full_end,

@@ -351,6 +351,49 @@ def _segments(row: list[dict], index: int) -> list[Segment]:
     return segments
 
 
+# Fonts of symbols: a bullet drawn from one is mapped to whatever code its font put it
+# at ("!" in WordPerfect's typographic symbols, "l" or "§" in Wingdings).
+_SYMBOL_FONT = re.compile(r"(?i)symbol|dingbat|wingding|webding")
+_DINGBAT_FONT = re.compile(r"(?i)dingbat|wingding|webding")
+BULLET = "\u2022"
+
+
+def _symbol_bullet(chars: list[dict], line_size: float) -> list[dict]:
+    """The line's first glyph as a bullet when a symbol font draws it set apart from the
+    text after it (a blank or a gap follows): a list item's marker, whatever its code.
+    Letters of a symbol font (Greek in Symbol) stay letters; a dingbat font has none."""
+    visible = [k for k, c in enumerate(chars) if c["text"].strip()]
+    if len(visible) < 2 or not chars or is_rtl_line("".join(c["text"] for c in chars)):
+        return chars
+    first, after = chars[visible[0]], chars[visible[1]]
+    if not _SYMBOL_FONT.search(first["fontname"]) or first["text"] == BULLET:
+        return chars
+    if first["text"].isalnum() and not _DINGBAT_FONT.search(first["fontname"]):
+        return chars
+    if _SYMBOL_FONT.search(after["fontname"]):
+        return chars  # a run of symbols, not a marker before text
+    apart = visible[1] > visible[0] + 1 or after["x0"] - first["x1"] > 0.2 * line_size
+    if not apart:
+        return chars
+    return chars[:visible[0]] + [{**first, "text": BULLET}] + chars[visible[0] + 1:]
+
+
+# Where a line's letters abut (TeX and others move the pen between words instead of
+# drawing a space, and a tight justified line leaves a fifth of an em or less), a gap of
+# this share of the font size between two glyphs is a word space.
+_TIGHT_WORD_GAP = 0.12
+
+
+def _set_tight(chars: list[dict], line_size: float) -> bool:
+    """Most glyphs of the line start where the one before ends (within 3 % of an em): its
+    letters are set without added spacing, so any clear gap is between words."""
+    glyphs = [c for c in chars if c["text"].strip() and not _CJK.match(c["text"][:1])]
+    gaps = [b["x0"] - a["x1"] for a, b in zip(glyphs, glyphs[1:])]
+    if len(gaps) < 8:
+        return False
+    return sum(abs(g) <= 0.03 * line_size for g in gaps) >= 0.6 * len(gaps)
+
+
 def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
     """Glyph texts left to right, with a space where the PDF has one or leaves a wide gap.
 
@@ -362,6 +405,7 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
     # Without space glyphs words are told apart by gaps; with them, only a gap as wide as a
     # font size means a missing space (glyphs dropped for kashida leave smaller ones).
     space_gap = (0.8 if has_blanks else 0.2) * line_size
+    word_gap = (_TIGHT_WORD_GAP if _set_tight(chars, line_size) else 0.2) * line_size
     parts: list[str] = []
     unmapped = 0
     previous = None
@@ -387,7 +431,7 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
         # beside Arabic letters only a wide gap (dropped kashida glyphs leave narrower
         # ones); elsewhere a fifth of a font size (a space is a quarter to a third of one)
         arabic = _ARABIC_LETTER.match(text[:1]) or (previous is not None and _ARABIC_LETTER.match(previous["text"][-1:]))
-        gap = space_gap if arabic or not has_blanks else min(space_gap, 0.2 * line_size)
+        gap = space_gap if arabic else min(space_gap, word_gap)
         if (previous is not None and char["x0"] - previous["x1"] > gap
                 and parts[-1] not in (" ", ZWNJ)):
             # no space from a gap next to CJK: LibreOffice sets a gap between Chinese and
@@ -465,7 +509,7 @@ def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line
     baseline = median(c["_baseline"] for c in chars if c["size"] >= 0.8 * size)
     if len(chars) > 1:
         chars = _drop_footnote_marks(chars, size, baseline)
-    visual, unmapped = _visual_text(chars, size)
+    visual, unmapped = _visual_text(_symbol_bullet(chars, size), size)
     if not visual:
         return None
     text = logical_line(visual, shaped)
