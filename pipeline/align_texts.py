@@ -173,7 +173,10 @@ def align_files(src_path: Path, tgt_path: Path, config, cache: Path) -> list[Lin
 
     src, tgt = read_sentences(src_path), read_sentences(tgt_path)
     embedder = Embedder(config.model, cache)
-    vectors = embedder.encode_texts(pivot_texts(src) + pivot_texts(tgt))
+    try:
+        vectors = embedder.encode_texts(pivot_texts(src) + pivot_texts(tgt))
+    finally:
+        embedder.close()  # token counts written, damaged cache files healed, small files merged
     return align_vectors(vectors[:len(src)], vectors[len(src):], config.align)
 
 
