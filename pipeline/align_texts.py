@@ -187,7 +187,10 @@ def align_files(src_path: Path, tgt_path: Path, config, cache: Path) -> list[Lin
     src, tgt = read_sentences(src_path), read_sentences(tgt_path)
     embedder = Embedder(config.model, cache)
     src_pivots, tgt_pivots = pivot_texts(src), pivot_texts(tgt)
-    vectors = embedder.encode_texts(src_pivots + tgt_pivots)
+    try:
+        vectors = embedder.encode_texts(src_pivots + tgt_pivots)
+    finally:
+        embedder.close()  # token counts written, damaged cache files healed, small files merged
     return align_vectors(vectors[:len(src)], vectors[len(src):], config.align, src_pivots, tgt_pivots)
 
 

@@ -54,7 +54,8 @@ class DetectSettings(_Strict):
 class ModelSettings(_Strict):
     name: str = Field("models/multilingual-e5-small-q4", min_length=1)
     prefix: str = "query: "
-    batch_size: int = Field(32, ge=1, le=4096)
+    batch_size: int = Field(16, ge=1, le=4096)  # texts per model call, at most
+    batch_tokens: int = Field(512, ge=1, le=1_000_000)  # padded tokens per model call, at most
     device: Literal["cpu", "cuda", "mps"] = "cpu"
     # auto: the model's ONNX graph (pipeline/onnx_model.py) on OpenVINO, else ONNX Runtime,
     # else torch; the others force one (and stop with the reason where it cannot run).

@@ -400,31 +400,57 @@ def resolve_backend(settings: ModelSettings, cache_dir: Path, build: bool = True
 
 
 class TorchEncoder:
-    def __init__(self, settings: ModelSettings):
-        self.model = load_model(settings)
-        self.batch_size = settings.batch_size
+    """The sentence-transformers model, fed the same length-sorted token-budget batches as the
+    ONNX runtimes (its own fixed-count batches pad short texts to the longest of 32)."""
+
+    def __init__(self, settings: ModelSettings, model=None):
+        self.model = model or load_model(settings)
+        self.batch_size, self.batch_tokens = settings.batch_size, settings.batch_tokens
+
+    def count_tokens(self, text: str) -> int:
+        # verbose=False: the over-length warning is noise here; such passages go in sentence groups
+        return len(self.model.tokenizer(text, verbose=False)["input_ids"])
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        # sentence-transformers sorts by length itself; the vectors come back in input order
-        return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                 convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+        from pipeline.onnx_model import length_sorted_batches
+
+        window = self.model.max_seq_length
+        lengths = [min(self.count_tokens(t), window) for t in texts]
+        out = np.zeros((len(texts), self.model.get_embedding_dimension()), np.float32)
+        for batch in length_sorted_batches(lengths, self.batch_size, self.batch_tokens):
+            out[batch] = self.model.encode([texts[i] for i in batch], batch_size=len(batch),
+                                           normalize_embeddings=True, convert_to_numpy=True,
+                                           show_progress_bar=False)
+        return out
 
 
 class OnnxTextEncoder:
-    def __init__(self, backend: Backend, settings: ModelSettings, threads: int | None):
+    def __init__(self, backend: Backend, settings: ModelSettings, threads: int | None, tokenizer=None):
         from pipeline.onnx_model import OnnxEncoder
 
-        self.encoder = OnnxEncoder(Path(backend.folder), backend.kind, backend.precision, threads=threads)
-        self.batch_size = settings.batch_size
+        self.encoder = OnnxEncoder(Path(backend.folder), backend.kind, backend.precision, threads=threads,
+                                   tokenizer=tokenizer)
+        self.batch_size, self.batch_tokens = settings.batch_size, settings.batch_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return self.encoder.tokenizer.count(text)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        return self.encoder.encode(texts, batch_size=self.batch_size)
+        return self.encoder.encode(texts, self.batch_size, self.batch_tokens)
 
 
-def load_encoder(settings: ModelSettings, backend: Backend, threads: int | None = None):
+def model_tokenizer(backend: Backend):
+    """The ONNX graph's tokenizer (read once, shared by token counts and the encoder)."""
+    from pipeline.onnx_model import ModelTokenizer, read_manifest
+
+    folder = Path(backend.folder)
+    return ModelTokenizer(folder / "tokenizer.json", read_manifest(folder)["max_seq_length"])
+
+
+def load_encoder(settings: ModelSettings, backend: Backend, threads: int | None = None, tokenizer=None):
     if backend.kind == "torch":
         return TorchEncoder(settings)
-    return OnnxTextEncoder(backend, settings, threads)
+    return OnnxTextEncoder(backend, settings, threads, tokenizer or model_tokenizer(backend))
 
 
 # Encoders of this process (one per Dask worker process), loaded once, by backend.
@@ -470,7 +496,8 @@ class Embedder:
     @property
     def encoder(self):
         if self._encoder is None:
-            self._encoder = load_encoder(self.settings, self.backend)
+            tokenizer = None if self.backend.kind == "torch" else self.tokenizer
+            self._encoder = load_encoder(self.settings, self.backend, tokenizer=tokenizer)
         return self._encoder
 
     @property
@@ -478,33 +505,24 @@ class Embedder:
         """The sentence-transformers model (torch backend)."""
         return self.encoder.model
 
+    @property
+    def tokenizer(self):
+        """The ONNX graph's tokenizer, read once: loaded alone when only token counts are
+        needed (a run whose vectors all come from the cache never loads the model), and handed
+        to the encoder when it loads."""
+        if self._tokenizer is None:
+            self._tokenizer = self._encoder.encoder.tokenizer if self._encoder is not None else \
+                model_tokenizer(self.backend)
+        return self._tokenizer
+
     def token_count(self, text: str) -> int:
         text = self.settings.prefix + text
         sha = text_sha(text)
         count = self._new_counts.get(sha) or self.cache.token_count(sha)
         if count is None:
-            if self._tokenizer is None:
-                self._tokenizer = self._load_tokenizer()
-            count = self._new_counts[sha] = self._tokenizer(text)
+            count_tokens = self.encoder.count_tokens if self.backend.kind == "torch" else self.tokenizer.count
+            count = self._new_counts[sha] = count_tokens(text)
         return count
-
-    def _load_tokenizer(self):
-        """A token counter, without truncation: a long passage's true length decides whether it
-        is embedded whole or in sentence groups. tokenizer.json is read alone with `tokenizers`,
-        so a run whose vectors all come from the cache never loads the model."""
-        for file in (Path(self.settings.name) / "tokenizer.json", Path(self.backend.folder or "-") / "tokenizer.json"):
-            if file.is_file():
-                from tokenizers import Tokenizer
-
-                tokenizer = Tokenizer.from_file(str(file))
-                tokenizer.no_truncation()
-                tokenizer.no_padding()
-                return lambda text: len(tokenizer.encode(text).ids)
-        from transformers import AutoTokenizer
-
-        tokenizer = AutoTokenizer.from_pretrained(self.settings.name)
-        # verbose=False: the over-length warning is noise here; such passages go in sentence groups
-        return lambda text: len(tokenizer(text, verbose=False)["input_ids"])
 
     def embed_missing(self, texts: list[str], map_chunks=None) -> None:
         """Vectors for the texts the cache lacks, in length-sorted chunks of CHUNK texts; each

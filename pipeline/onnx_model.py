@@ -40,6 +40,9 @@ GRAPH = "model.onnx"
 RUNTIMES = ("openvino", "onnxruntime")  # fastest first
 # An accepted graph keeps every probe vector this close to the fp32 torch vector.
 MIN_COSINE = 0.99
+# Batches: at most this many texts and this many padded tokens (model.batch_size and
+# model.batch_tokens in the config; docs/benchmarks.md has the measurements).
+BATCH_SIZE, BATCH_TOKENS = 16, 512
 
 # Our own sentences in the four languages, short and long, for the acceptance check.
 PROBES = [
@@ -242,14 +245,45 @@ def precisions(runtime: str, bf16: bool = True) -> list[str]:
     return ["fp32"]
 
 
+class ModelTokenizer:
+    """The model's tokenizer, read once: how many tokens a text has (untruncated: a long
+    passage's true length decides whether it is embedded whole or in sentence groups), and the
+    ids the model gets, cut to its window as the tokenizer's own truncation cuts them (the
+    special tokens at both ends kept)."""
+
+    def __init__(self, file: Path, max_length: int):
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(file))
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        self.max_length = max_length
+        # How many special tokens the post-processor puts before and after the text's own.
+        mask = self.tokenizer.encode("a").special_tokens_mask
+        self.head = mask.index(0) if 0 in mask else len(mask)
+        self.tail = len(mask) - self.head - mask.count(0)
+
+    def count(self, text: str) -> int:
+        return len(self.tokenizer.encode(text).ids)
+
+    def model_ids(self, texts: list[str]) -> list[list[int]]:
+        keep = self.max_length - self.head - self.tail
+        out = []
+        for encoding in self.tokenizer.encode_batch(texts):
+            ids = encoding.ids
+            if len(ids) > self.max_length:
+                ids = ids[:self.head + keep] + ids[len(ids) - self.tail:] if self.tail else ids[:self.max_length]
+            out.append(ids)
+        return out
+
+
 class OnnxEncoder:
     """Texts in, L2-normalized vectors out, in length-sorted padded batches, on OpenVINO or
     ONNX Runtime; raises ImportError when the runtime is not installed."""
 
     def __init__(self, folder: Path, runtime: str = "onnxruntime", precision: str = "fp32",
-                 threads: int | None = None, settings: dict | None = None):
-        from tokenizers import Tokenizer
-
+                 threads: int | None = None, settings: dict | None = None,
+                 tokenizer: ModelTokenizer | None = None):
         folder = Path(folder)
         self.settings = settings or read_manifest(folder)
         self.runtime, self.precision = runtime, precision
@@ -274,17 +308,16 @@ class OnnxEncoder:
             options.log_severity_level = 3
             session = ort.InferenceSession(str(folder / GRAPH), options, providers=["CPUExecutionProvider"])
             self._run = lambda feed: session.run(None, feed)[0]
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(self.settings["max_seq_length"])
+        self.tokenizer = tokenizer or ModelTokenizer(folder / "tokenizer.json", self.settings["max_seq_length"])
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
-        return [encoding.ids for encoding in self.tokenizer.encode_batch(texts)]
+        return self.tokenizer.model_ids(texts)
 
-    def encode(self, texts: list[str], batch_size: int = 32, token_budget: int = 8192) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = BATCH_SIZE, token_budget: int = BATCH_TOKENS) -> np.ndarray:
         return self.encode_ids(self.token_ids(texts), batch_size, token_budget)
 
-    def encode_ids(self, ids: list[list[int]], batch_size: int = 32, token_budget: int = 8192) -> np.ndarray:
+    def encode_ids(self, ids: list[list[int]], batch_size: int = BATCH_SIZE,
+                   token_budget: int = BATCH_TOKENS) -> np.ndarray:
         out = np.zeros((len(ids), self.settings["dim"]), np.float32)
         for batch in length_sorted_batches([len(t) for t in ids], batch_size, token_budget):
             width = max(len(ids[i]) for i in batch)
@@ -297,9 +330,11 @@ class OnnxEncoder:
         return out
 
 
-def length_sorted_batches(lengths: list[int], batch_size: int, token_budget: int) -> list[list[int]]:
+def length_sorted_batches(lengths: list[int], batch_size: int = BATCH_SIZE,
+                          token_budget: int = BATCH_TOKENS) -> list[list[int]]:
     """Indices in batches of similar length (little padding), each within batch_size texts
-    and token_budget padded tokens; longest first, so memory peaks at the start."""
+    and token_budget padded tokens (a text longer than the budget goes alone); longest
+    first, so memory peaks at the start."""
     order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
     batches, current = [], []
     for i in order:

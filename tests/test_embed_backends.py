@@ -118,3 +118,92 @@ def test_another_model_is_converted_on_first_use_and_keeps_its_vectors(tmp_path,
     vectors = embedder.encoder.encode(texts)
     reference = SentenceTransformer(str(folder), device="cpu").encode(texts, normalize_embeddings=True)
     assert (vectors * reference).sum(axis=1).min() >= 0.999
+
+
+# ------------------------------------------------------------- batches and the tokenizer
+
+def test_batches_hold_every_text_once_within_the_token_budget():
+    from pipeline.onnx_model import length_sorted_batches
+
+    lengths = [5, 480, 31, 31, 200, 7, 64, 3, 600, 12, 90, 45] * 7
+    batches = length_sorted_batches(lengths, batch_size=16, token_budget=512)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        width = max(lengths[i] for i in batch)
+        assert len(batch) <= 16 and (width * len(batch) <= 512 or len(batch) == 1), [lengths[i] for i in batch]
+    widths = [max(lengths[i] for i in batch) for batch in batches]
+    assert widths == sorted(widths, reverse=True)  # longest first: memory peaks at the start
+    # similar lengths share a batch: the short texts are not padded to the long ones
+    assert max(lengths[i] for i in batches[-1]) <= 7
+
+
+def test_the_models_ids_are_cut_as_its_tokenizer_cuts_them():
+    from tokenizers import Tokenizer
+
+    from pipeline.onnx_model import ModelTokenizer
+
+    file = Path(MODEL) / "onnx" / "tokenizer.json"
+    ours = ModelTokenizer(file, 512)
+    theirs = Tokenizer.from_file(str(file))
+    theirs.enable_truncation(512)
+    texts = ["query: " + "آب رودخانه میان روستاها " * 200, "query: 研究人员发现" * 300, "query: short", "x " * 511]
+    assert ours.model_ids(texts) == [e.ids for e in theirs.encode_batch(texts)]
+    assert ours.count(texts[0]) > 512  # counts are not cut: they decide sentence groups
+
+
+@pytest.mark.slow
+def test_a_cold_run_reads_the_tokenizer_once(monkeypatch, tmp_path):
+    import tokenizers
+
+    real, reads = tokenizers.Tokenizer, []
+
+    class CountingTokenizer:
+        @staticmethod
+        def from_file(path):
+            reads.append(path)
+            return real.from_file(path)
+
+    monkeypatch.setattr(tokenizers, "Tokenizer", CountingTokenizer)
+    sentences = [f"Report {i} of the irrigation board lists the water shares of village {i}." for i in range(60)]
+    units = [Unit("p1", "passage", [" ".join(sentences)] + sentences)] + \
+        [Unit(f"s{i}", "sentence", [s]) for i, s in enumerate(sentences)]
+    embedder = Embedder(ModelSettings(name=MODEL), tmp_path)
+    assert embedder.backend.kind in ("openvino", "onnxruntime"), embedder.backend
+    embedder.embed(units)  # token counts for the long passage, then the model
+    embedder.close()
+    assert len(reads) == 1, reads
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["auto", "torch"])
+def test_the_stage_gives_every_text_its_bare_fp32_vector(backend, tmp_path):
+    """Length-sorted token-budget batches put texts of different lengths (so padding) and
+    languages in one model call: each text must still get the vector sentence-transformers
+    gives it (fp32 torch, its default batches), on the fast path and on the torch fallback."""
+    from pipeline.embed import load_model, prepare_text
+    from pipeline.onnx_model import length_sorted_batches
+
+    settings = ModelSettings(name=MODEL, backend=backend)
+    long_text = " ".join(bank_texts(step=1)[:60])  # past the model's 512-token window: cut alike
+    texts = sorted({prepare_text(t) for t in bank_texts(step=3)} | {long_text})
+    embedder = Embedder(settings, tmp_path)
+    counts = [min(embedder.token_count(t), 512) for t in texts]
+    batches = length_sorted_batches(counts, settings.batch_size, settings.batch_tokens)
+    assert any(len({counts[i] for i in batch}) > 1 for batch in batches), "no batch with padding"
+    assert max(counts) == 512 and min(counts) < 10 and len(batches) > 1
+    vectors = embedder.encode_texts(texts)
+    reference = load_model(settings).encode([settings.prefix + t for t in texts], normalize_embeddings=True)
+    cosines = (vectors * reference).sum(axis=1)
+    worst = int(np.argmin(cosines))
+    assert cosines.min() >= 0.9999, f"{texts[worst][:60]!r}: cosine {cosines[worst]:.6f} on {embedder.backend.label}"
+
+
+@pytest.mark.slow
+def test_aligning_two_text_files_closes_the_embedder(tmp_path, capfd):
+    from pipeline.align_texts import align_files
+    from pipeline.config import load_config
+
+    fixtures = ROOT / "tests" / "fixtures" / "align_texts"
+    align_files(fixtures / "zh-en.zh.txt", fixtures / "zh-en.en.txt", load_config(ROOT / "configs" / "default.yaml"),
+                tmp_path)
+    assert "text(s) embedded" in capfd.readouterr().err  # the summary close() gives
