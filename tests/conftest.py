@@ -104,6 +104,28 @@ needs_tesseract = needs_tool(
     f"run `{SYSTEM_DEPS}` (or `apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-fas`)")
 
 
+# The extraction tests on our own Chromium renders (tests/fixtures/*_chromium.pdf) read the
+# body text of a page the same way: passages as words after reflow.
+BODY_KINDS = ("title", "heading", "paragraph")
+
+
+def rendered_blocks(name: str) -> list:
+    from pipeline.config import ExtractSettings
+    from pipeline.extract import extract_file
+
+    return extract_file(ROOT / "tests" / "fixtures" / name, ExtractSettings()).blocks
+
+
+def reflowed_words(text: str) -> str:
+    from pipeline.normalize import reflow
+
+    return " ".join(reflow(text).split())
+
+
+def body_passages(blocks, page: int | None = None) -> list[str]:
+    return [reflowed_words(b.text) for b in blocks if b.kind in BODY_KINDS and (page is None or b.page == page)]
+
+
 @dataclass
 class Run:
     corpus: Path

@@ -10,34 +10,20 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from pipeline.config import ExtractSettings
-from pipeline.extract import extract_file
-from pipeline.normalize import reflow
+from conftest import body_passages, reflowed_words, rendered_blocks
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import fixture_texts as T  # noqa: E402
 
-FIXTURE = Path(__file__).parent / "fixtures" / "layouts_chromium.pdf"
-BODY = ("title", "heading", "paragraph")
-
 
 @pytest.fixture(scope="module")
 def blocks():
-    return extract_file(FIXTURE, ExtractSettings()).blocks
-
-
-def _words(text: str) -> str:
-    return " ".join(reflow(text).split())
-
-
-def _passages(blocks, page: int | None = None) -> list[str]:
-    return [_words(b.text) for b in blocks if b.kind in BODY and (page is None or b.page == page)]
+    return rendered_blocks("layouts_chromium.pdf")
 
 
 def _holds_whole(passages: list[str], paragraph: str) -> int:
     """Index of the one passage that holds the paragraph whole; fails otherwise."""
-    paragraph = _words(paragraph)
+    paragraph = reflowed_words(paragraph)
     found = [k for k, p in enumerate(passages) if paragraph in p]
     assert found, f"not whole in any passage: {paragraph[:60]}..."
     return found[0]
@@ -46,26 +32,26 @@ def _holds_whole(passages: list[str], paragraph: str) -> int:
 def test_three_columns_whose_lines_step_down_are_read_column_by_column(blocks):
     """Each column's lines sit a third of a line below the column before: chained glyph to
     glyph by height, the three columns became one row after another."""
-    passages = _passages(blocks, page=1)
+    passages = body_passages(blocks, page=1)
     order = [_holds_whole(passages, p) for column in T.LAY_STEPPED for p in column]
     assert order == sorted(order) and len(set(order)) == 6
 
 
 def test_a_list_line_past_the_margin_does_not_cut_the_paragraphs_of_its_column(blocks):
-    passages = _passages(blocks, page=2)
+    passages = body_passages(blocks, page=2)
     for paragraph in T.LAY_OVERFULL:
         _holds_whole(passages, paragraph)
     assert len(passages) == 3  # the two paragraphs and the list line
 
 
 def test_an_english_line_under_a_persian_example_is_its_own_block_in_its_own_direction(blocks):
-    passages = _passages(blocks, page=3)
-    assert _words(T.LAY_EXAMPLE_EN) in passages  # quotes at their own ends, not turned round
-    assert _words(T.LAY_EXAMPLE_FA) in passages
+    passages = body_passages(blocks, page=3)
+    assert reflowed_words(T.LAY_EXAMPLE_EN) in passages  # quotes at their own ends, not turned round
+    assert reflowed_words(T.LAY_EXAMPLE_FA) in passages
 
 
 def test_a_paragraph_runs_on_past_a_listing_at_the_head_of_the_next_column(blocks):
-    passages = _passages(blocks, page=4)
+    passages = body_passages(blocks, page=4)
     _holds_whole(passages, " ".join(T.LAY_LISTING_SPLIT))
     listing = [b for b in blocks if b.page == 4 and T.LAY_LISTING[0] in b.text]
     assert listing and all(T.LAY_LISTING_SPLIT[1][:30] not in b.text for b in listing)
@@ -74,7 +60,7 @@ def test_a_paragraph_runs_on_past_a_listing_at_the_head_of_the_next_column(block
 def test_a_paragraph_crosses_a_page_between_two_sentences_where_paragraphs_are_indented(blocks):
     """The document indents its paragraphs, but not the first after a heading nor its list
     items: those must not hide the habit that tells the part on the next page continues."""
-    passages = _passages(blocks)
+    passages = body_passages(blocks)
     _holds_whole(passages, " ".join(T.LAY_PAGES["split"]))
     _holds_whole(passages, T.LAY_PAGES["indented_3"])
 

@@ -10,29 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from pipeline.config import ExtractSettings
-from pipeline.extract import extract_file
-from pipeline.normalize import reflow
+from conftest import BODY_KINDS, body_passages, reflowed_words, rendered_blocks
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import fixture_texts as T  # noqa: E402
 
-FIXTURE = Path(__file__).parent / "fixtures" / "notices_chromium.pdf"
-BODY = ("title", "heading", "paragraph")
-
 
 @pytest.fixture(scope="module")
 def blocks():
-    return extract_file(FIXTURE, ExtractSettings()).blocks
-
-
-def _words(text: str) -> str:
-    return " ".join(reflow(text).split())
-
-
-def _passages(blocks, page: int) -> list[str]:
-    return [_words(b.text) for b in blocks if b.kind in BODY and b.page == page]
+    return rendered_blocks("notices_chromium.pdf")
 
 
 def _compact(text: str) -> str:
@@ -53,28 +39,28 @@ def test_a_line_that_stops_inside_a_bracket_runs_on(blocks):
 
 
 def test_a_paragraph_ending_in_a_bold_sentence_is_one_passage(blocks):
-    paragraph = _words("".join(T.NOTICE_BOLD[:2]) + " " + T.NOTICE_BOLD[2])
-    assert paragraph in _passages(blocks, 2)
+    paragraph = reflowed_words("".join(T.NOTICE_BOLD[:2]) + " " + T.NOTICE_BOLD[2])
+    assert paragraph in body_passages(blocks, 2)
 
 
 def test_symbol_font_bullets_open_their_items(blocks):
     """The bullet is drawn by a symbol font at the code of "!": it stays at the start of
     its item (not read as a right-to-left full stop at the end) and reads as a bullet."""
-    passages = _passages(blocks, 2)
+    passages = body_passages(blocks, 2)
     for item in T.NOTICE_BULLETS:
-        assert "\u2022 " + _words(item) in passages
+        assert "\u2022 " + reflowed_words(item) in passages
 
 
 def test_words_set_apart_by_the_pen_are_spaced(blocks):
-    assert any(_words(T.NOTICE_TIGHT) in p for p in _passages(blocks, 2))
+    assert any(reflowed_words(T.NOTICE_TIGHT) in p for p in body_passages(blocks, 2))
 
 
 def test_a_paragraph_crosses_the_page_under_a_running_head_of_two_lines(blocks):
     """The volume line under the journal's name changes (a page range on the first page
     only), so it does not repeat: it is furniture because it sits under the running head."""
-    paragraph = _words(" ".join(T.NOTICE_ACROSS))
-    assert paragraph in [_words(b.text) for b in blocks if b.kind in BODY]
-    assert not any("Vol. 3" in b.text for b in blocks if b.kind in BODY)
+    paragraph = reflowed_words(" ".join(T.NOTICE_ACROSS))
+    assert paragraph in [reflowed_words(b.text) for b in blocks if b.kind in BODY_KINDS]
+    assert not any("Vol. 3" in b.text for b in blocks if b.kind in BODY_KINDS)
 
 
 def test_ragged_columns_run_on_mid_sentence_and_on_a_hyphen_over_notes_under_a_column(blocks):
@@ -82,10 +68,10 @@ def test_ragged_columns_run_on_mid_sentence_and_on_a_hyphen_over_notes_under_a_c
     line the ragged margin leaves short, and the second on "Aix-" before a capital; the
     notes under the first column (starting above the page's middle) are footnotes, not
     paragraphs between the parts."""
-    passages = _passages(blocks, 5)
+    passages = body_passages(blocks, 5)
     assert len(passages) == 1
     one = passages[0]
     for part in (T.NOTICE_COLUMN_1, T.NOTICE_COLUMN_2, T.NOTICE_COLUMN_3):
-        assert _words(part)[:40] in one and _words(part.replace("Aix-", ""))[-30:] in one
+        assert reflowed_words(part)[:40] in one and reflowed_words(part.replace("Aix-", ""))[-30:] in one
     notes = [b for b in blocks if b.page == 5 and b.kind == "footnote"]
     assert len(notes) == len(T.NOTICE_NOTES)

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import BODY_KINDS, rendered_blocks
 
-from pipeline.config import ExtractSettings
-from pipeline.extract import extract_file
 from pipeline.extractors.layout import _caption_start
 from pipeline.extractors.lines import _drop_footnote_marks, _visual_text
 from pipeline.extractors.reading_order import Box, Segment, reading_order
@@ -20,13 +19,10 @@ from pipeline.normalize import reflow
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import fixture_texts as T  # noqa: E402
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tables_chromium.pdf"
-BODY = ("title", "heading", "paragraph")
-
 
 @pytest.fixture(scope="module")
 def blocks():
-    return extract_file(FIXTURE, ExtractSettings()).blocks
+    return rendered_blocks("tables_chromium.pdf")
 
 
 def _tsv(rows: list[list[str]]) -> str:
@@ -51,7 +47,7 @@ def test_each_table_is_one_block_read_cell_by_cell(blocks):
 
 
 def test_table_text_stays_out_of_the_paragraphs(blocks):
-    body = " ".join(" ".join(b.text.split()) for b in blocks if b.kind in BODY)
+    body = " ".join(" ".join(b.text.split()) for b in blocks if b.kind in BODY_KINDS)
     for rows in (T.TAB_RULED, T.TAB_OPEN, T.TAB_UNRULED, T.FA_TAB):
         for row in rows:
             assert " ".join(row[:2]) not in body
