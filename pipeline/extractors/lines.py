@@ -429,7 +429,10 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
                 if (parts and _ARABIC_LETTER.match(parts[-1][-1:])
                         and _ARABIC_LETTER.match(following["text"][:1])):
                     parts.append(ZWNJ)
-            elif parts and parts[-1] not in (" ", ZWNJ):
+                # it takes no room, so the glyph before stays the neighbour of the next
+                # (a copy of the blank drawn over it is judged against that glyph too)
+                continue
+            if parts and parts[-1] not in (" ", ZWNJ):
                 parts.append(" ")
             previous = None
             continue
