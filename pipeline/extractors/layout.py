@@ -372,12 +372,15 @@ def _measure(draft: list[Line], column: _Column) -> _Column:
     """The width the paragraph so far is set to: its column's, unless two of its lines or
     more end on one edge short of the column's (an abstract or a quotation set narrower
     than the column), where a full line of it ends."""
-    def shared(ends: list[float], best: float) -> bool:
-        return sum(abs(end - best) <= 1.0 for end in ends) >= 2
-
     lines = [l for l in draft if not l.rtl] if not draft[-1].rtl else [l for l in draft if l.rtl]
     if len(lines) < 2 or draft[-1].mono:
         return column  # (lines of code end where they end)
+    # a quarter of an em: TeX's microtype hangs a line's final hyphen or stop past the edge
+    reach = max(1.0, 0.25 * draft[-1].size)
+
+    def shared(ends: list[float], best: float) -> bool:
+        return sum(abs(end - best) <= reach for end in ends) >= 2
+
     right, left = max(l.x1 for l in lines), min(l.x0 for l in lines)
     return _Column(left if shared([l.x0 for l in lines], left) else column.left,
                    right if shared([l.x1 for l in lines], right) else column.right,
