@@ -714,7 +714,16 @@ journal article with margin notes and a paragraph across a footnote and a page, 
 summary and a textbook page), expectations written from the rendered pages before any
 code of the pass was changed and before Hamta's output on them was seen, and measured
 twice: before the pass and at its end (the table above). No right-to-left file of these
-suites has prose with a usable text layer, so set 3 has none.
+suites has prose with a usable text layer, so set 3 has none. The fifth pass fixed part of
+what set 3 showed, so it is tuning data now (`tune (set 3)`), and it held out set 4 first
+(`held out (set 4)`): eight files never used before (pdf.js's Ecma-426 introduction page, an
+essay in Type 3 fonts with a block quote, an amsart page whose paragraphs are set apart only
+by an indent, with margin notes, an Irish Supreme Court judgment with numbered paragraphs, a
+lorem-ipsum page under annotations and redactions; pdfplumber's LibreOffice page with nested
+lists; PyMuPDF's fund report page; pdfminer.six's Federal Register proposed rule in three
+columns), expectations written from the rendered pages before any code of the pass was
+changed and before Hamta's output on them was seen, measured before the pass and at its end.
+None of the candidate CJK or right-to-left files of these suites has prose.
 
 """
 
@@ -798,6 +807,34 @@ bullets "y" and "Ê" read as bullets since the pass); `issue-982`'s block quote,
 line; `issue-316`'s paragraph across a footnote and the page break; `issue-848`'s first two
 lines, taken for a running head because later pages print the same text (mirrored or
 rotated).
+
+Held-out set 4 (fifth pass): 77 of 90 paragraphs (85.6 %) with the code before the pass (main at 2b085c9),
+77 of 90 (85.6 %) at its end; nothing was changed for these files. Set 3, tuned on in this pass:
+121 of 133 before it, 125 of 133 (94.0 %) after; set 1 124 of 128 (96.9 %, unchanged), set 2 93 of 93 (unchanged), docling-pdf 335 of 352 (95.2 %, unchanged) after. The
+pass fixed three of set 3's losses, each with a test on our own Chromium render
+(`tests/fixtures/notices_chromium.pdf`, pages 6 to 8) or on glyphs, failing on the code
+before it: a space glyph that InDesign draws inside an "fi" ligature, between glyphs that
+touch (twice, in a file that draws every glyph twice), is no word break ("défi nir" is
+"définir" again; `test_a_blank_drawn_inside_a_ligature_is_no_word_break`); top lines that
+repeat on later pages but run straight on into body-size text at its leading, same left
+edge and measure, are no running head (`issue-848`'s opening lines;
+`test_a_page_printed_twice_keeps_its_opening_lines`); a paragraph's own measure counts line
+ends within a quarter of an em of its farthest, since TeX's microtype hangs a final hyphen
+past the edge (`issue-982`'s block quote kept its last line;
+`test_a_quotation_whose_hyphen_hangs_past_its_edge_keeps_its_last_line`). The quarter em
+and the running-head test's thresholds (under half a line's gap, sizes within a tenth of
+the body's, measure 80 %) were set on set 3 and checked on sets 1 and 2, the docling sets
+and our renders; set 4 was not looked at. Still lost on set 3: `i1040nr`'s bold run-in
+headings ("Exception for children under age 18.") cut from their text and its caution box
+split; `issue-71-duplicate-chars-2`'s boxed note and one item's last line; `issue-316`'s
+paragraph across a footnote and the page break.
+
+What set 4 loses (read after its last measurement, nothing changed for it): nine of
+`bug1019475_1`'s ten paragraphs, whose text pdfminer (under pdfplumber) does not see at all
+(14 glyphs on the page; pdftotext reads them); in `issue918` the author and date lines read
+as one heading, and the Type 3 font's "á" read as "Æ"; in `bug1873345` a paragraph opening
+beside a margin note runs into the one before; two paragraphs of the Federal Register page
+(`pr-00530-ml-lines`).
 
 On the tuning set what is left is mostly where Hamta and the truth read a page
 differently: `normal_4pages`'s truth runs a colophon's four lines together and reads the

@@ -75,3 +75,21 @@ def test_ragged_columns_run_on_mid_sentence_and_on_a_hyphen_over_notes_under_a_c
         assert reflowed_words(part)[:40] in one and reflowed_words(part.replace("Aix-", ""))[-30:] in one
     notes = [b for b in blocks if b.page == 5 and b.kind == "footnote"]
     assert len(notes) == len(T.NOTICE_NOTES)
+
+
+def test_a_page_printed_twice_keeps_its_opening_lines(blocks):
+    """The same paragraph opens two pages, so its first lines repeat at the top edge; they
+    run straight on into the paragraph at its leading, so they are no running head."""
+    paragraph = reflowed_words(T.NOTICE_REPEATED)
+    assert [reflowed_words(b.text) for b in blocks if b.kind in BODY_KINDS].count(paragraph) == 2
+    assert not any(b.kind == "header" for b in blocks if b.page >= 6)
+
+
+def test_a_quotation_whose_hyphen_hangs_past_its_edge_keeps_its_last_line(blocks):
+    """A quotation set narrower than the text, justified, whose one hyphen hangs 1.6pt past
+    the edge the other lines end on: that edge is still its measure, so its lines end full
+    and the short last line runs on; the paragraphs around it stay apart."""
+    passages = body_passages(blocks, 8)
+    assert reflowed_words("\n".join(T.NOTICE_QUOTE)) in passages
+    assert reflowed_words(T.NOTICE_QUOTE_BEFORE) in passages
+    assert reflowed_words(T.NOTICE_QUOTE_AFTER) in passages

@@ -279,3 +279,15 @@ def test_text_on_its_side_in_the_margin_stays_out_of_the_columns():
 def test_columns_of_running_text_read_across_are_no_table():
     rows = [_row(k, (50, 230), (250, 430), (450, 630)) for k in range(5)]
     assert aligned_tables(rows, 10.0) == []
+
+
+def test_a_blank_drawn_inside_a_ligature_is_no_word_break():
+    """InDesign writes a space glyph after an "fi" ligature that starts inside the ligature
+    and ends where the next letter begins (twice: the file draws every glyph twice): it takes
+    no room, so "définir" stays one word, while a real space between two words (its
+    neighbours apart) still counts."""
+    glyphs = [_glyph("d", 10, 6, 10, 100), _glyph("é", 16, 5.5, 10, 100), _glyph("ﬁ", 21.5, 5, 10, 100),
+              _glyph(" ", 24, 2.8, 10, 100), _glyph(" ", 24, 2.8, 10, 100), _glyph("n", 26.6, 5.5, 10, 100), _glyph("i", 32.1, 2.2, 10, 100),
+              _glyph("r", 34.3, 3.3, 10, 100), _glyph(" ", 37.6, 2.8, 10, 100), _glyph("l", 40.4, 2.2, 10, 100)]
+    text, _ = _visual_text(glyphs, 10)
+    assert text == "déﬁnir l"

@@ -105,11 +105,31 @@ def find_furniture(pages: list[PageLayout], body_size: float) -> dict[tuple[int,
             elif upper and _lone_running_header(page, i, body_size):
                 kinds[(p, i)] = "header"
         headers = [j for j in indices if kinds.get((p, j)) == "header"]
+        if headers and _reads_on(page, headers, body_size):
+            for j in headers:
+                del kinds[(p, j)]
+            headers = []
         for i, line in enumerate(page.lines):
             if (headers and (p, i) not in kinds and line.top < 0.15 * page.height and not line.table
                     and _under_running_header(page, i, headers, body_size)):
                 kinds[(p, i)] = "header"
     return kinds
+
+
+def _reads_on(page: PageLayout, headers: list[int], body_size: float) -> bool:
+    """Top lines that repeat on other pages but run straight on into the text below them
+    (the next line at a line's usual leading, at the body's size, left edge and measure)
+    open a page whose text is printed again on later pages; a running head is set apart,
+    or set smaller (the two lines of a small running head are not body text)."""
+    last = page.lines[max(headers, key=lambda i: page.lines[i].bottom)]
+    below = [l for k, l in enumerate(page.lines)
+             if k not in headers and not l.table and not l.turned and l.top >= last.bottom - 0.2 * last.size]
+    if not below:
+        return False
+    after = min(below, key=lambda l: l.top)
+    return (after.top - last.bottom < 0.5 * last.size and abs(after.size - last.size) < 0.5
+            and abs(last.size - body_size) < 0.1 * body_size
+            and abs(after.x0 - last.x0) < last.size and last.x1 - last.x0 > 0.8 * (after.x1 - after.x0))
 
 
 def _under_running_header(page: PageLayout, index: int, headers: list[int], body_size: float) -> bool:
@@ -352,12 +372,15 @@ def _measure(draft: list[Line], column: _Column) -> _Column:
     """The width the paragraph so far is set to: its column's, unless two of its lines or
     more end on one edge short of the column's (an abstract or a quotation set narrower
     than the column), where a full line of it ends."""
-    def shared(ends: list[float], best: float) -> bool:
-        return sum(abs(end - best) <= 1.0 for end in ends) >= 2
-
     lines = [l for l in draft if not l.rtl] if not draft[-1].rtl else [l for l in draft if l.rtl]
     if len(lines) < 2 or draft[-1].mono:
         return column  # (lines of code end where they end)
+    # a quarter of an em: TeX's microtype hangs a line's final hyphen or stop past the edge
+    reach = max(1.0, 0.25 * draft[-1].size)
+
+    def shared(ends: list[float], best: float) -> bool:
+        return sum(abs(end - best) <= reach for end in ends) >= 2
+
     right, left = max(l.x1 for l in lines), min(l.x0 for l in lines)
     return _Column(left if shared([l.x0 for l in lines], left) else column.left,
                    right if shared([l.x1 for l in lines], right) else column.right,

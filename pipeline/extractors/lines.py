@@ -418,13 +418,21 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
             following = next((c for c in chars[index + 1:] if c["text"] not in _BLANKS), None)
             # the blank's own size: a small caption run ("Chapter 1.") on the baseline
             # of a large heading advances by a small space that is still a space
+            own = 0.08 * (char["size"] or line_size)
             zero_advance = following is not None and (
-                following["x0"] - char["x0"] < 0.08 * (char["size"] or line_size))
+                following["x0"] - char["x0"] < own
+                # a blank drawn inside the glyph before it, whose neighbours touch, takes
+                # no room on the page (InDesign writes one after an "fi" ligature glyph)
+                or (previous is not None and char["x0"] < previous["x1"] - own
+                    and abs(following["x0"] - previous["x1"]) < own))
             if zero_advance:
                 if (parts and _ARABIC_LETTER.match(parts[-1][-1:])
                         and _ARABIC_LETTER.match(following["text"][:1])):
                     parts.append(ZWNJ)
-            elif parts and parts[-1] not in (" ", ZWNJ):
+                # it takes no room, so the glyph before stays the neighbour of the next
+                # (a copy of the blank drawn over it is judged against that glyph too)
+                continue
+            if parts and parts[-1] not in (" ", ZWNJ):
                 parts.append(" ")
             previous = None
             continue
