@@ -185,3 +185,13 @@ def test_adding_the_unrelated_documents_moves_no_sentence_margin_and_passage_mar
 def test_unrelated_documents_get_no_sentence_links(runs):
     unrelated = {"en-clock-repair.pdf", "fa-pistachio-harvest.pdf"}
     assert not [r for r in runs[0].rows["sentence"] if {r["src_doc"], r["tgt_doc"]} & unrelated]
+
+
+def test_ranking_auc_counts_the_pairs_a_right_row_outranks_ties_half():
+    from pipeline.evaluate import ranking_auc
+
+    # right rows 0.35 and 0.8 against wrong 0.1 and 0.4: three of four pairs in order.
+    assert ranking_auc([0.1, 0.4, 0.35, 0.8], [False, False, True, True]) == pytest.approx(0.75)
+    assert ranking_auc([0.5, 0.5], [True, False]) == pytest.approx(0.5)
+    assert ranking_auc([0.9, 0.2, 0.3], [True, False, False]) == pytest.approx(1.0)
+    assert ranking_auc([0.9, 0.2], [True, True]) is None
