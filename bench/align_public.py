@@ -292,6 +292,7 @@ class SetResult:
     seconds: float
     link_precision: float  # strict precision over the links made, skips aside (what the align stage outputs)
     scores: list[float]  # score of every link made ...
+    sizes: list[int]  # ... its sentences in all ...
     right: list[bool]  # ... and whether it is exactly a gold link
 
 
@@ -311,13 +312,14 @@ def run_set(bench_set: BenchSet, vectors: Vectors, settings) -> SetResult:
     seconds = time.perf_counter() - start
     strict, lax = score_set([d.gold for d in bench_set.documents], [a for a, _ in aligned])
     gold_links = sum(1 for d in bench_set.documents for s, t in d.gold if s and t)
-    scores, right = [], []
+    scores, sizes, right = [], [], []
     for doc, (_, found) in zip(bench_set.documents, aligned):
         gold = set(doc.gold)
         scores += [l.score for l in found]
+        sizes += [len(l.src) + len(l.tgt) for l in found]
         right += [(l.src, l.tgt) in gold for l in found]
     return SetResult(bench_set.name, bench_set.pair, len(bench_set.documents), gold_links, strict, lax, seconds,
-                     sum(right) / max(len(right), 1), scores, right)
+                     sum(right) / max(len(right), 1), scores, sizes, right)
 
 
 # ------------------------------------------------------------------------------- fit
@@ -439,27 +441,37 @@ def fit_link_weights(features: np.ndarray, labels: np.ndarray, use: tuple[str, .
     return weights
 
 
-def fit_sentence_confidence(scores: list[float], right: list[bool]) -> dict[str, float]:
-    """Platt scaling: logistic regression of right/wrong on the link score."""
+def confidence_features(scores: list[float], sizes: list[int]) -> np.ndarray:
+    """What align.confidence.sentence_* weigh (pipeline.align.sentence_confidence): the score
+    and whether the link holds 3, 4, or 5 sentences."""
+    sizes = np.asarray(sizes)
+    return np.column_stack([scores, sizes == 3, sizes == 4, sizes >= 5]).astype(float)
+
+
+def fit_sentence_confidence(scores: list[float], sizes: list[int], right: list[bool]) -> dict[str, float]:
+    """Logistic regression of right/wrong on the link score and the link's size."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=100.0, max_iter=5000).fit(np.array(scores)[:, None], np.array(right, int))
+    model = LogisticRegression(C=100.0, max_iter=5000).fit(confidence_features(scores, sizes), np.array(right, int))
+    names = ("sentence_w_score", "sentence_merge_3", "sentence_merge_4", "sentence_merge_5")
     return {"sentence_bias": round(float(model.intercept_[0]), 4),
-            "sentence_w_score": round(float(model.coef_[0][0]), 4)}
+            **{name: round(float(w), 4) for name, w in zip(names, model.coef_[0])}}
+
 
 
 def reliability_lines(results: list[SetResult], weights) -> list[str]:
     """Reliability of the sentence confidence per set: bins of confidence and the share right."""
     from pipeline.align import sentence_confidence
-    from pipeline.evaluate import expected_calibration_error, reliability
+    from pipeline.evaluate import expected_calibration_error, ranking_auc, reliability
 
-    lines = ["| set | links | ECE | " + " | ".join(f"{b / 10:.1f}–{(b + 1) / 10:.1f}" for b in range(10)) + " |",
-             "|---|---|---|" + "---|" * 10]
+    lines = ["| set | links | AUC | ECE | " + " | ".join(f"{b / 10:.1f}–{(b + 1) / 10:.1f}" for b in range(10)) + " |",
+             "|---|---|---|---|" + "---|" * 10]
     for r in results:
-        confidences = [sentence_confidence(score, weights) for score in r.scores]
+        confidences = [sentence_confidence(score, size, weights) for score, size in zip(r.scores, r.sizes)]
         bins = reliability(confidences, r.right)
         cells = [f"{b.observed:.2f} ({b.count})" if b.count else "–" for b in bins]
-        lines.append(f"| {r.name} | {len(r.scores)} | {expected_calibration_error(bins):.3f} | " + " | ".join(cells) + " |")
+        lines.append(f"| {r.name} | {len(r.scores)} | {_f(ranking_auc(confidences, r.right))} | "
+                     f"{expected_calibration_error(bins):.3f} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -520,13 +532,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.calibrate:
         tune, _ = load_sets(folder, args.tune.split(","))
-        scores, right = [], []
+        scores, sizes, right = [], [], []
         for bench_set in tune:
             result = run_set(bench_set, vectors, config.align)
             scores += result.scores
+            sizes += result.sizes
             right += result.right
         print(f"{len(scores)} links made, {sum(right)} right; align.confidence fitted on {args.tune}:")
-        for name, value in fit_sentence_confidence(scores, right).items():
+        for name, value in fit_sentence_confidence(scores, sizes, right).items():
             print(f"    {name}: {value}")
         return 0
     bench_sets, missing = load_sets(folder, args.sets.split(","))
@@ -542,7 +555,8 @@ def main(argv: list[str] | None = None) -> int:
     text = table(results, Path(config.model.name).name)
     text += "\n\nLink precision (links made, skips aside): " + ", ".join(
         f"{r.name} {r.link_precision:.3f}" for r in results)
-    text += "\n\nReliability of the sentence confidence (share of links exactly right, and links, per bin):\n\n"
+    text += ("\n\nReliability of the sentence confidence (AUC: chance that a right link outranks a wrong one; "
+             "share of links exactly right, and links, per bin):\n\n")
     text += "\n".join(reliability_lines(results, config.align.confidence))
     print("\n" + text)
     if args.report:

@@ -189,10 +189,15 @@ def confidence(margin: float, similarity: float, bias: float, w_margin: float, w
     return float(1.0 / (1.0 + np.exp(-z)))
 
 
-def sentence_confidence(score: float, weights) -> float:
-    """A sentence link's confidence in [0, 1] from its score (log-odds of the link model),
-    recalibrated on the links the aligner made on a tuning set (align.confidence.sentence_*)."""
-    z = weights.sentence_bias + weights.sentence_w_score * score
+def sentence_confidence(score: float, size: int, weights) -> float:
+    """A sentence link's confidence in [0, 1] from its score and its size (sentences in all),
+    fitted on the links the aligner made on a tuning set (align.confidence.sentence_*).
+
+    The score alone does not rank the links made (it grows with the link's size, and merges
+    are wrong more often than 1-1 links): the size enters on its own."""
+    z = (weights.sentence_bias + weights.sentence_w_score * score
+         + weights.sentence_merge_3 * (size == 3) + weights.sentence_merge_4 * (size == 4)
+         + weights.sentence_merge_5 * (size >= 5))
     return float(1.0 / (1.0 + np.exp(-z)))
 
 

@@ -65,15 +65,18 @@ class ModelSettings(_Strict):
 
 class ConfidenceWeights(_Strict):
     """Logistic weights turning a pair's evidence into a confidence. Passage pairs: margin and
-    cosine, fitted by `make eval --calibrate`. Sentence links: the link's score (log-odds of
-    the link model), recalibrated on links the aligner made on a tuning set by `python -m
-    bench.align_public --calibrate` (Platt scaling)."""
+    cosine, fitted by `make eval --calibrate`. Sentence links: the link's score and its size,
+    fitted on links the aligner made on a tuning set by `python -m bench.align_public
+    --calibrate`."""
 
     bias: float = -1.3731
     w_margin: float = 0.7748
     w_similarity: float = 5.8143
-    sentence_bias: float = 1.6761
-    sentence_w_score: float = 0.0049
+    sentence_bias: float = 0.9033
+    sentence_w_score: float = 0.1252
+    sentence_merge_3: float = -1.3114  # links of 3, 4, 5 sentences in all are wrong more often
+    sentence_merge_4: float = -2.9127
+    sentence_merge_5: float = -3.8795
 
 
 class LinkWeights(_Strict):

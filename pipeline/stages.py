@@ -705,7 +705,7 @@ def _alignment_row(link: dict, ws: Workspace, keys: dict[str, str]) -> dict:
     row["pair_id"] = pair_id(row["level"], [keys[i] for i in row["src_ids"]], [keys[i] for i in row["tgt_ids"]])
     row.update({
         "similarity": round(link["similarity"], 6), "margin": round(link["margin"], 6),
-        "confidence": round(sentence_confidence(link["score"], weights) if "score" in link else
+        "confidence": round(sentence_confidence(link["score"], len(link["src"]) + len(link["tgt"]), weights) if "score" in link else
                             confidence(link["margin"], link["similarity"], weights.bias,
                                        weights.w_margin, weights.w_similarity), 6),
         "model": config.model.name, "config_hash": config.hash,

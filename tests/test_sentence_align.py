@@ -218,3 +218,18 @@ def test_the_link_score_is_the_log_odds_of_the_fitted_model():
     links = align_sides(sides[0], sides[1], SETTINGS)
     assert [(l.src, l.tgt) for l in links] == [((i,), (i,)) for i in range(4)]
     assert all(l.score > 0 and 0.9 < l.similarity <= 1.0 for l in links)
+
+
+def test_sentence_confidence_ranks_merges_below_one_to_one_links_of_the_same_score():
+    """The links made on the public tuning sets all score 10-18 whatever their size, and
+    merges are wrong more often than 1-1 links (docs/alignment-benchmarks.md): a confidence
+    of the score alone sat at 0.84 on every link and ranked right links below wrong ones
+    (AUC 0.44 on mac-dev). With the size, a 1-1 link outranks a merge of the same score, and
+    the confidences of the links made spread over more than a few hundredths."""
+    from pipeline.align import sentence_confidence
+
+    weights = AlignSettings().confidence
+    for score in (10.0, 14.0, 18.0):
+        by_size = [sentence_confidence(score, size, weights) for size in (2, 3, 4, 5)]
+        assert by_size == sorted(by_size, reverse=True) and by_size[0] - by_size[-1] > 0.3
+    assert sentence_confidence(18.0, 2, weights) - sentence_confidence(10.0, 2, weights) > 0.05
