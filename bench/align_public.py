@@ -327,9 +327,7 @@ def run_set(bench_set: BenchSet, vectors: Vectors, settings) -> SetResult:
 def training_rows(bench_sets: list[BenchSet], vectors: Vectors, settings) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels of every link the DP could make in a corridor around the gold path
     of each document: right when it is exactly a gold link."""
-    from pipeline.align import neighbourhood_mean
-    from pipeline.sentence_align import (SHAPES, corridor, corridor_cells, length_ratio_of, link_features,
-                                         side_sentences)
+    from pipeline.sentence_align import (SHAPES, corridor, corridor_cells, length_ratio_of, link_features)
 
     features, labels = [], []
     for bench_set in bench_sets:
