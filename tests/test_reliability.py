@@ -48,6 +48,27 @@ def _same_tables(first: Path, second: Path) -> None:
     assert _aligned_files(first) == _aligned_files(second)  # byte for byte, metadata included
 
 
+def _close(first, second, tolerance: float = 1e-5) -> bool:
+    if isinstance(first, float) and isinstance(second, float):
+        return abs(first - second) <= tolerance
+    if isinstance(first, dict) and isinstance(second, dict):
+        return first.keys() == second.keys() and all(_close(first[k], second[k], tolerance) for k in first)
+    if isinstance(first, list) and isinstance(second, list):
+        return len(first) == len(second) and all(_close(a, b, tolerance) for a, b in zip(first, second))
+    return first == second
+
+
+def _same_rows_but_float_noise(first: Path, second: Path) -> None:
+    """The same rows, with scores equal to 1e-5. A run that heals embeds the documents that
+    failed without the others, so their texts meet the model in other batches, padded to
+    other lengths: their vectors move in the last bits (cosine >= 0.9999 to the bare encode,
+    tests/test_embed_backends.py) and a similarity can move in its sixth decimal."""
+    names = sorted(p.name for p in first.glob("*.parquet"))
+    assert names == sorted(p.name for p in second.glob("*.parquet")) and "alignments.parquet" in names
+    for name in names:
+        assert _close(_rows(first / name), _rows(second / name)), name
+
+
 # --- Determinism ----------------------------------------------------------------------
 
 @pytest.mark.slow
@@ -430,7 +451,7 @@ def test_a_full_cache_fails_no_document_for_good(fault_corpus, tmp_path):
         remount(tmp_path / "cache", "size=50m")
         healed = make_all(corpus, tmp_path / "out", tmp_path / "cache")
     assert healed.returncode == reference.returncode, healed.stderr[-3000:]
-    _same_tables(reference_out / "aligned", tmp_path / "out" / "aligned")
+    _same_rows_but_float_noise(reference_out / "aligned", tmp_path / "out" / "aligned")
 
 
 # --- Properties -------------------------------------------------------------------------
