@@ -60,7 +60,7 @@ class ModelSettings(_Strict):
     # auto: the model's ONNX graph (pipeline/onnx_model.py) on OpenVINO, else ONNX Runtime,
     # else torch; the others force one (and stop with the reason where it cannot run).
     backend: Literal["auto", "openvino", "onnxruntime", "torch"] = "auto"
-    bf16: bool = False  # OpenVINO in bfloat16 where the CPU has it: faster, but moved make eval
+    bf16: bool = True  # OpenVINO in bfloat16 where the CPU has it, else f32 (docs/benchmarks.md)
 
 
 class ConfidenceWeights(_Strict):

@@ -48,7 +48,7 @@ def _same_tables(first: Path, second: Path) -> None:
     assert _aligned_files(first) == _aligned_files(second)  # byte for byte, metadata included
 
 
-def _close(first, second, tolerance: float = 1e-5) -> bool:
+def _close(first, second, tolerance: float = 1e-3) -> bool:
     if isinstance(first, float) and isinstance(second, float):
         return abs(first - second) <= tolerance
     if isinstance(first, dict) and isinstance(second, dict):
@@ -59,10 +59,11 @@ def _close(first, second, tolerance: float = 1e-5) -> bool:
 
 
 def _same_rows_but_float_noise(first: Path, second: Path) -> None:
-    """The same rows, with scores equal to 1e-5. A run that heals embeds the documents that
+    """The same rows, with scores equal to 1e-3. A run that heals embeds the documents that
     failed without the others, so their texts meet the model in other batches, padded to
     other lengths: their vectors move in the last bits (cosine >= 0.9999 to the bare encode,
-    tests/test_embed_backends.py) and a similarity can move in its sixth decimal."""
+    tests/test_embed_backends.py). In f32 a similarity moved in its sixth decimal; with the
+    default bf16 path (8-bit mantissa) up to 6.4e-5. Links, spans and texts must be equal."""
     names = sorted(p.name for p in first.glob("*.parquet"))
     assert names == sorted(p.name for p in second.glob("*.parquet")) and "alignments.parquet" in names
     for name in names:
