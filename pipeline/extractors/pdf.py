@@ -14,7 +14,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.config import ExtractSettings
 from pipeline.errors import ExtractionError
-from pipeline.extractors import quality
+from pipeline.extractors import embedded_cmap, quality
 from pipeline.extractors.layout import PageLayout, document_blocks
 from pipeline.extractors.lines import page_lines
 from pipeline.extractors.reading_order import Box
@@ -24,6 +24,8 @@ from pipeline.records import Block, Extraction
 # pdfminer logs a warning per glyph for common font quirks (missing FontBBox); they say
 # nothing about the text we get and would drown a run's log.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
+# Type 0 fonts whose encoding CMap is embedded in the file (see embedded_cmap)
+embedded_cmap.install()
 
 
 def _page_ranges(numbers: list[int]) -> str:
