@@ -231,6 +231,29 @@ def _bold_run_in(line: Line, following: Line | None, edges) -> bool:
     return _runs_on(line, following, edges[_column_key(line)])
 
 
+def _fills_into(line: Line, following: Line, edges, leading, body_size: float) -> bool:
+    """A line at the text's size that the line under it runs on from: full (the next
+    line's first word would not have fitted on it), the next line in the same column,
+    direction and size at the text's leading; its punctuation is not asked."""
+    if line.size >= 1.12 * body_size or _column_key(following) != _column_key(line) \
+            or abs(following.size - line.size) > 0.5 or line.rtl != following.rtl:
+        return False
+    step = following.baseline - line.baseline
+    if not 0 < step <= 1.25 * _expected_step(following, leading):
+        return False
+    return _trailing_slack(line, edges[_column_key(line)]) \
+        < max(0.5 * line.size, 1.3 * _first_word_width(following) + 0.3 * line.size)
+
+
+def _run_in_heading(line: Line, following: Line | None, edges, leading, body_size: float) -> bool:
+    """A line all in bold that fills into a line not all in bold: a run-in heading that
+    filled its line ("Exception for children under age 18." over "If your child was ..."),
+    the paragraph's first words whatever punctuation they end with; a heading of its own
+    leaves room on its line or space under it."""
+    return (following is not None and _bold_throughout(line) and not _bold_throughout(following)
+            and _fills_into(line, following, edges, leading, body_size))
+
+
 # Sentence-final punctuation, possibly followed by closing quotes or brackets.
 SENTENCE_END = re.compile("[.!?\u061f\u3002\uff01\uff1f\u2026:;\uff1a\uff1b][\"'\u201d\u2019\u00bb)\\]\uff09\u300d\u300f]*\\s*$")
 # "1. Introduction", "2.3 Data", "۲. قنات", "IV. Results", "壹、前言", "一、緒論", "第三章 …"
@@ -421,7 +444,9 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
     if _next_item(previous, line, edges[_column_key(line)]):
         return True
     if abs(line.size - previous.size) > 0.1 * body_size or (
-            _bold_throughout(line) != _bold_throughout(previous) and not _emphasis_runs_on(draft, line, edges)):
+            _bold_throughout(line) != _bold_throughout(previous) and not _emphasis_runs_on(draft, line, edges)
+            and not (all(_bold_throughout(l) for l in draft)
+                     and _run_in_heading(previous, line, edges, leading, body_size))):
         return True
     step = line.baseline - previous.baseline
     expected = _expected_step(line, leading)
@@ -733,6 +758,15 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
         if kind == "heading" and line.size < 1.12 * body_size and _bold_run_in(
                 line, content[k + 1] if k + 1 < len(content) else None, edges):
             kind = "paragraph"
+        if kind == "heading" and _run_in_heading(
+                line, content[k + 1] if k + 1 < len(content) else None, edges, leading, body_size):
+            kind = "paragraph"
+            # the run-in heading's first lines, all in bold, filled into this one
+            if drafts and drafts[-1].kind == "heading" and all(_bold_throughout(l) for l in drafts[-1].lines) \
+                    and _fills_into(drafts[-1].lines[-1], line, edges, leading, body_size):
+                drafts[-1].kind = "paragraph"
+                drafts[-1].lines.append(line)
+                continue
         if kind == "heading" and drafts and drafts[-1].kind == "paragraph" and _emphasis_runs_on(
                 drafts[-1].lines, line, edges):
             kind = "paragraph"

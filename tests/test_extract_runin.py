@@ -1,0 +1,38 @@
+"""Run-in headings that fill their line (sixth pass of issue 11: the IRS instructions of
+set 3, the Federal Register's "FOR FURTHER INFORMATION CONTACT:" of sets 1 and 4), in our
+own words, rendered by Chromium (tests/fixtures/make_fixtures.py, runin_html)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import reflowed_words, rendered_blocks
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+import fixture_texts as T  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def blocks():
+    return rendered_blocks("runin_chromium.pdf")
+
+
+def _kind_of(blocks, text: str) -> str | None:
+    words = reflowed_words(text)
+    return next((b.kind for b in blocks if reflowed_words(b.text) == words), None)
+
+
+def test_a_bold_run_in_heading_that_fills_its_lines_stays_with_its_paragraph(blocks):
+    """Two lines in bold, the second justified to the column's edge, then the text at the
+    text's leading: one paragraph, whose first words are the heading."""
+    assert _kind_of(blocks, T.RUNIN_HEADING + " " + T.RUNIN_AFTER) == "paragraph"
+
+
+def test_bold_headings_with_room_or_space_under_them_stay_headings(blocks):
+    assert _kind_of(blocks, T.RUNIN_SHORT_HEADING) == "heading"
+    assert _kind_of(blocks, T.RUNIN_SHORT_AFTER) == "paragraph"
+    assert _kind_of(blocks, T.RUNIN_FULL_HEADING) == "heading"
+    assert _kind_of(blocks, T.RUNIN_FULL_AFTER) == "paragraph"
+    assert _kind_of(blocks, T.RUNIN_BEFORE) == "paragraph"
