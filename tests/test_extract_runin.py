@@ -36,3 +36,14 @@ def test_bold_headings_with_room_or_space_under_them_stay_headings(blocks):
     assert _kind_of(blocks, T.RUNIN_FULL_HEADING) == "heading"
     assert _kind_of(blocks, T.RUNIN_FULL_AFTER) == "paragraph"
     assert _kind_of(blocks, T.RUNIN_BEFORE) == "paragraph"
+
+
+def test_a_paragraph_goes_on_past_a_masthead_at_the_head_of_the_next_column(blocks):
+    """The second column's last paragraph ends mid-sentence on a full line; the third
+    column opens with three small lines (a journal's title, volume and date) and then the
+    paragraph's next words: one passage, the masthead's lines after it."""
+    whole = reflowed_words(T.MASTHEAD_FIRST + " " + T.MASTHEAD_SECOND)
+    page = [b for b in blocks if b.page == 2]
+    at = next(k for k, b in enumerate(page) if reflowed_words(b.text) == whole)
+    assert [reflowed_words(b.text) for b in page[at + 1:at + 4]] == [reflowed_words(t) for t in T.MASTHEAD]
+    assert len(page[at].regions) == 2  # each part keeps its own box

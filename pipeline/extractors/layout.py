@@ -818,7 +818,8 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
             # of its column (or before it at the head) do not make it a paragraph mid-column
             text = [d for d in drafts if d is draft or not _set_apart(d)]
             at = next(k for k, d in enumerate(text) if d is draft)
-            opens = at == 0 or _column_key(text[at - 1].lines[-1]) != key_first
+            opens = at == 0 or _column_key(text[at - 1].lines[-1]) != key_first \
+                or _under_interposed(text, at, key_first, first.size)
             closes = at == len(text) - 1 or _column_key(text[at + 1].lines[0]) != key_last
             indented = _first_line_indented(first, edges[key_first])
             flows[id(block)] = _Flow(
@@ -861,11 +862,17 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
     indents = len(told) >= 2 and sum(told) > 0.8 * len(told)
     out: list[Block] = []
     last_body: Block | None = None
-    for block in blocks:
+    interposed_until = -1
+    for at, block in enumerate(blocks):
         flow = flows.get(id(block))
         before = flows[id(last_body)] if last_body is not None else None
         if flow is not None and before is not None and flow.code and not before.code:
             out.append(block)  # a listing set at the head of the next column, like a figure
+            continue
+        if before is not None and (before.open_end or before.ragged_end) and out and out[-1] is last_body:
+            interposed_until = _interposed(blocks, at, flows, before)
+        if at < interposed_until:
+            out.append(block)  # a masthead's lines at the head of the next column
             continue
         if flow is not None and before is not None and flow.code == before.code \
                 and abs(flow.size - before.end_size) < 0.5 and (
@@ -881,6 +888,41 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
             continue  # a page's notes, or a figure or table set between the two parts
         last_body = block if flow is not None else None
     return out
+
+
+# Lines set apart at the head of a column that a paragraph crosses into: a journal's
+# masthead (title, volume, date) over the third column of its first page.
+_INTERPOSED_LINES = 3
+
+
+def _interposed(blocks: list[Block], at: int, flows: dict[int, _Flow], before: _Flow) -> int:
+    """Where blocks[at] opens one to three one-line blocks, each a heading or set in another
+    size than the paragraph before the break, after which a block of that paragraph's size
+    opens its column mid-sentence: the index of that block (the paragraph goes on there,
+    past lines set into its way); -1 otherwise."""
+    for k in range(at, min(at + _INTERPOSED_LINES + 1, len(blocks))):
+        block, flow = blocks[k], flows.get(id(blocks[k]))
+        if k > at and flow is not None and flow.open_start and not flow.code \
+                and abs(flow.size - before.end_size) < 0.5:
+            return k
+        if k == at + _INTERPOSED_LINES or "\n" in block.text.strip() or block.kind not in ("paragraph", "heading"):
+            return -1
+        if flow is not None and abs(flow.size - before.end_size) < 0.5:
+            return -1
+    return -1
+
+
+def _under_interposed(drafts: list[_Draft], at: int, key: tuple[int, int], size: float) -> bool:
+    """drafts[at] comes right under one to three one-line drafts that open its column, each
+    a heading or set in another size (see _interposed)."""
+    k = at
+    while k > 0 and _column_key(drafts[k - 1].lines[-1]) == key:
+        draft = drafts[k - 1]
+        if at - k == _INTERPOSED_LINES or len(draft.lines) > 1 or (
+                draft.kind != "heading" and abs(draft.lines[0].size - size) < 0.5):
+            return False
+        k -= 1
+    return k < at
 
 
 def _append(first: Block, then: Block) -> None:
