@@ -14,7 +14,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.config import ExtractSettings
 from pipeline.errors import ExtractionError
-from pipeline.extractors import embedded_cmap, quality
+from pipeline.extractors import embedded_cmap, quality, tex_glyph_names
 from pipeline.extractors.layout import PageLayout, document_blocks
 from pipeline.extractors.lines import page_lines
 from pipeline.extractors.reading_order import Box
@@ -26,6 +26,8 @@ from pipeline.records import Block, Extraction
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 # Type 0 fonts whose encoding CMap is embedded in the file (see embedded_cmap)
 embedded_cmap.install()
+# TeX's bitmap fonts whose glyphs are named only by their codes (see tex_glyph_names)
+tex_glyph_names.install()
 
 
 def _page_ranges(numbers: list[int]) -> str:
