@@ -47,3 +47,13 @@ def test_a_paragraph_goes_on_past_a_masthead_at_the_head_of_the_next_column(bloc
     at = next(k for k, b in enumerate(page) if reflowed_words(b.text) == whole)
     assert [reflowed_words(b.text) for b in page[at + 1:at + 4]] == [reflowed_words(t) for t in T.MASTHEAD]
     assert len(page[at].regions) == 2  # each part keeps its own box
+
+
+def test_a_note_in_the_margin_in_another_face_and_colour_is_read_apart(blocks):
+    """pdf.js's bug1873345: a note a little more than an em from the text, in another font
+    and colour, was read into the text's lines row by row, and the paragraph beside its
+    last lines ran into the one before."""
+    page = [reflowed_words(b.text) for b in blocks if b.page == 3]
+    assert reflowed_words(T.MARGIN_FIRST) in page
+    assert reflowed_words(T.MARGIN_SECOND) in page
+    assert reflowed_words(T.MARGIN_NOTE) in page
