@@ -57,3 +57,12 @@ def test_a_note_in_the_margin_in_another_face_and_colour_is_read_apart(blocks):
     assert reflowed_words(T.MARGIN_FIRST) in page
     assert reflowed_words(T.MARGIN_SECOND) in page
     assert reflowed_words(T.MARGIN_NOTE) in page
+
+
+def test_a_warning_icon_beside_a_paragraph_is_its_label_not_its_text(blocks):
+    """i1040nr's cautions: a triangle round a large "!" over "CAUTION" in 5-point capitals,
+    beside a paragraph's lines, opened them ("! 1990, is considered", "CAUTION 18 at the
+    end") and cut the paragraph after its first line."""
+    page = [b for b in blocks if b.page == 4]
+    assert reflowed_words(T.ICON_PARAGRAPH) in [reflowed_words(b.text) for b in page if b.kind == "paragraph"]
+    assert any(b.kind == "caption" and "CAUTION" in b.text for b in page)

@@ -61,6 +61,7 @@ class Box:
     top: float
     x1: float
     bottom: float
+    icon: bool = False  # a small drawing round a glyph or word (see pdf._icon): its text is its label
 
 
 @dataclass
