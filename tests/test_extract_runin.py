@@ -66,3 +66,12 @@ def test_a_warning_icon_beside_a_paragraph_is_its_label_not_its_text(blocks):
     page = [b for b in blocks if b.page == 4]
     assert reflowed_words(T.ICON_PARAGRAPH) in [reflowed_words(b.text) for b in page if b.kind == "paragraph"]
     assert any(b.kind == "caption" and "CAUTION" in b.text for b in page)
+
+
+def test_a_paragraphs_last_line_above_a_drawn_band_is_no_label(blocks):
+    """issue-71-duplicate-chars-2's objectives: the last line of an item, short, just above
+    the band that closes a shaded box, was read as the band's label; the line above runs on
+    into it (full, mid-sentence, at the text's leading)."""
+    page = [b for b in blocks if b.page == 5]
+    assert [reflowed_words(b.text) for b in page if b.kind == "paragraph"] == [reflowed_words(T.BAND_PARAGRAPH)]
+    assert not [b for b in page if b.kind == "caption"]

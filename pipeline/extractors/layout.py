@@ -245,6 +245,13 @@ def _fills_into(line: Line, following: Line, edges, leading, body_size: float) -
         < max(0.5 * line.size, 1.3 * _first_word_width(following) + 0.3 * line.size)
 
 
+def _runs_into(previous: Line, line: Line, edges, leading, body_size: float) -> bool:
+    """The line above runs on into this one: full and mid-sentence, the same size, at the
+    text's leading (see _fills_into)."""
+    return not SENTENCE_END.search(previous.text) and not previous.figure \
+        and _fills_into(previous, line, edges, leading, body_size)
+
+
 def _run_in_heading(line: Line, following: Line | None, edges, leading, body_size: float) -> bool:
     """A line all in bold that fills into a line not all in bold: a run-in heading that
     filled its line ("Exception for children under age 18." over "If your child was ..."),
@@ -755,6 +762,9 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
             drafts.append(_Draft("table", [line]))
             continue
         kind = "figure" if line.figure else "heading" if _heading_like(line, body_size) else "paragraph"
+        if kind == "figure" and drafts and drafts[-1].kind == "paragraph" and not line.turned \
+                and _runs_into(drafts[-1].lines[-1], line, edges, leading, body_size):
+            kind = "paragraph"  # the paragraph's last line, set beside a drawing's corner
         if kind == "heading" and line.size < 1.12 * body_size and _bold_run_in(
                 line, content[k + 1] if k + 1 < len(content) else None, edges):
             kind = "paragraph"
