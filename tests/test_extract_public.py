@@ -67,7 +67,7 @@ def test_public_pdfs_hold_their_measured_level():
         assert share(set_2) >= 0.98  # 93 of 93 measured
     set_3 = [r for r in results if r.role == "tune (set 3)"]
     if set_3:
-        assert share(set_3) >= 0.96  # 129 of 133 measured (121 while it was held out)
+        assert share(set_3) >= 0.98  # 131 of 133 measured (121 while it was held out)
     set_4 = [r for r in results if r.role == "tune (set 4)"]
     if set_4:
         assert share(set_4) >= 0.98  # 90 of 90 measured (77 while it was held out)
