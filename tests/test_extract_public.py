@@ -44,7 +44,8 @@ def test_split_before_cuts_a_truth_paragraph_at_its_openings():
 def test_manifest_names_source_commit_and_licence_of_every_set():
     for entry in manifest():
         assert entry["repo"] and len(entry["commit"]) == 40 and entry["licence"]
-        assert entry["role"] in ("tune", "tune (set 1)", "tune (set 2)", "tune (set 3)", "held out (set 4)")
+        assert entry["role"] in ("tune", "tune (set 1)", "tune (set 2)", "tune (set 3)", "tune (set 4)",
+                                 "held out (set 5)")
         for item in entry["files"]:
             assert "truth" in item or item.get("expect")
 
@@ -60,16 +61,19 @@ def test_public_pdfs_hold_their_measured_level():
     assert share(by_set["pdfminer-samples"]) >= 0.9
     set_1 = [r for r in results if r.role == "tune (set 1)"]
     if set_1:
-        assert share(set_1) >= 0.95  # 124 of 128 measured
+        assert share(set_1) >= 0.97  # 126 of 128 measured
     set_2 = [r for r in results if r.role == "tune (set 2)"]
     if set_2:
         assert share(set_2) >= 0.98  # 93 of 93 measured
     set_3 = [r for r in results if r.role == "tune (set 3)"]
     if set_3:
-        assert share(set_3) >= 0.93  # 125 of 133 measured (121 while it was held out)
-    set_4 = [r for r in results if r.role == "held out (set 4)"]
+        assert share(set_3) >= 0.98  # 131 of 133 measured (121 while it was held out)
+    set_4 = [r for r in results if r.role == "tune (set 4)"]
     if set_4:
-        assert share(set_4) >= 0.85  # the held-out level of the fifth pass, 77 of 90 (see the docs)
+        assert share(set_4) >= 0.98  # 90 of 90 measured (77 while it was held out)
+    set_5 = [r for r in results if r.role == "held out (set 5)"]
+    if set_5:
+        assert share(set_5) >= 0.7  # the held-out level of the sixth pass (see the docs)
     tables = [r for r in results if r.tables]
     # 16 of 22 measured: table_mislabeled_as_picture's truth writes the symbol font's bullets
     # before each row as the letter "y", which Hamta reads as bullets since the fourth pass

@@ -231,6 +231,36 @@ def _bold_run_in(line: Line, following: Line | None, edges) -> bool:
     return _runs_on(line, following, edges[_column_key(line)])
 
 
+def _fills_into(line: Line, following: Line, edges, leading, body_size: float) -> bool:
+    """A line at the text's size that the line under it runs on from: full (the next
+    line's first word would not have fitted on it), the next line in the same column,
+    direction and size at the text's leading; its punctuation is not asked."""
+    if line.size >= 1.12 * body_size or _column_key(following) != _column_key(line) \
+            or abs(following.size - line.size) > 0.5 or line.rtl != following.rtl:
+        return False
+    step = following.baseline - line.baseline
+    if not 0 < step <= 1.25 * _expected_step(following, leading):
+        return False
+    return _trailing_slack(line, edges[_column_key(line)]) \
+        < max(0.5 * line.size, 1.3 * _first_word_width(following) + 0.3 * line.size)
+
+
+def _runs_into(previous: Line, line: Line, edges, leading, body_size: float) -> bool:
+    """The line above runs on into this one: full and mid-sentence, the same size, at the
+    text's leading (see _fills_into)."""
+    return not SENTENCE_END.search(previous.text) and not previous.figure \
+        and _fills_into(previous, line, edges, leading, body_size)
+
+
+def _run_in_heading(line: Line, following: Line | None, edges, leading, body_size: float) -> bool:
+    """A line all in bold that fills into a line not all in bold: a run-in heading that
+    filled its line ("Exception for children under age 18." over "If your child was ..."),
+    the paragraph's first words whatever punctuation they end with; a heading of its own
+    leaves room on its line or space under it."""
+    return (following is not None and _bold_throughout(line) and not _bold_throughout(following)
+            and _fills_into(line, following, edges, leading, body_size))
+
+
 # Sentence-final punctuation, possibly followed by closing quotes or brackets.
 SENTENCE_END = re.compile("[.!?\u061f\u3002\uff01\uff1f\u2026:;\uff1a\uff1b][\"'\u201d\u2019\u00bb)\\]\uff09\u300d\u300f]*\\s*$")
 # "1. Introduction", "2.3 Data", "۲. قنات", "IV. Results", "壹、前言", "一、緒論", "第三章 …"
@@ -421,7 +451,9 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
     if _next_item(previous, line, edges[_column_key(line)]):
         return True
     if abs(line.size - previous.size) > 0.1 * body_size or (
-            _bold_throughout(line) != _bold_throughout(previous) and not _emphasis_runs_on(draft, line, edges)):
+            _bold_throughout(line) != _bold_throughout(previous) and not _emphasis_runs_on(draft, line, edges)
+            and not (all(_bold_throughout(l) for l in draft)
+                     and _run_in_heading(previous, line, edges, leading, body_size))):
         return True
     step = line.baseline - previous.baseline
     expected = _expected_step(line, leading)
@@ -730,9 +762,21 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
             drafts.append(_Draft("table", [line]))
             continue
         kind = "figure" if line.figure else "heading" if _heading_like(line, body_size) else "paragraph"
+        if kind == "figure" and drafts and drafts[-1].kind == "paragraph" and not line.turned \
+                and _runs_into(drafts[-1].lines[-1], line, edges, leading, body_size):
+            kind = "paragraph"  # the paragraph's last line, set beside a drawing's corner
         if kind == "heading" and line.size < 1.12 * body_size and _bold_run_in(
                 line, content[k + 1] if k + 1 < len(content) else None, edges):
             kind = "paragraph"
+        if kind == "heading" and _run_in_heading(
+                line, content[k + 1] if k + 1 < len(content) else None, edges, leading, body_size):
+            kind = "paragraph"
+            # the run-in heading's first lines, all in bold, filled into this one
+            if drafts and drafts[-1].kind == "heading" and all(_bold_throughout(l) for l in drafts[-1].lines) \
+                    and _fills_into(drafts[-1].lines[-1], line, edges, leading, body_size):
+                drafts[-1].kind = "paragraph"
+                drafts[-1].lines.append(line)
+                continue
         if kind == "heading" and drafts and drafts[-1].kind == "paragraph" and _emphasis_runs_on(
                 drafts[-1].lines, line, edges):
             kind = "paragraph"
@@ -784,7 +828,8 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
             # of its column (or before it at the head) do not make it a paragraph mid-column
             text = [d for d in drafts if d is draft or not _set_apart(d)]
             at = next(k for k, d in enumerate(text) if d is draft)
-            opens = at == 0 or _column_key(text[at - 1].lines[-1]) != key_first
+            opens = at == 0 or _column_key(text[at - 1].lines[-1]) != key_first \
+                or _under_interposed(text, at, key_first, first.size)
             closes = at == len(text) - 1 or _column_key(text[at + 1].lines[0]) != key_last
             indented = _first_line_indented(first, edges[key_first])
             flows[id(block)] = _Flow(
@@ -827,11 +872,17 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
     indents = len(told) >= 2 and sum(told) > 0.8 * len(told)
     out: list[Block] = []
     last_body: Block | None = None
-    for block in blocks:
+    interposed_until = -1
+    for at, block in enumerate(blocks):
         flow = flows.get(id(block))
         before = flows[id(last_body)] if last_body is not None else None
         if flow is not None and before is not None and flow.code and not before.code:
             out.append(block)  # a listing set at the head of the next column, like a figure
+            continue
+        if before is not None and (before.open_end or before.ragged_end) and out and out[-1] is last_body:
+            interposed_until = _interposed(blocks, at, flows, before)
+        if at < interposed_until:
+            out.append(block)  # a masthead's lines at the head of the next column
             continue
         if flow is not None and before is not None and flow.code == before.code \
                 and abs(flow.size - before.end_size) < 0.5 and (
@@ -847,6 +898,41 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
             continue  # a page's notes, or a figure or table set between the two parts
         last_body = block if flow is not None else None
     return out
+
+
+# Lines set apart at the head of a column that a paragraph crosses into: a journal's
+# masthead (title, volume, date) over the third column of its first page.
+_INTERPOSED_LINES = 3
+
+
+def _interposed(blocks: list[Block], at: int, flows: dict[int, _Flow], before: _Flow) -> int:
+    """Where blocks[at] opens one to three one-line blocks, each a heading or set in another
+    size than the paragraph before the break, after which a block of that paragraph's size
+    opens its column mid-sentence: the index of that block (the paragraph goes on there,
+    past lines set into its way); -1 otherwise."""
+    for k in range(at, min(at + _INTERPOSED_LINES + 1, len(blocks))):
+        block, flow = blocks[k], flows.get(id(blocks[k]))
+        if k > at and flow is not None and flow.open_start and not flow.code \
+                and abs(flow.size - before.end_size) < 0.5:
+            return k
+        if k == at + _INTERPOSED_LINES or "\n" in block.text.strip() or block.kind not in ("paragraph", "heading"):
+            return -1
+        if flow is not None and abs(flow.size - before.end_size) < 0.5:
+            return -1
+    return -1
+
+
+def _under_interposed(drafts: list[_Draft], at: int, key: tuple[int, int], size: float) -> bool:
+    """drafts[at] comes right under one to three one-line drafts that open its column, each
+    a heading or set in another size (see _interposed)."""
+    k = at
+    while k > 0 and _column_key(drafts[k - 1].lines[-1]) == key:
+        draft = drafts[k - 1]
+        if at - k == _INTERPOSED_LINES or len(draft.lines) > 1 or (
+                draft.kind != "heading" and abs(draft.lines[0].size - size) < 0.5):
+            return False
+        k -= 1
+    return k < at
 
 
 def _append(first: Block, then: Block) -> None:

@@ -559,6 +559,12 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
         flowing = [c for c in flowing if c.get("upright", True)]
     else:
         turned = []
+    # an icon's text (a large "!" over "CAUTION" in a warning triangle) is its label, read
+    # apart: set beside the text's lines, it would otherwise open them
+    icons = [f for f in figures if f.icon]
+    labels = [c for c in flowing if any(_centred_in(c, f) for f in icons)]
+    if labels:
+        flowing = [c for c in flowing if not any(_centred_in(c, f) for f in icons)]
     rows = _rows(flowing, page_height, y_tolerance)
     signatures = kashida_signatures(rows) if _ARABIC_LETTER.search(page_text) else set()
     if signatures:
@@ -609,7 +615,29 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
             lines.append(line)
     _settle_mixed_directions(lines)
     lines += _turned_apart(turned, list(figures), shaped, len(leaves))
+    lines += _icon_labels(labels, icons, shaped, len(leaves), page_height, y_tolerance)
     return PageLines(lines, unmapped, 1 + sum(leaf.columned for leaf in leaves))
+
+
+def _centred_in(char: dict, box: Box) -> bool:
+    cx, cy = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+    return box.x0 <= cx <= box.x1 and box.top <= cy <= box.bottom
+
+
+def _icon_labels(chars: list[dict], icons: list[Box], shaped: bool, band: int, page_height: float,
+                 y_tolerance: float) -> list[Line]:
+    """One label line per icon, its rows' text top to bottom ("! CAUTION")."""
+    lines = []
+    for icon in icons:
+        glyphs = [c for c in chars if _centred_in(c, icon)]
+        if not glyphs:
+            continue
+        rows = _rows(glyphs, page_height, y_tolerance)
+        text = " ".join(t for t in ("".join(c["text"] for c in row).strip() for row in rows) if t)
+        lines.append(Line(text=text, visual=text, shaped=shaped, x0=icon.x0, top=icon.top, x1=icon.x1,
+                          bottom=icon.bottom, baseline=icon.bottom, size=median(c["size"] for c in glyphs),
+                          bold=False, rtl=False, column=0, band=band, figure=True))
+    return lines
 
 
 def _turned_apart(chars: list[dict], figures: list[Box], shaped: bool, band: int) -> list[Line]:

@@ -14,7 +14,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.config import ExtractSettings
 from pipeline.errors import ExtractionError
-from pipeline.extractors import quality
+from pipeline.extractors import embedded_cmap, quality, tex_glyph_names
 from pipeline.extractors.layout import PageLayout, document_blocks
 from pipeline.extractors.lines import page_lines
 from pipeline.extractors.reading_order import Box
@@ -24,6 +24,10 @@ from pipeline.records import Block, Extraction
 # pdfminer logs a warning per glyph for common font quirks (missing FontBBox); they say
 # nothing about the text we get and would drown a run's log.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
+# Type 0 fonts whose encoding CMap is embedded in the file (see embedded_cmap)
+embedded_cmap.install()
+# TeX's bitmap fonts whose glyphs are named only by their codes (see tex_glyph_names)
+tex_glyph_names.install()
 
 
 def _page_ranges(numbers: list[int]) -> str:
@@ -139,6 +143,8 @@ def page_figures(page, chars: list[dict], grids: list[Box] = ()) -> list[Box]:
                if not any(_within(Box(o["x0"], o["top"], o["x1"], o["bottom"]), grid) for grid in grids)]
     figures = []
     page_area = page.width * page.height
+    sizes = sorted(c["size"] for c in chars if c["text"].strip())
+    text_size = sizes[len(sizes) // 2] if sizes else 0.0
     for box, strokes, image in merged:
         width, height = box.x1 - box.x0, box.bottom - box.top
         if min(width, height) < _FIGURE_MIN_SIDE or width * height > 0.6 * page_area:
@@ -148,12 +154,32 @@ def page_figures(page, chars: list[dict], grids: list[Box] = ()) -> list[Box]:
             if (box.x0 <= c["x0"] and c["x1"] <= box.x1 and box.top <= c["top"]
                     and c["bottom"] <= box.bottom and c["text"].strip()):
                 rows[round(c["bottom"])] = rows.get(round(c["bottom"]), 0) + 1
+        # (a large glyph's box reaches past the drawing round it: its centre is inside)
+        inside = [c for c in chars if c["text"].strip() and box.x0 <= (c["x0"] + c["x1"]) / 2 <= box.x1
+                  and box.top <= (c["top"] + c["bottom"]) / 2 <= box.bottom]
         if sum(count >= _RUNNING_TEXT_ROW for count in rows.values()) >= 3:
             continue
-        if rows and not image and strokes <= _FRAME_STROKES:
+        icon = not image and _icon(box, inside, text_size)
+        if rows and not image and strokes <= _FRAME_STROKES and not icon:
             continue  # a frame or a shaded band behind a heading: the text is the content
+        box.icon = icon
         figures.append(box)
     return figures
+
+
+def _icon(box: Box, inside: list[dict], text_size: float) -> bool:
+    """A small drawing round a glyph set far larger than the text, and nothing inside at the
+    text's size (a warning triangle round a large "!" over "CAUTION" in 5-point capitals):
+    an icon, a figure whose text is its label, not a frame round a heading or a table's
+    cell of small print."""
+    if not text_size or max(box.x1 - box.x0, box.bottom - box.top) > _ICON_EMS * text_size:
+        return False
+    return (any(c["size"] > 1.4 * text_size for c in inside)
+            and all(not 0.7 * text_size <= c["size"] <= 1.4 * text_size for c in inside))
+
+
+# An icon is at most this many of the text's font sizes across.
+_ICON_EMS = 4.0
 
 
 # A drawing of this few strokes with text inside is a frame round the text.

@@ -61,6 +61,7 @@ class Box:
     top: float
     x1: float
     bottom: float
+    icon: bool = False  # a small drawing round a glyph or word (see pdf._icon): its text is its label
 
 
 @dataclass
@@ -309,7 +310,8 @@ def _gutters(band: _Band, size: float) -> list[tuple[float, float]]:
         edges = [min(b.x0 for b in items)] + [x for gap in gaps for x in gap] + [max(b.x1 for b in items)]
         sides = [(edges[k], edges[k + 1]) for k in range(0, len(edges), 2)]
         text = [_side_is_text(items, lo, hi, size) for lo, hi in sides]
-        apart = [not _rows_shared(items, sides[k], sides[k + 1]) for k in range(len(gaps))]
+        apart = [not _rows_shared(items, sides[k], sides[k + 1]) or _other_hand(items, sides[k], sides[k + 1])
+                 for k in range(len(gaps))]
         if all(text) or all(apart[k] or (text[k] and text[k + 1]) for k in range(len(gaps))):
             return gaps
         # drop the gaps beside a side that is no text column, unless nothing on the two
@@ -328,6 +330,32 @@ def _rows_shared(items: list[Box], left: tuple[float, float], right: tuple[float
     def rows(lo: float, hi: float) -> set[int]:
         return {s.row for s in items if isinstance(s, Segment) and lo <= (s.x0 + s.x1) / 2 <= hi}
     return bool(rows(*left) & rows(*right))
+
+
+# Each side of a gap between two hands holds words: a side this many of its font sizes wide
+# at least (a list's bullets, drawn in a symbol font and coloured, are one).
+HAND_EMS = 3.0
+
+
+def _hand(items: list[Box], lo: float, hi: float) -> tuple[set, set]:
+    """The fonts and fill colours of the glyphs of the segments between lo and hi (none
+    where those are narrower than HAND_EMS)."""
+    segments = [s for s in items if isinstance(s, Segment) and lo <= (s.x0 + s.x1) / 2 <= hi]
+    if not segments or max(s.x1 for s in segments) - min(s.x0 for s in segments) < HAND_EMS * _text_size(segments):
+        return set(), set()
+    chars = [c for s in segments for c in s.chars if c["text"].strip()]
+    return {c.get("fontname") for c in chars}, {str(c.get("non_stroking_color")) for c in chars}
+
+
+def _other_hand(items: list[Box], left: tuple[float, float], right: tuple[float, float]) -> bool:
+    """The two sides share no font and no colour: notes written in the margin (a reviewer's
+    annotations, a textbook's side notes in another face and colour) beside the text, two
+    texts whose rows only happen to line up, never a list's numbers beside its items or a
+    form's labels beside their values."""
+    fonts_left, colours_left = _hand(items, *left)
+    fonts_right, colours_right = _hand(items, *right)
+    return bool(fonts_left and fonts_right) and not (fonts_left & fonts_right) \
+        and not (colours_left & colours_right)
 
 
 def _rows_beside(band: _Band | list[list[Box]], gap: tuple[float, float]) -> int:

@@ -1,0 +1,119 @@
+"""Text layers that pdfminer alone does not read, on our own renders rewritten the way other
+producers write them (sixth pass of issue 11, held-out set 4)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+
+from pipeline.config import ExtractSettings
+from pipeline.extract import extract_file
+
+FIXTURES = Path(__file__).parent / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+import fixture_texts as T  # noqa: E402
+
+# Identity-H written out as a CMap program of the producer's own name, as Prince embeds it
+# (pdf.js's bug1019475_1 carries "Prince-ArialMT-H" with a one-byte range).
+_CMAP = b"""/CIDInit /ProcSet findresource begin
+12 dict begin
+begincmap
+/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> def
+/CMapName /Hamta-Embedded-H def
+/CMapType 1 def
+/WMode 0 def
+1 begincodespacerange
+<0000> <FFFF>
+endcodespacerange
+1 begincidrange
+<0000> <FFFF> 0
+endcidrange
+endcmap
+CMapName currentdict /CMap defineresource pop
+end
+end
+"""
+
+
+def _with_embedded_encoding(source: Path, out: Path) -> int:
+    """The PDF with every Type 0 font's Identity-H encoding replaced by the same CMap
+    embedded as a stream under a name no predefined CMap has; returns how many fonts."""
+    writer = PdfWriter(clone_from=PdfReader(source))
+    done = set()
+    for page in writer.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if font.get("/Subtype") != "/Type0" or id(font) in done:
+                continue
+            stream = DecodedStreamObject()
+            stream.set_data(_CMAP)
+            stream.update({NameObject("/Type"): NameObject("/CMap"),
+                           NameObject("/CMapName"): NameObject("/Hamta-Embedded-H"),
+                           NameObject("/CIDSystemInfo"): DictionaryObject({
+                               NameObject("/Registry"): TextStringObject("Adobe"),
+                               NameObject("/Ordering"): TextStringObject("Identity"),
+                               NameObject("/Supplement"): NumberObject(0)})})
+            font[NameObject("/Encoding")] = writer._add_object(stream)
+            done.add(id(font))
+    writer.write(out)
+    return len(done)
+
+
+def test_a_font_whose_encoding_cmap_is_embedded_keeps_its_text(tmp_path):
+    """pdfminer looks an embedded encoding CMap up by its name among the predefined ones and
+    decodes nothing when it is not there; the embedded program is read instead."""
+    source = FIXTURES / "en_two_column.pdf"
+    rewritten = tmp_path / "embedded_cmap.pdf"
+    assert _with_embedded_encoding(source, rewritten) >= 1
+    original = [b.text for b in extract_file(source, ExtractSettings()).blocks]
+    embedded = [b.text for b in extract_file(rewritten, ExtractSettings()).blocks]
+    assert embedded == original
+    assert any(T.EN_COLUMN_PARAGRAPHS[0][:40] in text for text in embedded)
+
+
+def _type3_pdf(out: Path, words: list[bytes]) -> None:
+    """A one-page PDF whose text is set in a Type 3 font as dvips writes TeX's bitmap fonts:
+    every glyph named after its own code ("a97"), no ToUnicode map, each glyph a box."""
+    codes = sorted({c for word in words for c in word} | {0xE1})
+    differences = " ".join(f"{c} /a{c}" for c in codes)
+    procs = " ".join(f"/a{c} 9 0 R" for c in codes)
+    lines = "".join(f"BT /T3 10 Tf 72 {700 - 14 * k} Td ({w.decode('latin-1')}) Tj ET\n"
+                    for k, w in enumerate(words)).encode("latin-1")
+    glyph = b"600 0 0 0 500 700 d1 0 0 500 700 re f"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /T3 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(lines) + lines + b"\nendstream",
+        (f"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 600 700] /FontMatrix [0.001 0 0 0.001 0 0]"
+         f" /CharProcs 6 0 R /Encoding 7 0 R /FirstChar {codes[0]} /LastChar {codes[-1]}"
+         f" /Widths 8 0 R >>").encode(),
+        f"<< {procs} >>".encode(),
+        f"<< /Type /Encoding /Differences [{differences}] >>".encode(),
+        ("[" + " ".join("600" for _ in range(codes[0], codes[-1] + 1)) + "]").encode(),
+        b"<< /Length %d >>\nstream\n" % len(glyph) + glyph + b"\nendstream",
+    ]
+    data, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(data))
+        data += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(data)
+    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    data += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    data += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out.write_bytes(bytes(data))
+
+
+def test_a_type3_font_named_by_its_codes_reads_as_tex_cork_encoding(tmp_path):
+    """pdf.js's issue918: "Václav" came out "VÆclav" (StandardEncoding's 225) and "signifier"
+    as "signi er" (28, Cork's fi ligature, is nothing there)."""
+    path = tmp_path / "type3.pdf"
+    _type3_pdf(path, [b"V\xe1clav Havel", b"the signi\x1cer \x10quoted\x11"])
+    text = " ".join(b.text for b in extract_file(path, ExtractSettings()).blocks)
+    assert "Václav Havel" in text
+    assert "signi\ufb01er" in text or "signifier" in text
+    assert "\u201cquoted\u201d" in text
