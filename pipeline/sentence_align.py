@@ -8,13 +8,17 @@ Hamta's margin scoring in place of a bare cosine:
    the normalized sum of its sentences' vectors (the align stage, which embeds sentences
    only). A link joins a source run and a target run with at most MAX_LINK sentences in
    all, so 1-1 up to 1-4 and 4-1. A run never crosses a passage boundary.
-2. **One score for every link.** A link's score is the log-odds that it is exactly a gold
-   link, from a logistic model over measured features (link_features): cosine, ratio
-   margin against each sentence's k nearest neighbours in the other side, Bertalign's local
-   margin (cosine minus the cosine to the sentences just around the link), the length ratio,
-   the number of sentences, and the cheap signals of pipeline.signals (numbers, footnote
-   marks, Latin terms). Its weights (align.link) are fitted on a tuning set by
-   `python -m bench.align_public --fit`. A skipped sentence scores align.link.skip, so a
+2. **One score for every link.** A link's score is linear in measured features
+   (link_features): cosine, ratio margin against each sentence's k nearest neighbours in
+   the other side, Bertalign's local margin (cosine minus the cosine to the sentences just
+   around the link), the length ratio, the number of sentences, the cheap signals of
+   pipeline.signals (numbers, footnote marks, Latin terms), and Bertalign's whole link score
+   (local margin times its length penalty). The default weights (align.link) make
+   Bertalign's score the main term and the rest, fitted by `python -m bench.align_public
+   --fit`, a correction at 0.05 of its fitted size: a score that pays each link about the
+   same whatever it holds makes a path of more, smaller links win (a gold 1-2 link split into
+   a 1-1 link and a neighbour one sentence larger), and Bertalign's does not
+   (docs/alignment-benchmarks.md, "Round 3"). A skipped sentence scores align.link.skip, so a
    link is made only where it beats leaving its sentences out: one principle instead of a
    floor per case. One floor stays, on the model's own cosine (align.min_similarity): every
    sentence of a link must resemble the link's other run at least that much. The score's
