@@ -72,11 +72,11 @@ class ConfidenceWeights(_Strict):
     bias: float = -1.3731
     w_margin: float = 0.7748
     w_similarity: float = 5.8143
-    sentence_bias: float = 1.2234
-    sentence_w_score: float = 1.8491
-    sentence_merge_3: float = -1.3624  # links of 3, 4, 5 sentences in all are wrong more often
-    sentence_merge_4: float = -2.9452
-    sentence_merge_5: float = -3.7707
+    sentence_bias: float = 1.2086
+    sentence_w_score: float = 1.7937
+    sentence_merge_3: float = -1.2907  # links of 3, 4, 5 sentences in all are wrong more often
+    sentence_merge_4: float = -2.9681
+    sentence_merge_5: float = -3.6476
 
 
 class LinkWeights(_Strict):
@@ -97,7 +97,7 @@ class LinkWeights(_Strict):
     numbers_unmatched: float = -0.2
     terms_matched: float = 0.0701
     bertalign: float = 1.0
-    skip: float = 0.0059
+    skip: float = 0.03
     skip_evidence: float = -0.5061
 
 
