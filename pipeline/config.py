@@ -72,32 +72,33 @@ class ConfidenceWeights(_Strict):
     bias: float = -1.3731
     w_margin: float = 0.7748
     w_similarity: float = 5.8143
-    sentence_bias: float = 0.9033
-    sentence_w_score: float = 0.1252
-    sentence_merge_3: float = -1.3114  # links of 3, 4, 5 sentences in all are wrong more often
-    sentence_merge_4: float = -2.9127
-    sentence_merge_5: float = -3.8795
+    sentence_bias: float = 1.2086
+    sentence_w_score: float = 1.7937
+    sentence_merge_3: float = -1.2907  # links of 3, 4, 5 sentences in all are wrong more often
+    sentence_merge_4: float = -2.9681
+    sentence_merge_5: float = -3.6476
 
 
 class LinkWeights(_Strict):
     """Logistic weights of a sentence link's score (pipeline.sentence_align.FEATURES); fitted
     on a tuning set by `python -m bench.align_public --fit` (see docs/alignment-benchmarks.md)."""
 
-    bias: float = -0.4953
-    cosine: float = 13.7856
-    margin: float = 14.6757
-    local: float = 17.4477
-    gain: float = 9.5612
-    weakest: float = -1.3831
-    length: float = -0.7522
-    merge_3: float = 1.1982
-    merge_4: float = 2.5132
-    merge_5: float = 4.3315
-    numbers_matched: float = 1.0994
-    numbers_unmatched: float = -2.7921
-    terms_matched: float = 1.4022
-    skip: float = 1.1179
-    skip_evidence: float = -0.123
+    bias: float = -0.0248
+    cosine: float = 0.6893
+    margin: float = 0.7338
+    local: float = 0.8724
+    gain: float = 0.4781
+    weakest: float = -0.0692
+    length: float = -0.0376
+    merge_3: float = 0.0599
+    merge_4: float = 0.1257
+    merge_5: float = 0.2166
+    numbers_matched: float = 0.055
+    numbers_unmatched: float = -0.2
+    terms_matched: float = 0.0701
+    bertalign: float = 1.0
+    skip: float = 0.03
+    skip_evidence: float = -0.5061
 
 
 class AlignSettings(_Strict):
