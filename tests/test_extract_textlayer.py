@@ -48,7 +48,7 @@ def _pdf(path: Path, pages: list[list[tuple[str, float, float, float, str]]]) ->
     kids = []
     for runs in pages:
         stream = "".join(f"BT /{font} {size} Tf 1 0 0 1 {x:.2f} {792 - y:.2f} Tm ({_escape(text)}) Tj ET\n"
-                         for font, size, x, y, text in runs).encode("latin-1")
+                         for font, size, x, y, text in runs).encode("cp1252")
         objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode("latin-1") + stream + b"endstream")
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "
                        "/Resources << /Font << /R 3 0 R /B 4 0 R >> >> >>")
@@ -168,3 +168,31 @@ def test_a_sentence_opening_with_a_panels_label_is_text_not_a_caption(tmp_path):
     kinds = {reflowed_words(b.text): b.kind for b in extraction.blocks}
     assert kinds.get(reflowed_words(FIGURE_SENTENCE)) == "paragraph"
     assert kinds.get(reflowed_words(FIGURE_CAPTION)) == "caption"
+
+
+NO_STOP_PARAGRAPH = ("The council agreed that the harbour needs a new breakwater, a wider quay "
+                     "and better lighting along the road, and that all three are necessary to "
+                     "keep the boats")
+QUOTE_PARAGRAPH = ("\u201cWe cannot wait another decade,\u201d the harbour master said. \u201cThe "
+                   "old wall will not last that long, and nobody wants to find out in a storm.\u201d")
+
+
+def test_a_paragraph_set_apart_by_space_starts_though_the_line_above_runs_on(tmp_path):
+    """pdfminer.six's issue-00352 (a web article): a paragraph whose last sentence has no
+    stop, its last line nearly full, then a space of almost two leadings and a quotation:
+    the quotation was run into it because the line above looked as if it ran on."""
+    size, leading = 11.0, 14.6
+    words = NO_STOP_PARAGRAPH.split()
+    lines, line = [], []
+    for word in words:
+        if line and _width(" ".join(line + [word]), "R", size) > WIDTH:
+            lines.append(line)
+            line = []
+        line.append(word)
+    lines.append(line)
+    runs = [("R", size, LEFT, 100.0 + k * leading, " ".join(l)) for k, l in enumerate(lines)]
+    assert _width(" ".join(lines[-1]), "R", size) > WIDTH - _width("\u201cWe", "R", size) - 10
+    quote, _ = _paragraph_runs(QUOTE_PARAGRAPH, "R", size, 100.0 + (len(lines) - 1 + 1.84) * leading)
+    extraction = extract_file(_pdf(tmp_path / "space_apart.pdf", [runs + quote]), ExtractSettings())
+    paragraphs = [reflowed_words(b.text) for b in extraction.blocks if b.kind == "paragraph"]
+    assert paragraphs == [reflowed_words(NO_STOP_PARAGRAPH), reflowed_words(QUOTE_PARAGRAPH)]

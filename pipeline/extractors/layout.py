@@ -446,6 +446,12 @@ def _emphasis_runs_on(draft: list[Line], line: Line, edges) -> bool:
             and _runs_on(previous, line, edges[_column_key(line)]))
 
 
+# A line this many leadings below the one above is set apart by space: a new paragraph,
+# though the line above stops full and mid-sentence (a web page's paragraph whose last
+# sentence has no stop: pdfminer.six's issue-00352, set 5, 1.84 leadings).
+PARAGRAPH_SPACE = 1.6
+
+
 def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: float) -> bool:
     previous = draft[-1]
     if _column_key(line) != _column_key(previous) or line.baseline < previous.baseline:
@@ -465,7 +471,7 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
     if previous.mono and (line.mono or _too_short_to_tell(line)) and step <= 1.25 * expected:
         return False  # lines of code: their ends say nothing, the block is one
     measure = _measure(draft, column)
-    if _runs_on(previous, line, measure, len(draft)):
+    if step <= PARAGRAPH_SPACE * expected and _runs_on(previous, line, measure, len(draft)):
         return False
     if _bracket_open(previous.text) and step <= 1.25 * expected:
         return False  # no paragraph ends inside brackets: a short line there was pushed
