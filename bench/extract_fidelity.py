@@ -723,7 +723,24 @@ lorem-ipsum page under annotations and redactions; pdfplumber's LibreOffice page
 lists; PyMuPDF's fund report page; pdfminer.six's Federal Register proposed rule in three
 columns), expectations written from the rendered pages before any code of the pass was
 changed and before Hamta's output on them was seen, measured before the pass and at its end.
-None of the candidate CJK or right-to-left files of these suites has prose.
+None of the candidate CJK or right-to-left files of these suites has prose. The sixth pass
+fixed what set 4 showed, so it is tuning data now (`tune (set 4)`), and it held out set 5
+first (`held out (set 5)`): eight files never used before (PyMuPDF's A1 conference poster
+of boxed columns with figures and formulas, a JSTOR scan of a French book review whose OCR
+text layer lost its accents and runs words together, a page of a Chinese bond prospectus
+with two ruled tables, a two-column Scientific Reports article with a metadata sidebar, a
+drop cap and displayed formulas; pdfminer.six's web article printed by mPDF; pdfplumber's
+Chinese CV with a sidebar and dated entries; pdf.js's working-paper cover page and a wiki
+page printed by Ghostscript whose paragraphs are set apart only by a short last line),
+expectations written from the pages rendered with pdftoppm (their spelling checked against
+pdftotext's text layer) and committed (8f0444d) before
+Hamta's output on them was seen and before any code of the pass was changed, measured
+before the pass and at its end. Set 5 has CJK (simplified Chinese, two files) but no
+right-to-left file: the only right-to-left prose among the candidates (pdf.js's
+`issue5874`, Urdu) maps its glyphs to isolated letters. The seventh pass fixed part of what
+set 5 showed (its losses were read at the end of the sixth), so it is tuning data now
+(`tune (set 5)`; 56 of 78 was its held-out figure). The seventh pass held out no new set:
+no held-out figure was measured in it.
 
 """
 
@@ -795,8 +812,8 @@ before each row as the letter "y", which Hamta now reads as a bullet (its CER 2.
 3.77 % after).
 
 What is left on set 1: the Federal Register's paragraph that runs past the masthead at the
-head of its third column and its run-in "FOR FURTHER INFORMATION CONTACT" heading; one
-paragraph of `2201.00069` and one of the ACL paper.
+head of its third column and its run-in "FOR FURTHER INFORMATION CONTACT" heading (both
+fixed by the sixth pass); one paragraph of `2201.00069` and one of the ACL paper.
 
 What set 3 loses (read after its last measurement, nothing changed for it): in `i1040nr`
 run-in headings set in bold with a full stop ("Exception for children under age 18.") are
@@ -829,12 +846,142 @@ headings ("Exception for children under age 18.") cut from their text and its ca
 split; `issue-71-duplicate-chars-2`'s boxed note and one item's last line; `issue-316`'s
 paragraph across a footnote and the page break.
 
-What set 4 loses (read after its last measurement, nothing changed for it): nine of
+What set 4 lost (read after its last measurement in the fifth pass; fixed by the sixth but the author and date heading): nine of
 `bug1019475_1`'s ten paragraphs, whose text pdfminer (under pdfplumber) does not see at all
 (14 glyphs on the page; pdftotext reads them); in `issue918` the author and date lines read
 as one heading, and the Type 3 font's "á" read as "Æ"; in `bug1873345` a paragraph opening
 beside a margin note runs into the one before; two paragraphs of the Federal Register page
 (`pr-00530-ml-lines`).
+
+Held-out set 5 (sixth pass): 56 of 78 paragraphs (71.8 %) with the code before the pass
+(main at 75feec7, measured at 8f0444d), 56 of 78 (71.8 %) at its end (97bb70d), the same
+count in every file; nothing was changed for these files. Set 4, tuned on in this pass: 77
+of 90 before it, 90 of 90 after (one anchor corrected to the printed text: "Václav Havel’s
+greengrocer", the possessive being part of the word on the page; with the old anchor 89);
+set 3 125 of 133 before, 131 of 133 (98.5 %) after (one anchor of `i1040nr` made longer:
+page 2 opens a paragraph with the same words "Former U.S. citizens and former U.S.", which
+the measure found first; both corrected anchors are lost with the code before the pass
+too, so the counts before it stand); set 1 124 of 128 before, 126 of 128
+(98.4 %) after; set 2 93 of 93 and docling-pdf 335 of 352 (95.2 %, CER 18.98 %) unchanged. What
+the pass fixed, each with a test that fails on the code before it (`tests/test_extract_fonts.py`
+on our own render rewritten and on a Type 3 font built in the test;
+`tests/test_extract_runin.py` on `tests/fixtures/runin_chromium.pdf`, our own Chromium render,
+pages 1 to 4):
+
+- **Encodings embedded in the file** (`embedded_cmap.py`): a Type 0 font whose Encoding is
+  a CMap stream of the producer's own name (Prince's "Prince-ArialMT-H") decoded nothing,
+  because pdfminer looks the name up among the predefined CMaps only; the embedded program
+  is read now (`bug1019475_1`: 14 glyphs of 1,662 before, nine paragraphs back). Before
+  writing this, the idea of falling back to pypdfium2's text layer where pdfminer's is far
+  poorer was measured: on the first three pages of every PDF of the five suites' test
+  folders not in set 5 (500 pages where PDFium sees more than 50 glyphs), pdfminer saw
+  under 80 % of PDFium's glyphs on 6 pages before this fix and on 3 after it (two
+  adversarial files, `issue-1113-evil-xobjects` and pdf.js's `issue19800`, and a fuzzed
+  one), and on none of the manifest's files; a second text layer is not worth its cost
+  for now.
+- **TeX's bitmap fonts** (`tex_glyph_names.py`): Type 3 fonts from dvips name each glyph
+  after its code ("a225"), which names no character, so pdfminer fell back to
+  StandardEncoding ("á" read as "Æ", the "fi" ligature and curly quotes lost). Where every
+  glyph of a font is named so and a code is 128 or more (TeX's 8-bit Cork encoding; the
+  7-bit OT1 has none), codes are read in Cork (`issue918`).
+- **Run-in headings that fill their line** (`layout.py`, `_run_in_heading`): a line all in
+  bold at the text's size, full (the next line's first word would not have fitted on it),
+  with a line not all in bold under it at the text's leading, is a paragraph's run-in
+  heading whatever punctuation ends it, also over two bold lines (`i1040nr`'s "Exception
+  for children under age 18.", "Former U.S. citizens and former U.S."; the Federal
+  Register's "FOR FURTHER INFORMATION CONTACT: Ian" on sets 1 and 4).
+- **Mastheads in a paragraph's way** (`layout.py`, `_interposed`): a paragraph that ends
+  its column mid-sentence goes on past one to three one-line blocks set at the head of the
+  next column (headings, or another size: a journal's title, volume and date) where its
+  next words open the column mid-sentence; the lines keep their place after it (the Federal
+  Register's first page, sets 1 and 4).
+- **Two hands** (`reading_order.py`, `_other_hand`): a candidate gutter between text that
+  shares no font and no fill colour with the text beside it, both sides three ems wide at
+  least, is a gutter whatever the sides' width and rows: notes in the margin, a reviewer's
+  annotations (`bug1873345`, a note 0.8 em from the text); a list's coloured symbol
+  bullets are narrower and stay with their items.
+- **Icons** (`pdf.py`, `_icon`; `lines.py`): a small drawing (four text sizes across at
+  most) round a glyph set far larger than the text, with nothing inside at the text's size
+  (a warning triangle round a large "!" over "CAUTION" in 5-point capitals), is a figure
+  whose text is its label, taken out of the lines it stands beside (`i1040nr`'s two
+  cautions). On `i1040nr`'s tax table (page 34, not in the expectations) the caution
+  drawn there moves the reading of the sample table below it: one table block fewer (46).
+- **A paragraph's last line by a drawing** (`layout.py`, `_runs_into`): a line taken for a
+  figure's label (short, just beside a drawing) that the paragraph above runs on into
+  (full, mid-sentence, the same size, at the text's leading) is that paragraph's last line
+  (`issue-71-duplicate-chars-2`: an objective's last word over the band closing its shaded
+  box).
+
+The thresholds of the pass (`HAND_EMS` 3, `_ICON_EMS` 4 with glyphs over 1.4 and none within
+0.7 to 1.4 of the page's text size, `_INTERPOSED_LINES` 3, the run-in heading's 1.25 of the
+leading taken from the existing paragraph rules) were set on sets 3 and 4 and checked on
+sets 1 and 2, the docling sets and our renders; set 5 was not looked at.
+
+Still lost on the tuning sets after the sixth pass: on set 3 `issue-71-duplicate-chars-2`'s
+boxed note (read as the box's label) and `issue-316`'s paragraph across a footnote and the
+page break (a margin's running title is read into its first line); on set 1 one paragraph
+of `2201.00069` and one of the ACL paper; on set 4 nothing the measure counts, though
+`issue918`'s author and date lines are still one heading.
+
+What set 5 loses (read after its last measurement, nothing changed for it): `test_5001`'s
+poster (6 of 13) sets each section in a drawn box with a coloured heading band: the boxes
+are taken for figures and the two columns' first lines for their labels, read across;
+`test_3357`'s scanned review (3 of 13) has an OCR text layer whose lines carry no indent
+that Hamta sees, so the whole review is one paragraph; `test_3780` (9 of 12) loses its
+first paragraph to the drop cap "S" read into its first two lines, and the paragraph
+opening "Fig. 1(a) shows ..." is taken for a caption (so it does not join its second part
+in the next column), and one paragraph among displayed formulas; the web article
+(`issue-00352-hash-twos-complement`, 7 of 9) runs a quotation paragraph into the one
+before it, whose last line ends without a full stop ("... necessary to make a difference").
+The Chinese pages, the working paper and the wiki page come out whole.
+
+Seventh pass of issue 11 (tuned on set 5; no new set was held out, so this pass has no
+held-out figure): set 5 56 of 78 (71.8 %, its held-out measurement) before the pass, 68 of
+78 (87.2 %) after it; sets 1 to 4 and the docling sets unchanged (126 of 128, 93 of 93, 131
+of 133, 90 of 90; docling-pdf 335 of 352, CER 18.98 %; docling-odf 26 of 26). What the pass
+fixed, each with a test that fails on the code before it (`tests/test_extract_textlayer.py`,
+PDFs written in the test with the standard Times fonts, in our own words):
+
+- **Bold that marks nothing** (`layout.py`, `_bold_text_face`): where 80 % of a page's
+  text at the body size (by characters, over 8 lines at least) is in a bold font, the
+  running text itself is bold and bold says nothing there: the page's lines are read as
+  not bold. `test_3357`'s OCR text layer names Times-Bold for nearly every word, so every
+  line looked like a heading, the headings joined and the review came out as one
+  paragraph; its paragraphs are told apart now by their indents and short last lines
+  (3 -> 11 of 13; the two left: the review's heading, whose "Cameroun.Par" the OCR layer
+  runs together (pdftotext reads it so too) and whose first words the measure meets first
+  on JSTOR's cover page, and the last item, whose run-in title "la reunification" is set
+  below its line beside the text and is read into that line).
+- **A word drawn over the space before it** (`lines.py`, `_latin_word_space`): an OCR
+  layer places each word where the scan has it, and the space glyph that ends the word
+  before can run under it; such a blank, with an advance of its own (a fifth of its size)
+  between two glyphs of Latin text, is a space, not the zero-width blank (a ZWNJ mapped to
+  the space glyph) the rule was written for ("correspondante a", not "correspondantea").
+- **Drop caps** (`lines.py`, `_drop_caps`): a letter twice the page's text size or more,
+  with lines at two baselines or more just right of it within its height, is set as the
+  first letter of the top one of those lines at that line's size; it was read into the
+  row of its own baseline, the third line, and the paragraph was cut round it
+  (`test_3780`'s "S", "Scalable quantum computation ...").
+- **A sentence about a figure's panel** (`layout.py`, `_SENTENCE_ABOUT`): "Fig. 1(a)
+  shows ..." and "Figure 2b is ..." open a sentence, not a caption; the paragraph now
+  joins its second part in the next column (`test_3780`, 9 -> 11 of 12 with the drop cap).
+- **Space between paragraphs over a line that seems to run on** (`layout.py`,
+  `PARAGRAPH_SPACE` 1.6): a line more than 1.6 leadings below the one above starts a
+  paragraph even where the line above is full and stops mid-sentence (a web article's
+  paragraph whose last sentence has no stop, 1.84 leadings above a quotation:
+  `issue-00352-hash-twos-complement`, 7 -> 9 of 9). Across all the manifest's files the
+  rule changes no anchored paragraph; it adds blocks (116 -> 117 on the ACL paper, 285 ->
+  289 on `tracemonkey`, whose affiliations are now one block each, 224 -> 257 on
+  `TAMReview`, whose pages after the first have no Unicode map, 258 -> 308 on the
+  adversarial `issue-848`).
+
+The thresholds of the pass (`BOLD_TEXT_FACE_SHARE` 0.8 over `BOLD_TEXT_FACE_LINES` 8,
+`DROP_CAP_SIZE` 2, `PARAGRAPH_SPACE` 1.6) were set on set 5 and checked on sets 1 to 4, the
+docling sets and our renders. Still lost on set 5: `test_5001`'s poster (6 of 13, boxed
+columns taken for figures, their first lines read across as labels), two paragraphs of
+`test_3357` (above), one paragraph of `test_3780` among displayed formulas ("Neglecting
+micromotion, ..."). No new set was held out in this pass, so the figures above are tuning
+figures; the last held-out measurement is set 5's 56 of 78 (71.8 %).
 
 On the tuning set what is left is mostly where Hamta and the truth read a page
 differently: `normal_4pages`'s truth runs a colophon's four lines together and reads the

@@ -27,8 +27,10 @@ _CAPTION = re.compile(
     re.IGNORECASE,
 )
 # "Table 2-2 shows ...", "Figure 3 is ...": a sentence about a figure, not its caption,
-# whose label is followed by its title ("Table 2-1 FUNCTION_USAGE view", "Figure 1. Sample")
-_SENTENCE_ABOUT = re.compile(r"^\s*\S+\s*[0-9]+(?:[-.–][0-9]+)*\s+[a-z]")
+# whose label is followed by its title ("Table 2-1 FUNCTION_USAGE view", "Figure 1. Sample");
+# the label may name a panel ("Fig. 1(a) shows ...", "Figure 2b is ...": Scientific Reports,
+# pymupdf's test_3780, set 5)
+_SENTENCE_ABOUT = re.compile(r"^\s*\S+\s*[0-9]+(?:[-.–][0-9]+)*(?:\([a-z]\)|[a-z])?\s+[a-z]")
 
 
 def _caption_start(text: str) -> bool:
@@ -444,6 +446,12 @@ def _emphasis_runs_on(draft: list[Line], line: Line, edges) -> bool:
             and _runs_on(previous, line, edges[_column_key(line)]))
 
 
+# A line this many leadings below the one above is set apart by space: a new paragraph,
+# though the line above stops full and mid-sentence (a web page's paragraph whose last
+# sentence has no stop: pdfminer.six's issue-00352, set 5, 1.84 leadings).
+PARAGRAPH_SPACE = 1.6
+
+
 def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: float) -> bool:
     previous = draft[-1]
     if _column_key(line) != _column_key(previous) or line.baseline < previous.baseline:
@@ -463,7 +471,7 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
     if previous.mono and (line.mono or _too_short_to_tell(line)) and step <= 1.25 * expected:
         return False  # lines of code: their ends say nothing, the block is one
     measure = _measure(draft, column)
-    if _runs_on(previous, line, measure, len(draft)):
+    if step <= PARAGRAPH_SPACE * expected and _runs_on(previous, line, measure, len(draft)):
         return False
     if _bracket_open(previous.text) and step <= 1.25 * expected:
         return False  # no paragraph ends inside brackets: a short line there was pushed
@@ -741,6 +749,25 @@ def _indented_like_text(lines: list[Line], edges) -> bool:
             and all(l.x0 <= column.left + 0.5 * em for l in lines[1:]))
 
 
+# A page whose text at the body size is this much in a bold font at least (by characters,
+# over this many lines at least) sets its text in bold: bold there marks nothing. An OCR
+# text layer laid under a scan often names one bold face for every word (pymupdf's
+# test_3357, tuned on set 5: 97 % of its page's text in Times-Bold; no page of sets 1-4
+# has more than a bold abstract or heading at the body size).
+BOLD_TEXT_FACE_SHARE = 0.8
+BOLD_TEXT_FACE_LINES = 8
+
+
+def _bold_text_face(page: PageLayout, body_size: float) -> PageLayout:
+    """The page with its bold dropped where its running text itself is set in bold."""
+    text = [l for l in page.lines if not l.figure and not l.table and abs(l.size - body_size) < 0.15 * body_size]
+    chars = sum(len(l.text) for l in text)
+    bold = sum(len(l.text) * l.bold_share for l in text)
+    if len(text) < BOLD_TEXT_FACE_LINES or bold < BOLD_TEXT_FACE_SHARE * chars:
+        return page
+    return replace(page, lines=[replace(l, bold=False, bold_share=0.0) for l in page.lines])
+
+
 def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
                 flows: dict[int, _Flow] | None = None) -> list[Block]:
     """Blocks of one page in reading order; furniture lines come first (header) or last.
@@ -748,6 +775,7 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
     flows, when given, receives per paragraph block (by id) what document_blocks needs to
     join paragraphs split by a column or page break.
     """
+    page = _bold_text_face(page, body_size)
     notes = set(_footnote_lines(page, set(furniture), body_size))
     content = [l for i, l in enumerate(page.lines) if i not in furniture and i not in notes]
     # furniture is left out of the column edges: a centred page number under the right

@@ -394,6 +394,23 @@ def _set_tight(chars: list[dict], line_size: float) -> bool:
     return sum(abs(g) <= 0.03 * line_size for g in gaps) >= 0.6 * len(gaps)
 
 
+def _latin_word_space(blank: dict, previous: dict | None, following: dict) -> bool:
+    """A blank with an advance of its own (a fifth of its size at least) between two glyphs
+    of Latin text: a space, though the word after it is drawn over it. An OCR text layer under a
+    scan places each word where the scan has it, and the space glyph ending the word before
+    runs into it (pymupdf's test_3357, set 5: "correspondante a", not "correspondantea").
+    A ZWNJ mapped to the space glyph takes no room; it sits between Arabic letters."""
+    size = blank["size"] or 1.0
+    return (previous is not None and blank["x1"] - blank["x0"] >= 0.2 * size
+            and blank["x0"] >= previous["x1"] - 0.08 * size  # not drawn inside the word before
+            and _latin_side(previous["text"][-1:]) and _latin_side(following["text"][:1]))
+
+
+def _latin_side(char: str) -> bool:
+    """A letter, digit or mark of a Latin text: visible, not Arabic script, not CJK."""
+    return bool(char.strip()) and char not in _BLANKS and not _ARABIC_SCRIPT.match(char) and not _CJK.match(char)
+
+
 def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
     """Glyph texts left to right, with a space where the PDF has one or leaves a wide gap.
 
@@ -420,7 +437,7 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
             # of a large heading advances by a small space that is still a space
             own = 0.08 * (char["size"] or line_size)
             zero_advance = following is not None and (
-                following["x0"] - char["x0"] < own
+                (following["x0"] - char["x0"] < own and not _latin_word_space(char, previous, following))
                 # a blank drawn inside the glyph before it, whose neighbours touch, takes
                 # no room on the page (InDesign writes one after an "fi" ligature glyph)
                 or (previous is not None and char["x0"] < previous["x1"] - own
@@ -533,6 +550,39 @@ def _line(chars: list[dict], column: int, band: int, shaped: bool) -> tuple[Line
     ), unmapped
 
 
+# A letter this many times the page's text size, with lines of text at two baselines or
+# more just right of it within its height, is a drop cap: the first letter of the
+# paragraph whose first line is the top one of them (Scientific Reports' three-line "S",
+# pymupdf's test_3780, set 5). Two: a drop cap spans two lines at least.
+DROP_CAP_SIZE = 2.0
+
+
+def _drop_caps(chars: list[dict], size: float, page_height: float) -> list[dict]:
+    """The page's glyphs with each drop cap set as the first letter of its paragraph's
+    first line, at that line's size (it would otherwise join the row of its baseline, the
+    last line it spans, and read there)."""
+    out = []
+    for cap in chars:
+        if not (cap["size"] >= DROP_CAP_SIZE * size and cap["text"].isalpha() and cap.get("upright", True)):
+            out.append(cap)
+            continue
+        beside = [c for c in chars if c["size"] < 1.5 * size and c["text"].strip() and c.get("upright", True)
+                  and cap["x1"] - 0.5 <= c["x0"] <= cap["x1"] + 1.5 * size
+                  and cap["top"] <= _baseline(c, page_height) <= _baseline(cap, page_height) + 0.5 * size]
+        baselines = sorted({round(_baseline(c, page_height)) for c in beside})
+        if len(baselines) < 2 or baselines[-1] - baselines[0] < size:
+            out.append(cap)
+            continue
+        top = min(_baseline(c, page_height) for c in beside)
+        first = min((c for c in beside if _baseline(c, page_height) - top < 0.5 * size), key=lambda c: c["x0"])
+        width = (cap["x1"] - cap["x0"]) * first["size"] / cap["size"]
+        letter = dict(first, text=cap["text"], x0=first["x0"] - width, x1=first["x0"] - 0.01, width=width)
+        if letter.get("matrix"):
+            letter["matrix"] = (*first["matrix"][:4], letter["x0"], first["matrix"][5])
+        out.append(letter)
+    return out
+
+
 def page_lines(chars: list[dict], page_width: float, page_height: float,
                y_tolerance: float, figures: list[Box] = (), tables: list[Table] = ()) -> PageLines:
     """Lines of one page in reading order (see reading_order); figures are the boxes of
@@ -544,6 +594,7 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
     page_text = "".join(c["text"] for c in chars)
     shaped = shaped_glyphs(page_text)
     size = median(c["size"] for c in chars if c["text"].strip()) if any(c["text"].strip() for c in chars) else 10.0
+    chars = _drop_caps(chars, size, page_height)
     in_tables: list[list[dict]] = [[] for _ in tables]
     flowing = []
     for char in chars:
