@@ -17,8 +17,11 @@ def test_quick_benchmark_writes_every_row_with_sane_values(tmp_path):
         rows = list(csv.DictReader(handle))
     assert (tmp_path / "speed.png").stat().st_size > 10_000
     measures = {r["measure"] for r in rows}
-    for value in (float(r["value"]) for r in rows):
-        assert math.isfinite(value) and value > 0
+    for r in rows:
+        value = float(r["value"])
+        # a growth exponent is a ratio of two timings: on a busy machine the small run can take
+        # longer than the large one (a helper's run saw -0.135), so only finiteness is sane
+        assert math.isfinite(value) and ("growth exponent" in r["measure"] or value > 0), r
     for r in rows:
         if r["ratio"]:
             assert math.isfinite(float(r["ratio"])) and float(r["ratio"]) > 0
