@@ -740,7 +740,18 @@ right-to-left file: the only right-to-left prose among the candidates (pdf.js's
 `issue5874`, Urdu) maps its glyphs to isolated letters. The seventh pass fixed part of what
 set 5 showed (its losses were read at the end of the sixth), so it is tuning data now
 (`tune (set 5)`; 56 of 78 was its held-out figure). The seventh pass held out no new set:
-no held-out figure was measured in it.
+no held-out figure was measured in it. The eighth pass held out set 6 (`held out (set 6)`): eight files never
+used before (PyMuPDF's two-page opening of a Current Oncology article set by pdfTeX with a
+margin column and paragraphs set apart only by an indent, a wiki page printed by Chrome with
+an infobox beside its first paragraphs, a letter of an SEC filing printed by Chrome, a page
+of an ISO standard with a ruled table, numbered clauses and dash lists; pdf.js's landscape
+research note in two columns with a sidebar of key figures; pdfplumber's French minutes in
+letter-spaced type and a filled U.S. state report form; pdfminer.six's magazine appendix, a
+list of accidents each a line of facts over a prose description), expectations written
+from the pages rendered with pdftoppm (their spelling checked against pdftotext's text
+layer) and committed (ce88212) before Hamta's output on them was seen; measured once, no
+code changed. None of the suites' unused CJK or right-to-left files has prose (shipping
+forms, tables, a lab report; `test_3072`'s Hebrew maps its glyphs to Latin-1 letters).
 
 """
 
@@ -982,6 +993,41 @@ columns taken for figures, their first lines read across as labels), two paragra
 `test_3357` (above), one paragraph of `test_3780` among displayed formulas ("Neglecting
 micromotion, ..."). No new set was held out in this pass, so the figures above are tuning
 figures; the last held-out measurement is set 5's 56 of 78 (71.8 %).
+
+Eighth pass of issue 11: held-out set 6, measured once at ce88212 (the code of main at
+914a883; no code was changed in the pass): **98 of 104 paragraphs (94.2 %)**, short of
+the issue's 95 %; by file `test_4026` 7 of 7, `test_4245` 12 of 15, `test_4180` 6 of 6,
+`test_2979` 13 of 14 (its table found, 1 of 1), the research note 9 of 10, the French
+minutes 24 of 24, the report form 16 of 16, the magazine appendix 11 of 12. The
+expectations (opening and closing words of each paragraph, short anchors only) were
+written from the pdftoppm renders of the pages named in each note, their spelling checked
+against pdftotext, and committed before Hamta was run on the files; paragraphs whose opening
+words repeat an earlier passage word for word were left out then (`test_4026`'s title,
+repeated by the citation in its margin, and its third paragraph, which opens like a
+sentence of the abstract). What set 6 loses (read after the measurement, nothing changed
+for it):
+
+- **A narrow column beside a floated box** (`test_4245`, 2 paragraphs): the two paragraphs
+  set beside the wiki's infobox come out one passage per line, and the first line, which
+  opens with the bold name "Bartholomew JoJo "Bart" Simpson", is read as a heading.
+- **A paragraph's last line taken for the page's foot** (`test_2979`, 1): the clause
+  6.4.4.3's short last line "Clause 6.", just above the footer rule, is read as a footer.
+  (The file draws the page twice; on the first copy clause 6.4.3.11 is drawn a second time
+  at the page's end and runs into 6.4.4.3 as well.)
+- **A box of small type read as a footnote** (research note, 1): the guidance box under the
+  sidebar's table ("Kreate estimates that its revenue in 2025 ...") is small type at the
+  foot of the page and is read as a footnote, so it leaves the body text.
+- **Two anchors of ours** (2): the one-word heading "Behavior" (`test_4245`) also occurs
+  in an earlier paragraph ("his behavior"), and "The flight crew conducted an emergency
+  landing" (the magazine appendix) also ends the paragraph before ("... landing at Belo
+  Horizonte"); the measure meets the earlier passage first and counts the paragraph lost,
+  though Hamta's passages for both are whole. With these two anchors made unambiguous the
+  count would be 100 of 104 (96.2 %); the held-out figure stays 98 of 104, as the
+  anchors were committed.
+
+The other sets are unchanged by the pass (sets 1 to 5: 126 of 128, 93 of 93, 131 of 133,
+90 of 90, 68 of 78; docling-pdf 335 of 352, CER 18.98 %; docling-odf 26 of 26), so set 6's
+98 of 104 (94.2 %) is the last held-out figure.
 
 On the tuning set what is left is mostly where Hamta and the truth read a page
 differently: `normal_4pages`'s truth runs a colophon's four lines together and reads the
