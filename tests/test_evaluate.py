@@ -189,7 +189,9 @@ def test_adding_the_unrelated_documents_moves_no_sentence_margin_and_passage_mar
         if key[0] == "sentence":
             assert added[key] == margin, key
         else:
-            assert margin - 0.001 <= added[key] <= margin + 1e-9, (key, margin, added[key])
+            # "only fall" up to float32 rounding: the neighbour means come from matrix
+            # products of another shape once documents are added (CI saw +1.2e-7)
+            assert margin - 0.001 <= added[key] <= margin + 1e-6, (key, margin, added[key])
 
 
 @pytest.mark.slow
