@@ -134,7 +134,7 @@ def test_passage_alignment_floors(runs, gold):
 @pytest.mark.slow
 def test_sentence_confidence_ranks_right_rows_above_wrong_ones(runs, gold):
     """The written confidence of sentence rows (fitted on the public tuning sets, so held out
-    here) puts right rows above wrong ones: AUC 0.961 (README); the score-only confidence
+    here) puts right rows above wrong ones: AUC 0.949 (README); the score-only confidence
     before it gave 0.813."""
     from pipeline.evaluate import ranking_auc
 
