@@ -21,7 +21,7 @@ from statistics import median
 
 from pipeline.extractors.cjk_radicals import SIMPLIFIED_FONT_RADICALS
 from pipeline.extractors.logical_order import ZWNJ, has_rtl, is_rtl_line, logical_line, shaped_glyphs
-from pipeline.extractors.reading_order import MIN_GUTTER_EMS, Box, Segment, reading_order
+from pipeline.extractors.reading_order import MIN_GUTTER_EMS, Box, Segment, centred_in, reading_order
 from pipeline.extractors.tables import Table, aligned_tables, cell_of, in_table, table_text
 
 _UNMAPPED_GLYPH = re.compile(r"^\(cid:\d+\)$")
@@ -613,9 +613,9 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
     # an icon's text (a large "!" over "CAUTION" in a warning triangle) is its label, read
     # apart: set beside the text's lines, it would otherwise open them
     icons = [f for f in figures if f.icon]
-    labels = [c for c in flowing if any(_centred_in(c, f) for f in icons)]
+    labels = [c for c in flowing if any(centred_in(c, f) for f in icons)]
     if labels:
-        flowing = [c for c in flowing if not any(_centred_in(c, f) for f in icons)]
+        flowing = [c for c in flowing if not any(centred_in(c, f) for f in icons)]
     rows = _rows(flowing, page_height, y_tolerance)
     signatures = kashida_signatures(rows) if _ARABIC_LETTER.search(page_text) else set()
     if signatures:
@@ -670,17 +670,12 @@ def page_lines(chars: list[dict], page_width: float, page_height: float,
     return PageLines(lines, unmapped, 1 + sum(leaf.columned for leaf in leaves))
 
 
-def _centred_in(char: dict, box: Box) -> bool:
-    cx, cy = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
-    return box.x0 <= cx <= box.x1 and box.top <= cy <= box.bottom
-
-
 def _icon_labels(chars: list[dict], icons: list[Box], shaped: bool, band: int, page_height: float,
                  y_tolerance: float) -> list[Line]:
     """One label line per icon, its rows' text top to bottom ("! CAUTION")."""
     lines = []
     for icon in icons:
-        glyphs = [c for c in chars if _centred_in(c, icon)]
+        glyphs = [c for c in chars if centred_in(c, icon)]
         if not glyphs:
             continue
         rows = _rows(glyphs, page_height, y_tolerance)

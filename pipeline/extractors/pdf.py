@@ -17,7 +17,7 @@ from pipeline.errors import ExtractionError
 from pipeline.extractors import embedded_cmap, quality, tex_glyph_names
 from pipeline.extractors.layout import PageLayout, document_blocks
 from pipeline.extractors.lines import page_lines
-from pipeline.extractors.reading_order import Box
+from pipeline.extractors.reading_order import Box, centred_in
 from pipeline.extractors.tables import page_tables
 from pipeline.records import Block, Extraction
 
@@ -155,8 +155,7 @@ def page_figures(page, chars: list[dict], grids: list[Box] = ()) -> list[Box]:
                     and c["bottom"] <= box.bottom and c["text"].strip()):
                 rows[round(c["bottom"])] = rows.get(round(c["bottom"]), 0) + 1
         # (a large glyph's box reaches past the drawing round it: its centre is inside)
-        inside = [c for c in chars if c["text"].strip() and box.x0 <= (c["x0"] + c["x1"]) / 2 <= box.x1
-                  and box.top <= (c["top"] + c["bottom"]) / 2 <= box.bottom]
+        inside = [c for c in chars if c["text"].strip() and centred_in(c, box)]
         if sum(count >= _RUNNING_TEXT_ROW for count in rows.values()) >= 3:
             continue
         icon = not image and _icon(box, inside, text_size)

@@ -64,6 +64,13 @@ class Box:
     icon: bool = False  # a small drawing round a glyph or word (see pdf._icon): its text is its label
 
 
+def centred_in(char: dict, box: Box) -> bool:
+    """The glyph's centre lies in the box: a glyph whose ink reaches past a cell's rule or
+    an icon's drawing still belongs to it."""
+    return (box.x0 <= (char["x0"] + char["x1"]) / 2 <= box.x1
+            and box.top <= (char["top"] + char["bottom"]) / 2 <= box.bottom)
+
+
 @dataclass
 class Segment(Box):
     """Glyphs of one row with no gap between them that could be a gutter."""

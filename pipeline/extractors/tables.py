@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from statistics import median
 
-from pipeline.extractors.reading_order import MIN_GUTTER_EMS, SHORT_COLUMN_EMS, Box, Segment
+from pipeline.extractors.reading_order import MIN_GUTTER_EMS, SHORT_COLUMN_EMS, Box, Segment, centred_in
 
 # A table's rows and columns: at least this many of each hold text.
 MIN_ROWS = 2
@@ -140,8 +140,7 @@ def _joined(edges: list[dict], across: str, start: str, stop: str) -> list[tuple
 
 
 def _cell_chars(cell: Cell, chars: list[dict]) -> list[dict]:
-    b = cell.box
-    return [c for c in chars if b.x0 <= (c["x0"] + c["x1"]) / 2 <= b.x1 and b.top <= (c["top"] + c["bottom"]) / 2 <= b.bottom]
+    return [c for c in chars if centred_in(c, cell.box)]
 
 
 def _verdict(table: Table, chars: list[dict], page) -> str:
@@ -245,8 +244,7 @@ def _inside(inner: Box, outer: Box) -> bool:
 
 
 def in_table(char: dict, table: Table) -> bool:
-    b = table.box
-    return b.x0 <= (char["x0"] + char["x1"]) / 2 <= b.x1 and b.top <= (char["top"] + char["bottom"]) / 2 <= b.bottom
+    return centred_in(char, table.box)
 
 
 def cell_of(char: dict, table: Table) -> Cell:
