@@ -111,6 +111,9 @@ def find_furniture(pages: list[PageLayout], body_size: float) -> dict[tuple[int,
             for j in headers:
                 del kinds[(p, j)]
             headers = []
+        for j in indices:
+            if kinds.get((p, j)) == "footer" and _ends_paragraph_above(page, j, body_size):
+                del kinds[(p, j)]
         for i, line in enumerate(page.lines):
             if (headers and (p, i) not in kinds and line.top < 0.15 * page.height and not line.table
                     and _under_running_header(page, i, headers, body_size)):
@@ -132,6 +135,24 @@ def _reads_on(page: PageLayout, headers: list[int], body_size: float) -> bool:
     return (after.top - last.bottom < 0.5 * last.size and abs(after.size - last.size) < 0.5
             and abs(last.size - body_size) < 0.1 * body_size
             and abs(after.x0 - last.x0) < last.size and last.x1 - last.x0 > 0.8 * (after.x1 - after.x0))
+
+
+def _ends_paragraph_above(page: PageLayout, index: int, body_size: float) -> bool:
+    """A bottom line that repeats on other pages but finishes the sentence of the line just
+    above it (that line stops mid-sentence; this one follows at its leading, at the body's
+    size, from the same edge) is that paragraph's last line, not a running foot: a page
+    printed twice repeats every line ("... in accordance with ISO 26262-8:2018," over
+    "Clause 6."); a running foot is set apart from the text, or set smaller."""
+    line = page.lines[index]
+    above = [l for k, l in enumerate(page.lines)
+             if k != index and not l.table and not l.turned and l.bottom <= line.top + 0.2 * line.size]
+    if not above:
+        return False
+    last = max(above, key=lambda l: l.bottom)
+    return (line.top - last.bottom < 0.5 * line.size and abs(last.size - line.size) < 0.5
+            and abs(line.size - body_size) < 0.1 * body_size
+            and min(abs(line.x0 - last.x0), abs(line.x1 - last.x1)) < line.size
+            and not SENTENCE_END.search(last.text))
 
 
 def _under_running_header(page: PageLayout, index: int, headers: list[int], body_size: float) -> bool:
