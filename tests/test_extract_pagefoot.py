@@ -50,3 +50,46 @@ def test_a_paragraphs_last_line_on_a_page_printed_twice_is_no_running_foot(tmp_p
         paragraphs = [reflowed_words(b.text) for b in blocks if b.kind == "paragraph"]
         assert paragraphs == [reflowed_words(HARBOUR), reflowed_words(last_clause)]
         assert [b.kind for b in blocks if b.text.startswith("Printed")] == ["footer"]
+
+
+ROWS = [["Year", "Boats", "Cargo"], ["2021", "412", "18,300"], ["2022", "455", "19,950"],
+        ["2023", "470", "21,400"]]
+BOX_TEXT = ("The harbour board expects that the number of boats will grow again next year and "
+            "that the cargo landed at the quay will be between 22,000 and 24,000 tonnes.")
+
+
+def _ruled_table(top: float, left: float = 72.0, width: float = 300.0, row: float = 18.0) -> tuple[list, str]:
+    """A table ruled on every side, its cells in 9-point type: (runs, drawing operators)."""
+    runs, ops = [], ["0.5 w\n"]
+    column = width / len(ROWS[0])
+    for r, cells in enumerate(ROWS):
+        for c, cell in enumerate(cells):
+            runs.append(("R", 9.0, left + c * column + 4.0, top + r * row + 13.0, cell))
+    for r in range(len(ROWS) + 1):
+        y = 792 - (top + r * row)
+        ops.append(f"{left:.2f} {y:.2f} m {left + width:.2f} {y:.2f} l S\n")
+    for c in range(len(ROWS[0]) + 1):
+        x = left + c * column
+        ops.append(f"{x:.2f} {792 - top:.2f} m {x:.2f} {792 - top - len(ROWS) * row:.2f} l S\n")
+    return runs, "".join(ops)
+
+
+def test_small_type_closing_up_under_a_table_at_the_foot_is_no_footnote(tmp_path):
+    """pdf.js's chrome-text-selection-markedContent (a research note): a box of small type
+    just under its sidebar's table at the foot of the page was read as a footnote and left
+    the body text; a footnote area is set off from what is above it, and a table is what is
+    above it here. Small type at the foot set off from the text, with no table over it,
+    stays a footnote (the second page)."""
+    body, y = [], 100.0
+    for text in (HARBOUR, HARBOUR.replace("ledgers", "charts"), HARBOUR.replace("ledgers", "logs")):
+        runs, y = _paragraph_runs(text, "R", 11.0, y + 6.0)
+        body += runs
+    table_runs, ops = _ruled_table(560.0)
+    box, _ = _paragraph_runs(BOX_TEXT, "R", 9.0, 560.0 + len(ROWS) * 18.0 + 12.0)
+    note, _ = _paragraph_runs(BOX_TEXT, "R", 9.0, 700.0)
+    extraction = extract_file(_pdf(tmp_path / "box_under_table.pdf", [body + table_runs + box, body + note],
+                                   [ops, ""]), ExtractSettings())
+    kinds = {(b.page, reflowed_words(b.text)): b.kind for b in extraction.blocks}
+    assert kinds.get((1, reflowed_words(BOX_TEXT))) == "paragraph"
+    assert [b.kind for b in extraction.blocks if b.page == 1].count("table") == 1
+    assert kinds.get((2, reflowed_words(BOX_TEXT))) == "footnote"

@@ -40,15 +40,18 @@ def _wrap(words: list[str], font: str, size: float, first_indent: float) -> list
     return lines + [line]
 
 
-def _pdf(path: Path, pages: list[list[tuple[str, float, float, float, str]]]) -> Path:
-    """pages: runs of (font, size, x, baseline from the top, text), each drawn where given."""
+def _pdf(path: Path, pages: list[list[tuple[str, float, float, float, str]]],
+         drawings: list[str] | None = None) -> Path:
+    """pages: runs of (font, size, x, baseline from the top, text), each drawn where given;
+    drawings: per page, content-stream operators drawn before the text (rules, boxes)."""
     objects = ["<< /Type /Catalog /Pages 2 0 R >>", None,
                "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding /WinAnsiEncoding >>",
                "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Bold /Encoding /WinAnsiEncoding >>"]
     kids = []
-    for runs in pages:
-        stream = "".join(f"BT /{font} {size} Tf 1 0 0 1 {x:.2f} {792 - y:.2f} Tm ({_escape(text)}) Tj ET\n"
-                         for font, size, x, y, text in runs).encode("cp1252")
+    for number, runs in enumerate(pages):
+        text_ops = "".join(f"BT /{font} {size} Tf 1 0 0 1 {x:.2f} {792 - y:.2f} Tm ({_escape(text)}) Tj ET\n"
+                           for font, size, x, y, text in runs)
+        stream = ((drawings[number] if drawings else "") + text_ops).encode("cp1252")
         objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode("latin-1") + stream + b"endstream")
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "
                        "/Resources << /Font << /R 3 0 R /B 4 0 R >> >> >>")

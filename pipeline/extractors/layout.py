@@ -206,12 +206,13 @@ def _footnote_lines(page: PageLayout, taken: set[int], body_size: float) -> list
         if i not in taken and not page.lines[i].table:
             stretches[_column_key(page.lines[i])].append(i)
     found: list[int] = []
-    for indices in stretches.values():
-        found += _notes_at_foot(page, sorted(indices, key=lambda i: page.lines[i].top), body_size)
+    for key, indices in stretches.items():
+        tables = [l for l in page.lines if l.table and _column_key(l) == key]
+        found += _notes_at_foot(page, sorted(indices, key=lambda i: page.lines[i].top), body_size, tables)
     return found
 
 
-def _notes_at_foot(page: PageLayout, order: list[int], body_size: float) -> list[int]:
+def _notes_at_foot(page: PageLayout, order: list[int], body_size: float, tables: list[Line] = ()) -> list[int]:
     notes: list[int] = []
     for i in reversed(order):
         line = page.lines[i]
@@ -227,6 +228,10 @@ def _notes_at_foot(page: PageLayout, order: list[int], body_size: float) -> list
         return []
     notes.reverse()
     above = [page.lines[i] for i in order if i not in notes and page.lines[i].top < page.lines[notes[0]].top]
+    # a table of the stretch counts as what the notes are set off from: small type closing
+    # up under a table is a box's text or the table's own note, not the page's footnotes
+    # (a research note's guidance box under its sidebar's table of key figures)
+    above += [t for t in tables if t.top < page.lines[notes[0]].top]
     if above:
         # a footnote area is set off from the text above by more than a line of space
         gap = page.lines[notes[0]].top - max(l.bottom for l in above)
