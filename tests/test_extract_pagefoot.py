@@ -9,7 +9,7 @@ real extractor.
 from __future__ import annotations
 
 from conftest import reflowed_words
-from test_extract_textlayer import LEFT, _paragraph_runs, _pdf, _wrap
+from test_extract_textlayer import LEFT, _paragraph_runs, _pdf, _width, _wrap
 
 from pipeline.config import ExtractSettings
 from pipeline.extract import extract_file
@@ -93,3 +93,45 @@ def test_small_type_closing_up_under_a_table_at_the_foot_is_no_footnote(tmp_path
     assert kinds.get((1, reflowed_words(BOX_TEXT))) == "paragraph"
     assert [b.kind for b in extraction.blocks if b.page == 1].count("table") == 1
     assert kinds.get((2, reflowed_words(BOX_TEXT))) == "footnote"
+
+
+WRAPPED = [
+    ("The lighthouse keeper's cottage stands on the point, its garden wall built from the "
+     "same grey stone as the tower, and in the summer months it is open to visitors who "
+     "walk out along the cliff path from the village to see the lamp room and the old "
+     "fog horn that was last sounded in a storm many years ago."),
+    ("Inside, the rooms are kept as the last keeper left them, with his charts on the table, "
+     "his oilskins on a hook by the door and a logbook open at the page of his final night."),
+]
+BELOW = ("The path back to the village follows the shore, past the boat sheds and the old "
+         "fish cellars, and takes about an hour at an easy pace in good weather.")
+
+
+def test_text_wrapped_round_a_picture_keeps_its_paragraphs(tmp_path):
+    """pymupdf's test_4245 (a wiki page printed by Chrome): the first paragraphs, set in a
+    narrow column beside an infobox (a picture under its bold title), came out one passage
+    per line, each line short of the page's measure. Lines beside a float end where the
+    lines beside it end; the float's title is its label, read after the text."""
+    size, leading, narrow = 10.5, 18.0, 230.0
+    runs, y = [], 160.0
+    for text in WRAPPED:
+        for n, words in enumerate(_wrap_to(text, size, narrow)):
+            runs.append(("R", size, LEFT, y + n * leading, " ".join(words)))
+        y += len(_wrap_to(text, size, narrow)) * leading + 18.0
+    # the picture beside them, its bold title just over it, both within the column
+    runs.insert(1, ("B", 13.5, 380.0, 168.0, "The cottage"))
+    below, _ = _paragraph_runs(BELOW, "R", size, max(y, 440.0) + 20.0)
+    drawing = "0.8 g 340 372 m 540 372 l 540 612 l 340 612 l f\n0 g\n"
+    extraction = extract_file(_pdf(tmp_path / "wrapped.pdf", [runs + below], [drawing]), ExtractSettings())
+    paragraphs = [reflowed_words(b.text) for b in extraction.blocks if b.kind == "paragraph"]
+    assert paragraphs == [reflowed_words(t) for t in WRAPPED + [BELOW]]
+
+
+def _wrap_to(text: str, size: float, width: float) -> list[list[str]]:
+    lines, line = [], []
+    for word in text.split():
+        if line and _width(" ".join(line + [word]), "R", size) > width:
+            lines.append(line)
+            line = []
+        line.append(word)
+    return lines + [line]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from pipeline.extractors.lines import Line
 from pipeline.extractors.logical_order import first_strong, logical_line, strong_counts
@@ -50,6 +50,7 @@ class PageLayout:
     width: float
     height: float
     lines: list[Line]
+    figures: list[tuple[float, float, float, float]] = field(default_factory=list)  # x0, top, x1, bottom
 
 
 def body_font_size(pages: list[PageLayout]) -> float:
@@ -370,10 +371,12 @@ def _expected_step(line: Line, leading) -> float:
 
 def _trailing_slack(line: Line, column: _Column) -> float:
     """Free width where the line ends: on the left for right-to-left lines (unless the
-    column sets them ragged on the right), on the right otherwise."""
+    column sets them ragged on the right), on the right otherwise; a line set beside a
+    float ends where the lines beside it end (see _wrapped_round_floats)."""
     if line.rtl and not column.rtl_flush_left:
         return line.x0 - column.left
-    return column.right - line.x1
+    right = column.right if line.wrap_right is None else min(column.right, line.wrap_right)
+    return right - line.x1
 
 
 def _first_word_width(line: Line) -> float:
@@ -794,6 +797,50 @@ def _bold_text_face(page: PageLayout, body_size: float) -> PageLayout:
     return replace(page, lines=[replace(l, bold=False, bold_share=0.0) for l in page.lines])
 
 
+# Lines of three words or more beside a float, this many at least, share its narrower
+# measure (two could be a label and its value, or a heading's last line; tuned on set 6's
+# test_4245, 16 lines beside its infobox).
+WRAPPED_LINES = 3
+
+
+def _wrapped_round_floats(lines: list[Line], figures, edges) -> list[Line]:
+    """Lines set beside a float inside their column (a picture with its title, an infobox),
+    the text wrapped round it: their measure ends where they end beside it, not at the
+    column's edge (a wiki page's first paragraphs beside its infobox were read as one
+    paragraph per line). The float is a figure's box grown by the lines just over or under
+    it within its width (its title, its caption), which are its labels and are read at the
+    end of their stretch of page, not inside the text beside it; left-to-right lines, float
+    on the right."""
+    text = [l for l in lines if not l.table and not l.turned and not l.figure]
+    groups: list[tuple[list[int], list[Line]]] = []
+    for x0, top, x1, bottom in figures:
+        over = [l for l in text if l.x0 >= x0 - 1 and l.x1 <= x1 + 1
+                and (0 <= top - l.bottom < 1.5 * l.size or 0 <= l.top - bottom < 1.5 * l.size)]
+        top = min([top] + [l.top for l in over])
+        bottom = max([bottom] + [l.bottom for l in over])
+        beside = [k for k, l in enumerate(lines)
+                  if l in text and l not in over and not l.rtl and l.top < bottom and l.bottom > top
+                  and l.x1 + l.size < x0 < edges[_column_key(l)].right - 4 * l.size]
+        # text wrapped round it, not a chart's tick labels beside its plot
+        if sum(len(lines[k].text.split()) >= 3 for k in beside) >= WRAPPED_LINES:
+            groups.append((beside, over))
+    out = list(lines)
+    for beside, _ in groups:
+        right = max(lines[k].x1 for k in beside)
+        for k in beside:
+            narrower = right if out[k].wrap_right is None else max(out[k].wrap_right, right)
+            out[k] = replace(out[k], wrap_right=narrower)
+    for beside, over in groups:
+        labels = [out[k] for k, l in enumerate(lines) if any(l is o for o in over)]
+        if not labels:
+            continue
+        key = _column_key(labels[0])
+        out = [l for l in out if not any(l is m for m in labels)]
+        at = max(k for k, l in enumerate(out) if _column_key(l) == key) + 1
+        out[at:at] = [replace(l, figure=True) for l in labels]
+    return out
+
+
 def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
                 flows: dict[int, _Flow] | None = None) -> list[Block]:
     """Blocks of one page in reading order; furniture lines come first (header) or last.
@@ -809,6 +856,7 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
     edges = _column_edges([l for i, l in enumerate(page.lines) if i not in furniture and not l.table], body_size)
     for i in furniture:
         edges.setdefault(_column_key(page.lines[i]), _Column(page.lines[i].x0, page.lines[i].x1, False))
+    content = _wrapped_round_floats(content, page.figures, edges)
     leading = _leading([l for l in content if not l.table])
     drafts: list[_Draft] = []
     for k, line in enumerate(content):

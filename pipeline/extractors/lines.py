@@ -54,6 +54,7 @@ class Line:
     mono: bool = False  # set in a fixed-width font: code, whose lines the author broke
     turned: bool = False  # set on its side outside any table: a margin's slug or stamp, an axis label
     table: bool = False  # a whole table: text cell by cell (tables.table_text), box the table's
+    wrap_right: float | None = None  # set beside a float inside its column: where its lines end there (layout)
 
 
 @dataclass

@@ -111,10 +111,11 @@ def scan_pages(path: Path, settings: ExtractSettings, first: int = 0, stop: int 
                 layouts.append(PageLayout(page.page_number, page.width, page.height, []))
                 continue
             tables, forms = page_tables(page, chars)
-            found = page_lines(chars, page.width, page.height, settings.y_tolerance,
-                               page_figures(page, chars, [t.box for t in tables] + forms), tables)
+            figures = page_figures(page, chars, [t.box for t in tables] + forms)
+            found = page_lines(chars, page.width, page.height, settings.y_tolerance, figures, tables)
             unmapped += found.unmapped_glyphs
-            layouts.append(PageLayout(page.page_number, page.width, page.height, found.lines))
+            layouts.append(PageLayout(page.page_number, page.width, page.height, found.lines,
+                                      [(f.x0, f.top, f.x1, f.bottom) for f in figures]))
         page_count = len(pdf.pages)
     finally:
         pdf.close()
