@@ -135,3 +135,35 @@ def _wrap_to(text: str, size: float, width: float) -> list[list[str]]:
             line = []
         line.append(word)
     return lines + [line]
+
+
+POSTER = [
+    ("The survey counted the boats moored in the harbour on the first morning of each month "
+     "and noted their length, their rig and the port painted on their stern, so that the "
+     "figures could be compared from one year to the next."),
+    ("Most of the boats were small open craft used for lobster pots, but every summer a few "
+     "larger visitors came in from the south and stayed for a week or two before moving on "
+     "along the coast towards the islands."),
+]
+
+
+def test_a_background_of_stripes_behind_two_columns_is_no_figure(tmp_path):
+    """pymupdf's test_5001 (an A1 poster): its background is drawn in page-wide stripes,
+    each behind a row or two of the columns' text; each stripe was taken for a figure, its
+    rows for the figure's labels read across both columns, and the sections came apart."""
+    size, leading, width = 10.0, 12.0, 230.0
+    runs = []
+    for column, text in enumerate(POSTER):
+        for n, words in enumerate(_wrap_to(text, size, width)):
+            runs.append(("R", size, 60.0 + column * 260.0, 200.0 + n * leading, " ".join(words)))
+    # stripes 26 points tall, 4 apart, each drawn as four touching segments across the page
+    stripes = []
+    for k in range(6):
+        top = 180.0 + k * 30.0
+        for part in range(4):
+            x = 20.0 + part * 143.0
+            stripes.append(f"{0.85 + 0.02 * part:.2f} g {x:.1f} {792 - top - 26:.1f} 143 26 re f\n")
+    extraction = extract_file(_pdf(tmp_path / "stripes.pdf", [runs], ["".join(stripes) + "0 g\n"]),
+                              ExtractSettings())
+    paragraphs = [reflowed_words(b.text) for b in extraction.blocks if b.kind == "paragraph"]
+    assert paragraphs == [reflowed_words(t) for t in POSTER]

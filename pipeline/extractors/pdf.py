@@ -159,6 +159,11 @@ def page_figures(page, chars: list[dict], grids: list[Box] = ()) -> list[Box]:
         inside = [c for c in chars if c["text"].strip() and centred_in(c, box)]
         if sum(count >= _RUNNING_TEXT_ROW for count in rows.values()) >= 3:
             continue
+        # a band across the whole page with running text over it: one of the stripes a
+        # poster's background is drawn in (each holds a row or two of the text, too few
+        # for the rule above), not a figure (pymupdf's test_5001, set 5)
+        if width > _BACKGROUND_WIDTH * page.width and any(count >= _RUNNING_TEXT_ROW for count in rows.values()):
+            continue
         icon = not image and _icon(box, inside, text_size)
         if rows and not image and strokes <= _FRAME_STROKES and not icon:
             continue  # a frame or a shaded band behind a heading: the text is the content
@@ -188,6 +193,10 @@ _FRAME_STROKES = 3
 
 # A row of this many characters is running text, not a label.
 _RUNNING_TEXT_ROW = 25
+
+# A drawing or image at least this share of the page wide spans every column: with running
+# text over it, it is the page's background.
+_BACKGROUND_WIDTH = 0.9
 
 
 def _touching_merged(shapes: list[Box]) -> list[tuple[Box, int]]:
