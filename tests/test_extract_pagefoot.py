@@ -167,3 +167,31 @@ def test_a_background_of_stripes_behind_two_columns_is_no_figure(tmp_path):
                               ExtractSettings())
     paragraphs = [reflowed_words(b.text) for b in extraction.blocks if b.kind == "paragraph"]
     assert paragraphs == [reflowed_words(t) for t in POSTER]
+
+
+NOTE = ("The tide tables printed in the harbour office are corrected each spring by the "
+        "coastguard and remain valid for the whole year unless a storm moves the sandbanks.")
+
+
+def test_a_shaded_note_of_two_lines_is_text_not_a_figure(tmp_path):
+    """pdfplumber's issue-71-duplicate-chars-2 (a textbook chapter): a note of two lines of
+    running text in a shaded box drawn with rounded corners was taken for a figure and its
+    text for the figure's caption; two rows of running text filling a box are a text box."""
+    size = 10.0
+    runs, y = _paragraph_runs(HARBOUR, "R", size, 100.0)
+    lines = _wrap_to(NOTE, 9.0, 350.0)
+    assert len(lines) == 2
+    top = y + 6.0
+    for n, words in enumerate(lines):
+        runs.append(("R", 9.0, LEFT + 8.0, top + 12.0 + n * 11.0, " ".join(words)))
+    bottom = top + 12.0 + 11.0 + 6.0
+    # a shaded box with rounded corners: a fill and its four sides, each a stroke
+    x0, x1, y0, y1 = LEFT, LEFT + 362.0, 792 - bottom, 792 - top
+    box = (f"0.9 g {x0 + 4} {y0} m {x1 - 4} {y0} l {x1} {y0 + 4} l {x1} {y1 - 4} l {x1 - 4} {y1} l "
+           f"{x0 + 4} {y1} l {x0} {y1 - 4} l {x0} {y0 + 4} h f\n0 G 0.5 w\n"
+           f"{x0 + 4} {y0} m {x1 - 4} {y0} l S\n{x1} {y0 + 4} m {x1} {y1 - 4} l S\n"
+           f"{x1 - 4} {y1} m {x0 + 4} {y1} l S\n{x0} {y1 - 4} m {x0} {y0 + 4} l S\n0 g\n")
+    after, _ = _paragraph_runs(BELOW, "R", size, bottom + 20.0)
+    extraction = extract_file(_pdf(tmp_path / "note_box.pdf", [runs + after], [box]), ExtractSettings())
+    kinds = {reflowed_words(b.text): b.kind for b in extraction.blocks}
+    assert kinds.get(reflowed_words(NOTE)) == "paragraph"

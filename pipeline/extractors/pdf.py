@@ -151,13 +151,20 @@ def page_figures(page, chars: list[dict], grids: list[Box] = ()) -> list[Box]:
         if min(width, height) < _FIGURE_MIN_SIDE or width * height > 0.6 * page_area:
             continue
         rows: dict[int, int] = {}
+        heights: dict[int, float] = {}
         for c in chars:
             if (box.x0 <= c["x0"] and c["x1"] <= box.x1 and box.top <= c["top"]
                     and c["bottom"] <= box.bottom and c["text"].strip()):
                 rows[round(c["bottom"])] = rows.get(round(c["bottom"]), 0) + 1
+                heights[round(c["bottom"])] = max(heights.get(round(c["bottom"]), 0.0), c["bottom"] - c["top"])
         # (a large glyph's box reaches past the drawing round it: its centre is inside)
         inside = [c for c in chars if c["text"].strip() and centred_in(c, box)]
-        if sum(count >= _RUNNING_TEXT_ROW for count in rows.values()) >= 3:
+        running = [row for row, count in rows.items() if count >= _RUNNING_TEXT_ROW]
+        if len(running) >= 3:
+            continue
+        # two rows of running text that fill the box: a shaded note, not a figure with a
+        # title inside it (issue-71-duplicate-chars-2's note, set 3)
+        if len(running) == 2 and sum(heights[row] for row in running) >= _FILLED_BOX * height:
             continue
         # a band across the whole page with running text over it: one of the stripes a
         # poster's background is drawn in (each holds a row or two of the text, too few
@@ -193,6 +200,9 @@ _FRAME_STROKES = 3
 
 # A row of this many characters is running text, not a label.
 _RUNNING_TEXT_ROW = 25
+
+# Rows of running text covering this share of a box's height at least fill it: a text box.
+_FILLED_BOX = 0.5
 
 # A drawing or image at least this share of the page wide spans every column: with running
 # text over it, it is the page's background.
