@@ -195,3 +195,17 @@ def test_a_shaded_note_of_two_lines_is_text_not_a_figure(tmp_path):
     extraction = extract_file(_pdf(tmp_path / "note_box.pdf", [runs + after], [box]), ExtractSettings())
     kinds = {reflowed_words(b.text): b.kind for b in extraction.blocks}
     assert kinds.get(reflowed_words(NOTE)) == "paragraph"
+
+
+def test_a_numbered_heading_turned_over_under_its_text_is_one_block(tmp_path):
+    """pymupdf's 2201.00069 (MNRAS): "3.1.2 e-MERLIN detection of compact emission towards"
+    over "FRB 20190714", the second line set under the heading's text after its number; the
+    next word would have fitted on the first line, so the two were two blocks."""
+    size = 10.0
+    number, first, second = "3.1.2", "Boats counted in the harbour during the winter", "storms of 2021"
+    runs = [("R", size, LEFT, 100.0, f"{number} {first}"),
+            ("R", size, LEFT + _width(f"{number} ", "R", size), 112.0, second)]
+    body, _ = _paragraph_runs(HARBOUR, "R", size, 130.0, indent=10.0)
+    extraction = extract_file(_pdf(tmp_path / "heading_two_lines.pdf", [runs + body]), ExtractSettings())
+    assert [reflowed_words(b.text) for b in extraction.blocks] == [
+        f"{number} {first} {second}", reflowed_words(HARBOUR)]

@@ -669,13 +669,36 @@ def _too_short_to_tell(line: Line) -> bool:
 
 def _numbered_heading_line(lines: list[Line], edges) -> bool:
     """A single short line that starts with a section number and ends without a full stop
-    ("2. Method", "۳. روش", "參、方法") is a heading even when set in the body font."""
+    ("2. Method", "۳. روش", "參、方法") is a heading even when set in the body font; so is
+    one turned over onto a second line set under its text (see _hangs_under_number)."""
+    if len(lines) == 2 and _hangs_under_number(lines[0], lines[1]):
+        lines = lines[:1]
     if len(lines) != 1:
         return False
     line = lines[0]
     column = edges[_column_key(line)]
     return (bool(NUMBERED_HEADING.match(line.text)) and not SENTENCE_END.search(line.text)
             and line.x1 - line.x0 < 0.7 * (column.right - column.left))
+
+
+_NUMBER_PREFIX = re.compile(r"^\s*[0-9]{1,3}(?:\.[0-9]+)*\.?\s+")
+
+
+def _hangs_under_number(first: Line, line: Line) -> bool:
+    """A section heading turned over onto a second line: the first starts with a section
+    number and ends without a stop, the second follows at the leading, in the same size and
+    column, set under the heading's text after the number ("3.1.2 e-MERLIN detection of
+    compact emission towards" over "FRB 20190714": pymupdf's 2201.00069, set 1)."""
+    number = _NUMBER_PREFIX.match(first.text)
+    if not number or first.rtl or line.rtl or SENTENCE_END.search(first.text) or SENTENCE_END.search(line.text):
+        return False
+    if _column_key(line) != _column_key(first) or abs(line.size - first.size) > 0.1 * first.size:
+        return False
+    if not 0 < line.baseline - first.baseline <= 1.6 * first.size:
+        return False
+    # where the heading's text starts, from the line's mean character width
+    text_start = first.x0 + (first.x1 - first.x0) * number.end() / max(len(first.text), 1)
+    return abs(line.x0 - text_start) < 0.6 * first.size and line.x1 <= first.x1 + first.size
 
 
 @dataclass
@@ -898,6 +921,8 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
                           <= (2.4 if line.rtl or previous.rtl else 2.0) * line.size
                           and not NUMBERED_HEADING.match(line.text)) or _large_text_runs_on(
                     previous, line, edges, leading, body_size)
+            elif len(drafts[-1].lines) == 1 and _hangs_under_number(previous, line):
+                joined = True  # a numbered heading's second line, set under its text
             else:
                 joined = not _starts_paragraph(drafts[-1].lines, line, edges, leading, body_size)
             if joined:
