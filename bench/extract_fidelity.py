@@ -752,6 +752,8 @@ from the pages rendered with pdftoppm (their spelling checked against pdftotext'
 layer) and committed (ce88212) before Hamta's output on them was seen; measured once, no
 code changed. None of the suites' unused CJK or right-to-left files has prose (shipping
 forms, tables, a lab report; `test_3072`'s Hebrew maps its glyphs to Latin-1 letters).
+The ninth pass tuned on set 6 (`tune (set 6)`) and held out set 7 (`held out (set 7)`): see
+its section below the table.
 
 """
 
@@ -1028,6 +1030,101 @@ for it):
 The other sets are unchanged by the pass (sets 1 to 5: 126 of 128, 93 of 93, 131 of 133,
 90 of 90, 68 of 78; docling-pdf 335 of 352, CER 18.98 %; docling-odf 26 of 26), so set 6's
 98 of 104 (94.2 %) is the last held-out figure.
+
+Ninth pass of issue 11: held-out set 7 (`held out (set 7)`), nine files of the suites never
+used before, chosen for varied layouts before anything of the pass was changed: PyMuPDF's
+Italian textbook pages (`test_2635`: text wrapped round a cut-out photograph, margin boxes,
+a paragraph across two columns, part of its second page in a shifted encoding, whose
+paragraphs were left out), an HSBC research page (`battery-file-22`: bullet points, a pull
+quote in the margin, a chart), a church study sheet (`test_3727`: forced line breaks,
+questions over ruled lines, a centred prayer) and a consent form (`test_4614`: thirteen
+list items in small type, a ruled table of signatures); pdf.js's first page of the Bitcoin
+paper (`issue13201`), the LaTeX Project's two-column tagging example (`bug1997343`: a table
+of contents, lists, a float, a margin note, a paragraph across the columns), a preprint's
+first page in Computer Modern (`issue6132`) and a French support page printed by Firefox
+(`bug1868759`: link lists, bold run-in labels, two hidden items in the text layer);
+pdfplumber's school board agenda (`cupertino_usd_4-6-16`: a boxed notice in small type,
+numbered items with prose). The expectations were written from the pages rendered with
+pdftoppm, their spelling checked against pdftotext, and committed (e628884) before Hamta was
+run on the files; headings that a table of contents, a running head or a hidden line of the
+text layer prints earlier word for word were left out. None of the suites' unused files has
+CJK or right-to-left prose, and pdfminer.six has no unused file with prose, so set 7 has
+neither.
+
+Set 7, measured with the code before the pass (main at 5bf1ecf, measured at e628884):
+**93 of 114 paragraphs (81.6 %)**; at the pass's end (7c9a357): **93 of 114 (81.6 %)**, the
+same count in every file (`test_2635` 10 of 13, `battery-file-22` 8 of 8, `test_3727` 13 of
+18, `test_4614` 12 of 17, `issue13201` 5 of 5, `bug1997343` 15 of 18, `issue6132` 3 of 7,
+`bug1868759` 14 of 15, the agenda 13 of 13): far short of the issue's 95 %, and the lowest
+held-out figure since set 5's 71.8 %. Nothing of the pass was made for these files; what it
+fixed does not occur in them. What set 7 loses (read after its last measurement, nothing
+changed for it; tuning data for the next pass):
+
+- **Lines broken by hand short of the measure** (10 paragraphs): the study sheet's italic
+  paragraphs of two or three lines, each ended by a line break well before the page's
+  widest line, and the consent form's paragraphs and list items whose first line stops
+  short of the widest line: each short line ends a passage.
+- **TeX's ligatures read as nothing** (`issue6132`, 4): the Type 1 Computer Modern font's
+  "fi" and "ffi" come out empty ("E cient", "nite eld"), where pdftotext maps them.
+- **Two columns read across under a title block** (`bug1997343`, 3): the abstract's lines
+  run into the right column's first lines, and the paragraph across the columns is cut.
+- **Text wrapped round a cut-out photograph** (`test_2635`, 3): the photograph's box
+  overlaps the lines beside it, so they are not seen as wrapped round a float and come out
+  one line per passage; a paragraph is cut where a line opens with a bold phrase.
+- **A link list's item over two lines** (`bug1868759`, 1).
+
+What the pass fixed, tuned on set 6 (its losses, read at the end of the eighth pass) and on
+what was left of sets 5, 3 and 1, each with a test in `tests/test_extract_pagefoot.py` that
+fails on the code before it (PDFs written in the test with the standard Times fonts, in our
+own words):
+
+- **A paragraph's last line on a page printed twice** (`layout.py`,
+  `_ends_paragraph_above`): a bottom line that repeats on other pages but finishes the
+  sentence of the line above it (that line stops mid-sentence; this one follows at its
+  leading, at the body's size, from the same edge) is that paragraph's last line, not a
+  running foot (`test_2979`'s "Clause 6.", which also let the clause join the next page's
+  first paragraph).
+- **Small type closing up under a table** (`layout.py`, `_notes_at_foot`): a table counts
+  as what a footnote area must be set off from, so the research note's guidance box under
+  its sidebar's table stays body text; a table's "Notes:" line under it is a paragraph now
+  (`issue-316`, one passage more), not a footnote.
+- **Text wrapped round a float** (`layout.py`, `_wrapped_round_floats`; `PageLayout` now
+  carries the page's figure boxes): lines beside a figure inside their column (three lines
+  of three words at least, `WRAPPED_LINES`) end where the lines beside it end, not at the
+  column's edge, and the figure's title just over it is its label, read at the end of its
+  stretch (`test_4245`'s first two paragraphs beside the wiki's infobox, 12 -> 14 of 15).
+- **A page's background in stripes** (`pdf.py`, `_BACKGROUND_WIDTH` 0.9): a drawing or image
+  at least 0.9 of the page wide with a row of running text over it is background, not a
+  figure (set 5's poster, `test_5001`, 6 -> 13 of 13: its stripes had cut the boxed sections
+  into figure labels read across both columns).
+- **A shaded note** (`pdf.py`, `_FILLED_BOX` 0.5): two rows of running text covering half a
+  drawn box's height or more make it a text box, not a figure with its caption
+  (`issue-71-duplicate-chars-2`'s note; its anchor was corrected to the printed "H+", the
+  superscript being part of the word on the page: with the old anchor the paragraph is lost
+  with any code).
+- **A numbered heading turned over** (`layout.py`, `_hangs_under_number`): a line opening
+  with a section number, ending without a stop, whose next line at the leading is set under
+  its text after the number, goes on in that line (`2201.00069`'s "3.1.2 e-MERLIN detection
+  of compact emission towards" / "FRB 20190714"; `i1040nr`'s worksheet items turned over
+  the same way, two passages fewer).
+
+Thresholds of the pass: `WRAPPED_LINES` 3 was set on set 6 (`test_4245`) and checked on set
+2 (`test_open2`'s chart, whose tick labels beside its plot are not text, hence the three
+words); `_BACKGROUND_WIDTH` 0.9 on set 5; `_FILLED_BOX` 0.5 on set 3; the half-line gap of
+the last line and the 0.6 em of the turned-over heading come from the existing paragraph
+rules. All were checked on sets 1 to 6, the docling sets and our renders; set 7 was not
+looked at before its last measurement. Tuning figures before -> after the pass: set 6 98 ->
+102 of 104 (98.1 %; the two left are the anchors of ours named above), set 5 68 -> 75 of 78
+(96.2 %), set 3 131 -> 132 of 133 (99.2 %, with the corrected anchor), set 1 126 -> 127 of
+128 (99.2 %), set 2 93 of 93 and set 4 90 of 90 unchanged, docling-pdf 335 of 352 (CER
+18.98 %) and docling-odf 26 of 26 unchanged; our own renders unchanged (CER 0.00 % on every
+layout). The held-out figure of the pass is set 7's 93 of 114 (81.6 %).
+
+Still lost on the tuning sets: set 6's two ambiguous anchors; set 5's `test_3357` heading
+and last item (an OCR layer that interleaves two words' letters) and `test_3780`'s
+paragraph among displayed formulas; set 3's `issue-316` paragraph across a footnote and
+the page break (the margin's running title is read into its first line); set 1's ACL
+paragraph that runs on past a figure whose labels are read as text.
 
 On the tuning set what is left is mostly where Hamta and the truth read a page
 differently: `normal_4pages`'s truth runs a colophon's four lines together and reads the

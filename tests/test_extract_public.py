@@ -45,7 +45,7 @@ def test_manifest_names_source_commit_and_licence_of_every_set():
     for entry in manifest():
         assert entry["repo"] and len(entry["commit"]) == 40 and entry["licence"]
         assert entry["role"] in ("tune", "tune (set 1)", "tune (set 2)", "tune (set 3)", "tune (set 4)",
-                                 "tune (set 5)", "held out (set 6)", "held out (set 7)")
+                                 "tune (set 5)", "tune (set 6)", "held out (set 7)")
         for item in entry["files"]:
             assert "truth" in item or item.get("expect")
 
@@ -61,24 +61,24 @@ def test_public_pdfs_hold_their_measured_level():
     assert share(by_set["pdfminer-samples"]) >= 0.9
     set_1 = [r for r in results if r.role == "tune (set 1)"]
     if set_1:
-        assert share(set_1) >= 0.97  # 126 of 128 measured
+        assert share(set_1) >= 0.97  # 127 of 128 measured
     set_2 = [r for r in results if r.role == "tune (set 2)"]
     if set_2:
         assert share(set_2) >= 0.98  # 93 of 93 measured
     set_3 = [r for r in results if r.role == "tune (set 3)"]
     if set_3:
-        assert share(set_3) >= 0.98  # 131 of 133 measured (121 while it was held out)
+        assert share(set_3) >= 0.98  # 132 of 133 measured (121 while it was held out)
     set_4 = [r for r in results if r.role == "tune (set 4)"]
     if set_4:
         assert share(set_4) >= 0.98  # 90 of 90 measured (77 while it was held out)
     set_5 = [r for r in results if r.role == "tune (set 5)"]
     if set_5:
-        assert share(set_5) >= 0.85  # 68 of 78 measured (56 while it was held out)
-    set_6 = [r for r in results if r.role == "held out (set 6)"]
+        assert share(set_5) >= 0.95  # 75 of 78 measured (56 while it was held out)
+    set_6 = [r for r in results if r.role == "tune (set 6)"]
     if set_6:
-        # held out: a sanity floor set before set 6 was first measured, below every held-out
-        # level measured so far (65.5 % the lowest), not fitted to set 6's own figure
-        assert share(set_6) >= 0.5
+        # 102 of 104 measured (98 while it was held out); the two left are anchors of ours
+        # that an earlier paragraph also holds
+        assert share(set_6) >= 0.97
     set_7 = [r for r in results if r.role == "held out (set 7)"]
     if set_7:
         # held out by the ninth pass: the same sanity floor, set before set 7 was first
