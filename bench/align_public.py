@@ -75,6 +75,14 @@ REFERENCES = [
     ("mac-test", "Bertalign's algorithm, summed runs", "e5-small q4", 0.819, 0.788, 0.803, 0.994, "same vectors"),
     ("tatoeba-fa", "Bertalign's algorithm, summed runs", "e5-small q4", 0.870, 0.869, 0.870, 0.995, "same vectors"),
     ("tatoeba-zh", "Bertalign's algorithm, summed runs", "e5-small q4", 0.886, 0.891, 0.889, 0.995, "same vectors"),
+    # ... with its runs summed with the weights of align.run_length_power 0.75, as Hamta's
+    # summed runs are since round 4 (docs/alignment-benchmarks.md, "Round 4").
+    ("text+berg", "Bertalign's algorithm, length-weighted summed runs", "e5-small q4", 0.906, 0.895, 0.901, 0.987, "same vectors"),
+    ("mac-dev", "Bertalign's algorithm, length-weighted summed runs", "e5-small q4", 0.801, 0.770, 0.785, 0.985, "same vectors"),
+    ("mac-dev-omit", "Bertalign's algorithm, length-weighted summed runs", "e5-small q4", 0.673, 0.661, 0.667, 0.928, "same vectors"),
+    ("mac-test", "Bertalign's algorithm, length-weighted summed runs", "e5-small q4", 0.826, 0.801, 0.813, 0.995, "same vectors"),
+    ("tatoeba-fa", "Bertalign's algorithm, length-weighted summed runs", "e5-small q4", 0.873, 0.872, 0.873, 0.995, "same vectors"),
+    ("tatoeba-zh", "Bertalign's algorithm, length-weighted summed runs", "e5-small q4", 0.890, 0.891, 0.890, 0.997, "same vectors"),
 ]
 
 

@@ -117,6 +117,10 @@ class AlignSettings(_Strict):
     # Cosine (the model's, the similarity column) every sentence of a sentence link needs to
     # the link's other run: a floor for models that put unrelated sentences near 0.
     min_similarity: float = Field(0.5, ge=0, le=1)
+    # A run's vector, where runs are not embedded whole (the align stage), is the sum of its
+    # sentences' vectors weighted by their lengths to this power (0: a plain sum); chosen on
+    # Text+Berg, mac-dev and mac-dev-omit (docs/alignment-benchmarks.md, round 4).
+    run_length_power: float = Field(0.75, ge=0, le=4)
     min_block: int = Field(3, ge=1)
     comparable_margin: float = Field(1.06, gt=0, le=10)
     skip_kinds: list[str] = ["header", "footer", "page_number", "footnote", "reference", "caption", "table"]

@@ -5,8 +5,10 @@ Hamta's margin scoring in place of a bare cosine:
 
 1. **Runs.** Every run of 1 to MAX_RUN consecutive sentences on each side has a vector:
    the embedding of the joined text where one is given (align_texts, make bench-align), or
-   the normalized sum of its sentences' vectors (the align stage, which embeds sentences
-   only). A link joins a source run and a target run with at most MAX_LINK sentences in
+   the normalized sum of its sentences' vectors, each weighted by its length to the power
+   align.run_length_power (the align stage, which embeds sentences only): a model's vector
+   of the joined text is a mean over its tokens, where a two-word fragment beside a long
+   sentence weighs little, and a plain sum gives it as much say as the long sentence. A link joins a source run and a target run with at most MAX_LINK sentences in
    all, so 1-1 up to 1-4 and 4-1. A run never crosses a passage boundary.
 2. **One score for every link.** A link's score is linear in measured features
    (link_features): cosine, ratio margin against each sentence's k nearest neighbours in
@@ -73,6 +75,9 @@ class SideSentences:
     # Sentences that may be anchors: not titles or headings, which match their like in any
     # paper ("1. Introduction") and show structure, not that two texts are translations.
     anchorable: np.ndarray | None = None
+    # Summed runs weigh each sentence's vector by its length to this power (0: a plain sum;
+    # align.run_length_power, see run_vectors).
+    length_power: float = 0.0
 
     def __len__(self) -> int:
         return len(self.vectors)
@@ -93,9 +98,20 @@ class SideSentences:
         """Unit vectors of the runs of k sentences beginning at the indexes `first`."""
         if k in self.runs:
             return self.runs[k][first]
-        total = self.vectors[first].astype(np.float32, copy=True)
-        for offset in range(1, k):
-            total += self.vectors[first + offset]
+        if k > 1 and self.length_power:
+            # A joined text's embedding is a mean over its tokens, so a sentence counts about
+            # as its length; less than in proportion (a short text's mean vector is longer,
+            # its tokens cancel less), hence a power under 1 (docs/alignment-benchmarks.md,
+            # round 4). The weights are relative within the run, so the unit of length
+            # (characters of Chinese or of German) does not matter.
+            weight = np.maximum(self.lengths, 1).astype(np.float32) ** self.length_power
+            total = self.vectors[first] * weight[first, None]
+            for offset in range(1, k):
+                total += self.vectors[first + offset] * weight[first + offset, None]
+        else:
+            total = self.vectors[first].astype(np.float32, copy=True)
+            for offset in range(1, k):
+                total += self.vectors[first + offset]
         return total / np.maximum(np.linalg.norm(total, axis=1, keepdims=True), 1e-12)
 
     def run_sums(self, values: np.ndarray, k: int, first: np.ndarray) -> np.ndarray:
@@ -185,6 +201,7 @@ def pair_sides(src_vectors: np.ndarray, tgt_vectors: np.ndarray, settings, src_t
     src_side = side_sentences(src, src_texts, src_mean, src_starts, src_runs, src_best)
     tgt_side = side_sentences(tgt, tgt_texts, tgt_mean, tgt_starts, tgt_runs, tgt_best)
     src_side.shown, tgt_side.shown = np.asarray(src_vectors, np.float32), np.asarray(tgt_vectors, np.float32)
+    src_side.length_power = tgt_side.length_power = settings.run_length_power
     if src_anchorable is not None:
         src_side.anchorable = np.asarray(src_anchorable, bool)
     if tgt_anchorable is not None:
@@ -204,7 +221,8 @@ def stretch(side: SideSentences, first: int, end: int) -> SideSentences:
                          side.terms[first:end], side.neighbourhood[first:end],
                          frozenset(k - first for k in side.starts if first < k < end),
                          {k: runs[first:end - k + 1] for k, runs in side.runs.items() if end - first >= k},
-                         cut(side.evidence), cut(side.shown), cut(side.shown_neighbourhood), cut(side.anchorable))
+                         cut(side.evidence), cut(side.shown), cut(side.shown_neighbourhood), cut(side.anchorable),
+                         side.length_power)
 
 
 class _Gathered:
@@ -667,8 +685,10 @@ def shown_cosines(src: SideSentences, tgt: SideSentences, s: int, t: int, a: np.
     if src.shown is None or tgt.shown is None:
         cosines = _Gathered(src, tgt)(s, t, a, b)
         return cosines, (src.run_sums(src.neighbourhood, s, a) / s + tgt.run_sums(tgt.neighbourhood, t, b) / t) / 2
-    shown_src = SideSentences(src.shown, src.lengths, src.numbers, src.terms, src.shown_neighbourhood)
-    shown_tgt = SideSentences(tgt.shown, tgt.lengths, tgt.numbers, tgt.terms, tgt.shown_neighbourhood)
+    shown_src = SideSentences(src.shown, src.lengths, src.numbers, src.terms, src.shown_neighbourhood,
+                              length_power=src.length_power)
+    shown_tgt = SideSentences(tgt.shown, tgt.lengths, tgt.numbers, tgt.terms, tgt.shown_neighbourhood,
+                              length_power=tgt.length_power)
     around = (shown_src.run_sums(shown_src.neighbourhood, s, a) / s
               + shown_tgt.run_sums(shown_tgt.neighbourhood, t, b) / t) / 2
     return _Gathered(shown_src, shown_tgt)(s, t, a, b), around
@@ -682,7 +702,7 @@ def shown_side(side: SideSentences) -> SideSentences:
     if getattr(side, "_shown_side", None) is None:
         side._shown_side = SideSentences(side.shown, side.lengths, side.numbers, side.terms,
                                          side.neighbourhood if side.shown_neighbourhood is None
-                                         else side.shown_neighbourhood)
+                                         else side.shown_neighbourhood, length_power=side.length_power)
     return side._shown_side
 
 

@@ -92,6 +92,39 @@ def test_lengths_tell_a_merge_from_a_link_and_a_skip():
     assert ((2,), (2, 3)) in _align(src, tgt, src_texts, tgt_texts)
 
 
+def test_summed_runs_weigh_a_short_fragment_by_its_length():
+    """A long target sentence and a two-word fragment that carries a little of the source's
+    meaning beside its own noise. The model's vector of the joined text would hardly move
+    for the fragment; a plain sum of the two vectors gives it half the say and pulls the
+    run's cosine down, so the fragment is left out. Weighted by length (align.run_length_power,
+    the default), the run keeps the long sentence's direction and the lengths make the 1-2
+    link."""
+    meaning = _meanings(6, seed=51)
+    src = _noisy(meaning, seed=52)
+    fragment = _unit([0.4 * meaning[2] + _meanings(1, seed=53)[0]])[0]
+    tgt = _unit([meaning[0], meaning[1], meaning[2], fragment, meaning[3], meaning[4], meaning[5]])
+    src_texts = ["word " * 10] * 6
+    src_texts[2] = "word " * 32
+    tgt_texts = ["word " * 10] * 2 + ["word " * 30, "word word"] + ["word " * 10] * 3
+    assert SETTINGS.run_length_power > 0
+    assert ((2,), (2, 3)) in _align(src, tgt, src_texts, tgt_texts)
+    plain = _align(src, tgt, src_texts, tgt_texts, run_length_power=0.0)
+    assert ((2,), (2,)) in plain and not any(3 in t for _, t in plain)
+
+
+def test_length_weights_leave_runs_of_equal_lengths_and_sides_without_texts_as_plain_sums():
+    meaning = _meanings(5, seed=61)
+    side = side_sentences(meaning, None, np.zeros(5))
+    side.length_power = 0.75
+    plain = meaning[1] + meaning[2]
+    assert np.allclose(side.run_vectors(2, np.array([1]))[0], plain / np.linalg.norm(plain), atol=1e-6)
+    texts = ["word " * 40, "word", "word " * 40, "a", "b"]
+    weighted = side_sentences(meaning, texts, np.zeros(5))
+    weighted.length_power = 0.75
+    run = weighted.run_vectors(2, np.array([0]))[0]
+    assert run @ meaning[0] > 0.99 > run @ (meaning[0] + meaning[1]) / np.linalg.norm(meaning[0] + meaning[1])
+
+
 def test_numbers_pick_the_translation_among_near_twins():
     """Two target sentences with the same vector ("in 2019 ..." / "in 2021 ..."): the year
     the source sentence carries decides, where the vectors alone cannot."""
