@@ -36,6 +36,8 @@ def test_an_empty_config_file_behaves_like_the_default_one(tmp_path):
     ("align:\n  reach: -1\n", "align.reach", "greater than or equal to 0"),
     ("align:\n  passage_similarity: -1\n", "align.passage_similarity", "greater than or equal to 0"),
     ("align:\n  passage_margin: .inf\n", "align.passage_margin", "finite"),
+    ("align:\n  run_length_power: -0.5\n", "align.run_length_power", "greater than or equal to 0"),
+    ("align:\n  run_length_power: 5\n", "align.run_length_power", "less than or equal to 4"),
     ("extract:\n  ocr_languages: 'fas eng'\n", "extract.ocr_languages", "pattern"),
     ("extract:\n  max_pages: 0\n", "extract.max_pages", "greater than or equal to 1"),
     ("detect:\n  seed: -1\n", "detect.seed", "greater than or equal to 0"),
