@@ -8,8 +8,9 @@ Hamta's margin scoring in place of a bare cosine:
    the normalized sum of its sentences' vectors, each weighted by its length to the power
    align.run_length_power (the align stage, which embeds sentences only): a model's vector
    of the joined text is a mean over its tokens, where a two-word fragment beside a long
-   sentence weighs little, and a plain sum gives it as much say as the long sentence. A link joins a source run and a target run with at most MAX_LINK sentences in
-   all, so 1-1 up to 1-4 and 4-1. A run never crosses a passage boundary.
+   sentence weighs little, and a plain sum gives it as much say as the long sentence. A
+   link joins a source run and a target run with at most MAX_LINK sentences in all, so 1-1
+   up to 1-4 and 4-1. A run never crosses a passage boundary.
 2. **One score for every link.** A link's score is linear in measured features
    (link_features): cosine, ratio margin against each sentence's k nearest neighbours in
    the other side, Bertalign's local margin (cosine minus the cosine to the sentences just
@@ -98,20 +99,15 @@ class SideSentences:
         """Unit vectors of the runs of k sentences beginning at the indexes `first`."""
         if k in self.runs:
             return self.runs[k][first]
-        if k > 1 and self.length_power:
-            # A joined text's embedding is a mean over its tokens, so a sentence counts about
-            # as its length; less than in proportion (a short text's mean vector is longer,
-            # its tokens cancel less), hence a power under 1 (docs/alignment-benchmarks.md,
-            # round 4). The weights are relative within the run, so the unit of length
-            # (characters of Chinese or of German) does not matter.
-            weight = np.maximum(self.lengths, 1).astype(np.float32) ** self.length_power
-            total = self.vectors[first] * weight[first, None]
-            for offset in range(1, k):
-                total += self.vectors[first + offset] * weight[first + offset, None]
-        else:
-            total = self.vectors[first].astype(np.float32, copy=True)
-            for offset in range(1, k):
-                total += self.vectors[first + offset]
+        # A joined text's embedding is a mean over its tokens, so a sentence counts about as
+        # its length; less than in proportion (a short text's mean vector is longer, its
+        # tokens cancel less), hence a power under 1 (docs/alignment-benchmarks.md, round 4).
+        # The weights are relative within the run, so the unit of length (characters of
+        # Chinese or of German) does not matter; power 0 is a plain sum.
+        weight = np.maximum(self.lengths, 1).astype(np.float32) ** np.float32(self.length_power)
+        total = self.vectors[first] * weight[first, None]
+        for offset in range(1, k):
+            total += self.vectors[first + offset] * weight[first + offset, None]
         return total / np.maximum(np.linalg.norm(total, axis=1, keepdims=True), 1e-12)
 
     def run_sums(self, values: np.ndarray, k: int, first: np.ndarray) -> np.ndarray:
