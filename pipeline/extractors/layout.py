@@ -508,7 +508,9 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
         return True
     free = _trailing_slack(previous, measure) - _indent_allowance(len(draft), previous, measure)
     if free > 1.3 * _first_word_width(line) + 0.5 * line.size:
-        return True  # the next word would have fitted: the line above ended by choice
+        # the next word would have fitted: the line above ended by choice, a paragraph's
+        # end, unless the choice was a line break inside a sentence
+        return not _broken_mid_sentence(previous, line)
     em = line.size
     first = draft[0]
     if previous.rtl or line.rtl:
@@ -528,6 +530,21 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
     if indented and hanging:
         return False  # a reference entry's turned-over lines, indented under its first
     return indented or outdented
+
+
+# A line that opens with a lower-case letter (after an opening quote or bracket) goes on
+# with a sentence.
+_CONTINUES = re.compile("^[\"'“‘(\\[]*[a-zß-öø-ÿ]")
+
+
+def _broken_mid_sentence(previous: Line, line: Line) -> bool:
+    """A line broken by hand inside a sentence: the line above stops short without ending
+    its sentence (no stop, colon or semicolon) and this one, at the same leading, goes on
+    with it in lower case, not left of the line above (set 7's consent form and study
+    sheet: "…the welfare of children and young people" / "and expects all carers…")."""
+    if previous.rtl or line.rtl or SENTENCE_END.search(previous.text):
+        return False
+    return bool(_CONTINUES.match(line.text.strip())) and line.x0 >= previous.x0 - 0.5 * line.size
 
 
 def _paragraph_direction(lines: list[Line], edges) -> str:
