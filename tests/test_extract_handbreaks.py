@@ -26,18 +26,20 @@ def _paragraphs(path) -> list[str]:
 def test_a_line_broken_by_hand_inside_a_sentence_goes_on_in_the_next(tmp_path):
     """pymupdf's test_4614 (a consent form) and test_3727 (a study sheet): a line broken by
     hand well short of the column, mid-sentence, with the next line going on in lower case,
-    was a paragraph's end ("…children and young people" / "and expects all carers…"). A
-    short line that ends its sentence, the next opening a new one, still ends a paragraph."""
+    was a paragraph's end ("…children and young people" / "and expects all carers…"), and so
+    was a line ending on a comma (pdf.js's bug1868759, a list item turned over). A short
+    line that ends its sentence, the next opening a new one, still ends a paragraph."""
     size = 10.0
     runs, y = _paragraph_runs(HARBOUR, "R", size, 100.0)
     broken = ["The board asks every skipper to report", "the weight of the cargo before the boat is unloaded."]
+    comma = ["Reports are taken at the gate, the quay office,", "Berth Four and the customs hall."]
     ended = ["The office closes at noon.", "Late reports go to the night clerk at the gate."]
     y += 8.0
-    for k, line in enumerate(broken + ended):
+    for k, line in enumerate(broken + comma + ended):
         runs.append(("R", size, LEFT, y + k * 1.2 * size, line))
-    assert all(_width(line, "R", size) < 0.75 * 360 for line in broken[:1] + ended[:1])
+    assert all(_width(line, "R", size) < 0.75 * 360 for line in broken[:1] + comma[:1] + ended[:1])
     paragraphs = _paragraphs(_pdf(tmp_path / "broken.pdf", [runs]))
-    assert paragraphs == [reflowed_words(HARBOUR), " ".join(broken), ended[0], ended[1]]
+    assert paragraphs == [reflowed_words(HARBOUR), " ".join(broken), " ".join(comma), ended[0], ended[1]]
 
 
 def _column_lines(text: str, size: float, width: float) -> list[str]:
@@ -89,3 +91,20 @@ def test_a_columns_line_level_with_a_larger_heading_across_the_gutter_is_not_one
     texts = [reflowed_words(b.text) for b in blocks]
     assert reflowed_words(LEFT_TEXT) in texts
     assert "2 Document structures" in texts
+
+
+def test_a_bold_line_inside_a_sentence_of_a_narrowed_paragraph_is_emphasis(tmp_path):
+    """pymupdf's test_2635 (a textbook page, text wrapped round a cut-out photograph): a line
+    set in bold inside a sentence, its lines stopping short of the column beside the
+    picture, was read as a heading and cut the paragraph in three."""
+    size = 10.0
+    runs, y = _paragraph_runs(HARBOUR, "R", size, 100.0)
+    narrowed = [("R", "The clerks carried the ledgers upstairs every"),
+                ("B", "winter, one shelf at a time, so that the damp"),
+                ("R", "would not reach them before the spring.")]
+    y += 8.0
+    for k, (font, line) in enumerate(narrowed):
+        runs.append((font, size, LEFT, y + k * 1.2 * size, line))
+        assert _width(line, font, size) < 0.7 * 360
+    paragraphs = _paragraphs(_pdf(tmp_path / "emphasis.pdf", [runs]))
+    assert paragraphs == [reflowed_words(HARBOUR), " ".join(line for _, line in narrowed)]
