@@ -108,3 +108,26 @@ def test_a_bold_line_inside_a_sentence_of_a_narrowed_paragraph_is_emphasis(tmp_p
         assert _width(line, font, size) < 0.7 * 360
     paragraphs = _paragraphs(_pdf(tmp_path / "emphasis.pdf", [runs]))
     assert paragraphs == [reflowed_words(HARBOUR), " ".join(line for _, line in narrowed)]
+
+
+def test_a_columns_footnote_a_little_under_a_line_of_space_below_it_is_a_footnote(tmp_path):
+    """pdf.js's bug1997343 (LaTeX, two columns): the left column's footnote sat 0.9996 of a
+    line under its text, was taken for body text, and the paragraph running on from the
+    foot of the left column to the top of the right one was cut at it."""
+    size, width, gap = 10.0, 200.0, 24.0
+    words = LEFT_TEXT.split() + RIGHT_TEXT.split()
+    lines = _column_lines(" ".join(words), size, width)
+    half = 3  # the left column ends mid-sentence and is the shorter one
+    runs = [("R", size, LEFT, 600.0 + k * 12.0, line) for k, line in enumerate(lines[:half])]
+    bottom = 600.0 + (half - 1) * 12.0
+    # the note's first baseline: its top 0.97 of a line under the column's last line's
+    # bottom (pdfminer puts a Times line's bottom 0.22 of its size under its baseline and,
+    # in this 8 pt line, its top 0.77 of the size over it)
+    note_y = bottom + 0.22 * size + 0.97 * size + 0.77 * 8.0
+    note = "The ledgers are now kept in the county archive."
+    runs.append(("R", 8.0, LEFT, note_y, note))
+    runs += [("R", size, LEFT + width + gap, 600.0 + k * 12.0, line) for k, line in enumerate(lines[half:])]
+    assert 600.0 + (len(lines) - half - 1) * 12.0 > note_y  # the right column runs lower
+    blocks = extract_file(_pdf(tmp_path / "note.pdf", [runs]), ExtractSettings()).blocks
+    assert [reflowed_words(b.text) for b in blocks if b.kind == "paragraph"] == [" ".join(lines)]
+    assert [b.kind for b in blocks if b.text.startswith("The ledgers are now")] == ["footnote"]
