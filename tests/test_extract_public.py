@@ -81,7 +81,7 @@ def test_public_pdfs_hold_their_measured_level():
         assert share(set_6) >= 0.97
     set_7 = [r for r in results if r.role == "tune (set 7)"]
     if set_7:
-        assert share(set_7) >= 0.8  # 93 of 114 measured while it was held out (ninth pass)
+        assert share(set_7) >= 0.94  # 108 of 114 measured (93 while it was held out)
     set_8 = [r for r in results if r.role == "held out (set 8)"]
     if set_8:
         # held out by the tenth pass: the same sanity floor, set before set 8 was first
