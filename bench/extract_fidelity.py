@@ -753,7 +753,8 @@ layer) and committed (ce88212) before Hamta's output on them was seen; measured 
 code changed. None of the suites' unused CJK or right-to-left files has prose (shipping
 forms, tables, a lab report; `test_3072`'s Hebrew maps its glyphs to Latin-1 letters).
 The ninth pass tuned on set 6 (`tune (set 6)`) and held out set 7 (`held out (set 7)`): see
-its section below the table.
+its section below the table. The tenth pass tuned on set 7 (`tune (set 7)`) and held out
+set 8 (`held out (set 8)`): see its section at the end.
 
 """
 
@@ -1140,6 +1141,108 @@ waw. `redp5110`'s CER is mostly its table of contents (26 of its 50 points), cod
 figure's callouts; single-column ruled grids (`text_document_03`'s lists in cells) are no
 table here, though the truth's.
 
+Tenth pass of issue 11: held-out set 8 (`held out (set 8)`), nine files of the suites never
+used before (none in any earlier set), chosen for prose before anything of the pass was
+changed: PyMuPDF's Qwen2 technical report (`test_4751`, pdfTeX: a small-caps title, an
+author block, a three-paragraph abstract, footnotes; pages 1 and 3 of 26), an Italian
+insurer's information document (`test_3186`: a title block on a coloured band, boxed
+paragraphs broken by hand, a text layer that writes its apostrophes as the digit 0), a
+French magazine article (`test_2791_content`, InDesign: most of its text layer in a shifted
+encoding, so only page 3's plain parts carry anchors), a page of an annual report
+(`test_4412`: ragged-right paragraphs, a pull quote in capitals, small type) and an answer
+of a web site printed to PDF (`test_4599`: bold runs, boxed citation numbers, bullet items
+with run-in labels); pdf.js's one-paragraph InDesign page (`issue1002`), the documentation
+of a LaTeX font package (`issue10640`: a title block, a table of contents, an indented
+paragraph) and Antenna House's links sample (`issue17730`: a boxed paragraph, headings over
+one-line link items); pdfplumber's French municipal transport plan (`chelsea_pdta`, 65
+pages: justified paragraphs and a numbered list on page 5). The expectations were written
+from the pages rendered with pdftoppm, checked only against poppler's pdftotext (for words
+the text layer spells otherwise, which the anchors then avoid, and for openings an earlier
+paragraph also holds) and committed (15b0fb8) before Hamta was run on the files; headings a
+table of contents prints earlier word for word were left out, and the small-caps title
+and "Abstract" of `test_4751` were written as printed. None of the suites' unused files has
+CJK or right-to-left prose (the candidates are shipping forms, tables and a Thuluth glyph
+chart), and pdfminer.six has no unused file with prose, so set 8 has neither.
+
+Set 8, measured once with the code before the pass (main at 06d237e, measured at 15b0fb8):
+**63 of 76 paragraphs (82.9 %)** (PyMuPDF's five files 33 of 46, pdf.js's three 17 of 17,
+pdfplumber's 13 of 13); at the pass's end (code at 1430b98, measured at befdb1a): **63 of
+76 (82.9 %)**, the same count in every file (`test_4751` 14 of 14, `test_3186` 11 of 16,
+`test_2791_content` 1 of 3, `test_4412` 5 of 6, `test_4599` 2 of 7, `issue1002` 2 of 2,
+`issue10640` 6 of 6, `issue17730` 9 of 9, `chelsea_pdta` 13 of 13): **short of the issue's
+95 %**. Nothing of the pass was made for these files; what the pass fixed does not occur in
+them. What set 8 loses
+(read after its last measurement, nothing changed for it; tuning data for the next pass):
+
+- **Characters the text layer maps otherwise than poppler does** (12 paragraphs):
+  `test_4599`'s Type 3 fonts (PyMuPDF's own output) give NUL characters for its
+  parentheses and square brackets ("China ␀Tibet␀␀1␀", U+0000 shown as ␀), which glue to the
+  anchors' words (5; its paragraphs themselves are whole); `test_3186`'s Type 3 fonts read
+  "è" as "Ł" and drop "à", "ù" and the apostrophe ("societ", "piø", "d investimento"),
+  where pdftotext reads them (4 of its 5: "società", "solvibilità"; the fifth is its
+  centred subtitle, cut before its last line "(DIP aggiuntivo IBIP)");
+  `test_2791_content`'s page 3 reads its italic titles (in the shifted encoding) as
+  nothing and cuts its paragraphs where they stood (2).
+- **A line broken by hand before a figure** (`test_4412`, 1): "…and corporates. We
+  administer" / "£46.9 billion of investments…": the next line opens with a currency sign,
+  not a lower-case letter, so the new rule does not join it.
+
+The small-caps title of `test_4751` and its "Abstract" were read whole, and the pdf.js and
+pdfplumber files lose nothing.
+
+What the pass fixed, tuned on set 7 (its losses, read at the end of the ninth pass), each
+with a test that fails on the code before it (`tests/test_extract_handbreaks.py`, PDFs
+written in the test with the standard Times fonts in our own words; the ligatures in
+`tests/test_extract_fonts.py`, a compact font program built in the test with fontTools):
+
+- **TeX's ligatures read as nothing** (`pipeline/extractors/builtin_encoding.py`): a
+  symbolic Type 1 font whose Encoding names no BaseEncoding takes its base from the font
+  program's own encoding (PDF 32000-1, 9.6.6.1), not StandardEncoding, where OT1's "ff",
+  "fi", "fl", "ffi", "ffl" (codes 11 to 15) are nothing and the en dash (123) is "{"; a
+  compact (Type1C) program's encoding is read with fontTools (now a direct dependency; it was
+  already installed with matplotlib), and a font dictionary without any Encoding gets it too.
+  A ToUnicode map still wins (`issue6132` 3 -> 7 of 7: "E cient", "nite eld").
+- **A line broken by hand inside a sentence** (`layout.py`, `_broken_mid_sentence`): a line
+  that stops short of the column by choice ends a paragraph, unless it does not end its
+  sentence (no stop, colon or semicolon) and the next line, at the leading and not left of
+  it, goes on in lower case, or the short line ends on a comma (`test_4614`'s paragraphs and
+  items turned over by hand, 12 -> 16 of 17; `test_3727`'s "…in scripture," / "we should…";
+  `bug1868759`'s link item "…autres qu’Amazon," / "Best Buy et Walmart ?").
+- **Emphasis beside a cut-out photograph** (`layout.py`, `_emphasis_broken_mid_sentence`):
+  a change between bold and roman inside a sentence of a paragraph that is not all bold,
+  under the same rule, is emphasis, not a heading: the lines beside `test_2635`'s photograph
+  stop short of the column, so the existing test (the line above full and mid-sentence)
+  did not see it (10 -> 13 of 13).
+- **A column's line level with the next column's heading** (`lines.py`, `SIZE_STEP` 1.25):
+  glyphs of one size and glyphs at least 1.25 times larger or smaller on one baseline, more
+  than half an em of the smaller apart, are two segments; the gap had been weighed only
+  against the gutter width in ems of the larger (`bug1997343`'s abstract, read across both
+  columns because its line of 10 pt shared a baseline with the right column's 14 pt heading
+  0.66 em away).
+- **A column's footnote a little under a line of space below its text** (`layout.py`,
+  `FOOTNOTE_SPACE` 0.9, was 1.0): LaTeX set `bug1997343`'s note 0.9996 em under its column,
+  so the note was body text and the paragraph running on into the next column was cut at it.
+
+Thresholds of the pass: `SIZE_STEP` 1.25 and the half em were set on set 7's `bug1997343`
+(1.43 times, 0.66 em); `FOOTNOTE_SPACE` 0.9 on the same file; the lower-case and comma tests
+of a hand-broken line on `test_4614`, `test_3727` and `bug1868759`. All were checked on sets
+1 to 7, the docling sets and our renders; set 8 was not looked at before its last
+measurement. Tuning figures before -> after the pass: set 7 93 -> 108 of 114 (94.7 %), set 6
+102 of 104, set 5 75 of 78, set 3 132 of 133, set 1 127 of 128, set 2 93 of 93 and set 4 90
+of 90 unchanged, docling-pdf 335 of 352 (CER 18.98 %) and docling-odf 26 of 26 unchanged;
+our own renders unchanged (CER 0.00 % on every layout, 311 of 312 text-shape paragraphs).
+The held-out figure of the pass is set 8's 63 of 76 (82.9 %), before and after. The new
+joins leave fewer passages in files whose paragraphs were already whole (a treaty's quoted
+article set narrower in `dmca`, 175 -> 160 passages; code and displayed formulas in
+`tracemonkey`, `test_4435` and `redp5110` read as one block each): all were looked at, none
+runs two paragraphs of a truth together.
+
+Still lost on set 7: `test_3727`'s three paragraphs whose lines were broken by hand after a
+sentence (a short line ending a sentence, the next opening one: nothing on the page tells
+them from separate paragraphs but the truth's reading) and its prayer, which the text
+layer ends with a stray "we"; `test_4614`'s item turned over after "…day care, and" onto
+a line opening "I/ we"; `bug1997343`'s margin note, read into the lines beside it (its
+column of three short lines is too narrow to be cut off as a column).
 """
 
 

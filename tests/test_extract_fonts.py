@@ -117,3 +117,88 @@ def test_a_type3_font_named_by_its_codes_reads_as_tex_cork_encoding(tmp_path):
     assert "Václav Havel" in text
     assert "signi\ufb01er" in text or "signifier" in text
     assert "\u201cquoted\u201d" in text
+
+
+def _cff_program(codes: dict[int, str]) -> bytes:
+    """A compact (Type1C) font program of boxes whose own encoding puts each glyph name at
+    its code, as TeX's Computer Modern fonts carry OT1 ("fi" at 12, "endash" at 123)."""
+    from io import BytesIO
+
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
+
+    def glyph(width: int, drawn: bool):
+        pen = T2CharStringPen(width, None)
+        if drawn:
+            pen.moveTo((50, 0))
+            pen.lineTo((width - 50, 0))
+            pen.lineTo((width - 50, 700))
+            pen.lineTo((50, 700))
+            pen.closePath()
+        return pen.getCharString()
+
+    names = [".notdef", *sorted(set(codes.values()))]
+    builder = FontBuilder(1000, isTTF=False)
+    builder.setupGlyphOrder(names)
+    builder.setupCFF("HamtaOT", {"FullName": "HamtaOT"},
+                     {n: glyph(250 if n == "space" else 500, n != "space") for n in names}, {})
+    builder.setupHorizontalMetrics({n: (250 if n == "space" else 500, 0) for n in names})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    encoding = [".notdef"] * 256
+    for code, name in codes.items():
+        encoding[code] = name
+    cff = builder.font["CFF "].cff
+    cff.topDictIndex[0].Encoding = encoding
+    out = BytesIO()
+    cff.compile(out, builder.font)
+    return out.getvalue()
+
+
+def _type1c_pdf(out: Path, lines: list[bytes]) -> None:
+    """A one-page PDF in a symbolic Type 1 font with an embedded Type1C program, no
+    ToUnicode map and an Encoding dictionary of Differences without a BaseEncoding (as
+    TeX's dvips/pdfTeX write Computer Modern): the base is the program's own encoding."""
+    codes = {32: "space", 12: "fi", 123: "endash", 0: "Gamma"}
+    codes.update({c: chr(c) for line in lines for c in line if chr(c).isalpha() and c < 128})
+    codes.update({c: ("zero one two three four five six seven eight nine".split())[c - 48]
+                  for line in lines for c in line if 48 <= c <= 57})
+    program = _cff_program(codes)
+    text = "".join(f"BT /F1 11 Tf 72 {700 - 15 * k} Td ({w.decode('latin-1')}) Tj ET\n"
+                   for k, w in enumerate(lines)).encode("latin-1")
+    widths = " ".join("250" if c == 32 else "500" for c in range(0, 256))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /HamtaOT /FirstChar 0 /LastChar 255"
+        b" /Widths 6 0 R /FontDescriptor 7 0 R /Encoding 8 0 R >>",
+        f"[{widths}]".encode(),
+        b"<< /Type /FontDescriptor /FontName /HamtaOT /Flags 4 /FontBBox [0 -200 1000 800]"
+        b" /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile3 9 0 R >>",
+        b"<< /Type /Encoding /Differences [0 /Gamma] >>",
+        b"<< /Subtype /Type1C /Length %d >>\nstream\n" % len(program) + program + b"\nendstream",
+    ]
+    data, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(data))
+        data += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(data)
+    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    data += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    data += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out.write_bytes(bytes(data))
+
+
+def test_a_symbolic_type1c_font_reads_its_ligatures_from_its_own_encoding(tmp_path):
+    """Set 7's issue6132 (Computer Modern in Type1C, no ToUnicode): "Efficient" came out
+    "E cient" because the ligature's code was looked up in StandardEncoding, where it is
+    nothing; the font program's own encoding names it "fi"."""
+    import unicodedata
+
+    path = tmp_path / "type1c.pdf"
+    _type1c_pdf(path, [b"The \x0crst \x0cnding of the \x0celd study", b"on pages 3{4 of the report"])
+    text = unicodedata.normalize("NFKC", " ".join(b.text for b in extract_file(path, ExtractSettings()).blocks))
+    assert "The first finding of the field study" in text
+    assert "pages 3\u20134" in text

@@ -213,6 +213,11 @@ def _footnote_lines(page: PageLayout, taken: set[int], body_size: float) -> list
     return found
 
 
+# The least space over a page's or a column's footnotes, in body ems (was a full em; set
+# 7's LaTeX column leaves 0.9996 em, which the float of the measure put just under it).
+FOOTNOTE_SPACE = 0.9
+
+
 def _notes_at_foot(page: PageLayout, order: list[int], body_size: float, tables: list[Line] = ()) -> list[int]:
     notes: list[int] = []
     for i in reversed(order):
@@ -234,9 +239,11 @@ def _notes_at_foot(page: PageLayout, order: list[int], body_size: float, tables:
     # (a research note's guidance box under its sidebar's table of key figures)
     above += [t for t in tables if t.top < page.lines[notes[0]].top]
     if above:
-        # a footnote area is set off from the text above by more than a line of space
+        # a footnote area is set off from the text above by about a line of space or more
+        # (FOOTNOTE_SPACE: LaTeX's footnote skip leaves 0.9996 of a line under a column of
+        # set 7's bug1997343)
         gap = page.lines[notes[0]].top - max(l.bottom for l in above)
-        if gap < 1.0 * body_size:
+        if gap < FOOTNOTE_SPACE * body_size:
             return []
     return notes
 
@@ -475,6 +482,18 @@ def _emphasis_runs_on(draft: list[Line], line: Line, edges) -> bool:
             and _runs_on(previous, line, edges[_column_key(line)]))
 
 
+def _emphasis_broken_mid_sentence(draft: list[Line], line: Line, leading) -> bool:
+    """A change between bold and roman inside a sentence of a paragraph that is not all
+    bold, the line above stopping short of the column (text wrapped round a cut-out
+    picture: set 7's test_2635) and the next going on in lower case or after a comma:
+    emphasis inside the paragraph, not a heading."""
+    previous = draft[-1]
+    return (not all(_bold_throughout(l) for l in draft) and abs(line.size - previous.size) < 0.5
+            and _column_key(line) == _column_key(previous)
+            and 0 < line.baseline - previous.baseline <= 1.25 * _expected_step(line, leading)
+            and _broken_mid_sentence(previous, line))
+
+
 # A line this many leadings below the one above is set apart by space: a new paragraph,
 # though the line above stops full and mid-sentence (a web page's paragraph whose last
 # sentence has no stop: pdfminer.six's issue-00352, set 5, 1.84 leadings).
@@ -489,6 +508,7 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
         return True
     if abs(line.size - previous.size) > 0.1 * body_size or (
             _bold_throughout(line) != _bold_throughout(previous) and not _emphasis_runs_on(draft, line, edges)
+            and not _emphasis_broken_mid_sentence(draft, line, leading)
             and not (all(_bold_throughout(l) for l in draft)
                      and _run_in_heading(previous, line, edges, leading, body_size))):
         return True
@@ -508,7 +528,9 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
         return True
     free = _trailing_slack(previous, measure) - _indent_allowance(len(draft), previous, measure)
     if free > 1.3 * _first_word_width(line) + 0.5 * line.size:
-        return True  # the next word would have fitted: the line above ended by choice
+        # the next word would have fitted: the line above ended by choice, a paragraph's
+        # end, unless the choice was a line break inside a sentence
+        return not _broken_mid_sentence(previous, line)
     em = line.size
     first = draft[0]
     if previous.rtl or line.rtl:
@@ -528,6 +550,24 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
     if indented and hanging:
         return False  # a reference entry's turned-over lines, indented under its first
     return indented or outdented
+
+
+# A line that opens with a lower-case letter (after an opening quote or bracket) goes on
+# with a sentence.
+_CONTINUES = re.compile("^[\"'“‘(\\[]*[a-zß-öø-ÿ]")
+
+
+def _broken_mid_sentence(previous: Line, line: Line) -> bool:
+    """A line broken by hand inside a sentence: the line above stops short without ending
+    its sentence (no stop, colon or semicolon) and this one, at the same leading, goes on
+    with it in lower case, not left of the line above (set 7's consent form and study
+    sheet: "…the welfare of children and young people" / "and expects all carers…"), or
+    the line above ends on a comma."""
+    if previous.rtl or line.rtl or SENTENCE_END.search(previous.text) or line.x0 < previous.x0 - 0.5 * line.size:
+        return False
+    # a line that ends on a comma goes on whatever the next one opens with (a list item
+    # turned over after "…autres qu'Amazon," / "Best Buy et Walmart ?": set 7's bug1868759)
+    return bool(_CONTINUES.match(line.text.strip())) or previous.text.rstrip().endswith(",")
 
 
 def _paragraph_direction(lines: list[Line], edges) -> str:
@@ -902,8 +942,9 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
                 drafts[-1].kind = "paragraph"
                 drafts[-1].lines.append(line)
                 continue
-        if kind == "heading" and drafts and drafts[-1].kind == "paragraph" and _emphasis_runs_on(
-                drafts[-1].lines, line, edges):
+        if kind == "heading" and drafts and drafts[-1].kind == "paragraph" and (
+                _emphasis_runs_on(drafts[-1].lines, line, edges)
+                or _emphasis_broken_mid_sentence(drafts[-1].lines, line, leading)):
             kind = "paragraph"
         if drafts and drafts[-1].kind == kind:
             previous = drafts[-1].lines[-1]

@@ -319,20 +319,35 @@ def _right_edge(char: dict) -> float:
     return char["x1"]
 
 
+# Text of one size and text this much larger or smaller on one baseline, a gap wider than
+# a word space (half an em of the smaller) between them: two columns, not one line (set
+# 7's bug1997343, where a left column's line of 10 pt shares its baseline with the right
+# column's 14 pt heading across a gutter of 0.66 em of the text).
+SIZE_STEP = 1.25
+
+
+def _size_step(before: float, after: float, gap: float) -> bool:
+    small, large = min(before, after), max(before, after)
+    return large >= SIZE_STEP * small and gap > 0.5 * small
+
+
 def _segments(row: list[dict], index: int) -> list[Segment]:
     """A row cut where the gap between two glyphs could be a gutter (MIN_GUTTER_EMS): two
     columns whose lines share a baseline become two segments."""
     pieces: list[list[dict]] = [[row[0]]]
     end, drawn_end = _right_edge(row[0]), row[0]["x1"]
+    last_size = max(row[0]["size"], 1)
     for char in row[1:]:
         # the gap counts without full-width punctuation hung past a line's end, but the
         # punctuation's box must leave some of it: inside a line of Chinese the box of 。
         # fills its cell, and the next character starts where it ends
         size = max(char["size"], 1)
-        if char["x0"] - end > MIN_GUTTER_EMS * size and char["x0"] - drawn_end > 0.3 * size \
-                and char["text"] not in _BLANKS:
+        if char["text"] not in _BLANKS and char["x0"] - drawn_end > 0.3 * size and (
+                char["x0"] - end > MIN_GUTTER_EMS * size or _size_step(last_size, size, char["x0"] - end)):
             pieces.append([])
         pieces[-1].append(char)
+        if char["text"] not in _BLANKS:
+            last_size = size
         # a blank is no ink: the space a justified line ends with reaches into the gutter
         # (the Federal Register's gutters are one em wide, its blanks a third of one); the
         # gap must still clear the blank (a Persian space glyph spans a wide word space)

@@ -14,7 +14,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.config import ExtractSettings
 from pipeline.errors import ExtractionError
-from pipeline.extractors import embedded_cmap, quality, tex_glyph_names
+from pipeline.extractors import builtin_encoding, embedded_cmap, quality, tex_glyph_names
 from pipeline.extractors.layout import PageLayout, document_blocks
 from pipeline.extractors.lines import page_lines
 from pipeline.extractors.reading_order import Box, centred_in
@@ -28,6 +28,8 @@ logging.getLogger("pdfminer").setLevel(logging.ERROR)
 embedded_cmap.install()
 # TeX's bitmap fonts whose glyphs are named only by their codes (see tex_glyph_names)
 tex_glyph_names.install()
+# symbolic Type 1 fonts read through their program's own encoding (see builtin_encoding)
+builtin_encoding.install()
 
 
 def _page_ranges(numbers: list[int]) -> str:

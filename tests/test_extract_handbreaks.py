@@ -1,0 +1,133 @@
+"""What the losses of set 7 showed (tenth pass of issue 11, set 7 held out by the ninth):
+lines broken by hand inside a sentence, a line of one column sharing its baseline with a
+larger heading of the next column across a narrow gutter.
+
+Each PDF is written here with the standard Times fonts, in our own words, and read by the
+real extractor (TeX's ligatures in a compact font program: tests/test_extract_fonts.py).
+"""
+
+from __future__ import annotations
+
+from conftest import reflowed_words
+from test_extract_textlayer import LEFT, _paragraph_runs, _pdf, _width
+
+from pipeline.config import ExtractSettings
+from pipeline.extract import extract_file
+
+HARBOUR = ("The harbour office kept its ledgers in a cold room behind the customs hall, and "
+           "every winter the clerks carried them upstairs so that the damp would not reach them.")
+
+
+def _paragraphs(path) -> list[str]:
+    blocks = extract_file(path, ExtractSettings()).blocks
+    return [reflowed_words(b.text) for b in blocks if b.kind == "paragraph"]
+
+
+def test_a_line_broken_by_hand_inside_a_sentence_goes_on_in_the_next(tmp_path):
+    """pymupdf's test_4614 (a consent form) and test_3727 (a study sheet): a line broken by
+    hand well short of the column, mid-sentence, with the next line going on in lower case,
+    was a paragraph's end ("…children and young people" / "and expects all carers…"), and so
+    was a line ending on a comma (pdf.js's bug1868759, a list item turned over). A short
+    line that ends its sentence, the next opening a new one, still ends a paragraph."""
+    size = 10.0
+    runs, y = _paragraph_runs(HARBOUR, "R", size, 100.0)
+    broken = ["The board asks every skipper to report", "the weight of the cargo before the boat is unloaded."]
+    comma = ["Reports are taken at the gate, the quay office,", "Berth Four and the customs hall."]
+    ended = ["The office closes at noon.", "Late reports go to the night clerk at the gate."]
+    y += 8.0
+    for k, line in enumerate(broken + comma + ended):
+        runs.append(("R", size, LEFT, y + k * 1.2 * size, line))
+    assert all(_width(line, "R", size) < 0.75 * 360 for line in broken[:1] + comma[:1] + ended[:1])
+    paragraphs = _paragraphs(_pdf(tmp_path / "broken.pdf", [runs]))
+    assert paragraphs == [reflowed_words(HARBOUR), " ".join(broken), " ".join(comma), ended[0], ended[1]]
+
+
+def _column_lines(text: str, size: float, width: float) -> list[str]:
+    lines, line = [], []
+    for word in text.split():
+        if line and _width(" ".join(line + [word]), "R", size) > width:
+            lines.append(" ".join(line))
+            line = []
+        line.append(word)
+    return lines + [" ".join(line)]
+
+
+LEFT_TEXT = ("The ledgers of the harbour office were kept in a cold room behind the customs hall, "
+             "and every winter the clerks carried them upstairs one shelf at a time, so that the "
+             "damp of the quay would not reach their bindings before the spring.")
+RIGHT_TEXT = ("Most of the ledgers record cargo by weight alone, but a few name the ships and the "
+              "ports they came from as well.")
+
+
+def test_a_columns_line_level_with_a_larger_heading_across_the_gutter_is_not_one_line(tmp_path):
+    """pdf.js's bug1997343 (LaTeX, two columns, a gutter of two thirds of an em): a line of
+    the left column shared its baseline with the right column's larger heading and was read
+    as one line across both (the gap was weighed against the heading's em), which tied the
+    columns together and interleaved them."""
+    size, width, gutter = 10.0, 200.0, 12.0
+    right_x = LEFT + width + gutter
+    runs, top, row = [], 100.0, 2
+    left = _column_lines(LEFT_TEXT, size, width)
+    assert len(left) >= 5
+    for k, line in enumerate(left):
+        if k != row:
+            runs.append(("R", size, LEFT, top + k * 12.0, line))
+            continue
+        # the line level with the heading is justified out to 0.9 em of the text short of
+        # the right column: a gutter for the text, but less than 0.8 em of the heading's
+        # size (its last word is drawn against that edge)
+        *head, last = line.split()
+        runs.append(("R", size, LEFT, top + k * 12.0, " ".join(head)))
+        runs.append(("R", size, right_x - 0.9 * size - _width(last, "R", size), top + k * 12.0, last))
+    # the right column's text lines fall between the left column's baselines (as when its
+    # column starts higher), so only the heading's row is shared
+    right = _column_lines(RIGHT_TEXT, size, width)
+    for k, line in enumerate(right[:row - 1]):
+        runs.append(("R", size, right_x, top - 6.0 + k * 12.0, line))
+    runs.append(("B", 14.0, right_x, top + row * 12.0, "2 Document structures"))
+    for k, line in enumerate(right[row - 1:]):
+        runs.append(("R", size, right_x, top + 6.0 + (row + 1) * 12.0 + k * 12.0, line))
+    blocks = extract_file(_pdf(tmp_path / "gutter.pdf", [runs]), ExtractSettings()).blocks
+    texts = [reflowed_words(b.text) for b in blocks]
+    assert reflowed_words(LEFT_TEXT) in texts
+    assert "2 Document structures" in texts
+
+
+def test_a_bold_line_inside_a_sentence_of_a_narrowed_paragraph_is_emphasis(tmp_path):
+    """pymupdf's test_2635 (a textbook page, text wrapped round a cut-out photograph): a line
+    set in bold inside a sentence, its lines stopping short of the column beside the
+    picture, was read as a heading and cut the paragraph in three."""
+    size = 10.0
+    runs, y = _paragraph_runs(HARBOUR, "R", size, 100.0)
+    narrowed = [("R", "The clerks carried the ledgers upstairs every"),
+                ("B", "winter, one shelf at a time, so that the damp"),
+                ("R", "would not reach them before the spring.")]
+    y += 8.0
+    for k, (font, line) in enumerate(narrowed):
+        runs.append((font, size, LEFT, y + k * 1.2 * size, line))
+        assert _width(line, font, size) < 0.7 * 360
+    paragraphs = _paragraphs(_pdf(tmp_path / "emphasis.pdf", [runs]))
+    assert paragraphs == [reflowed_words(HARBOUR), " ".join(line for _, line in narrowed)]
+
+
+def test_a_columns_footnote_a_little_under_a_line_of_space_below_it_is_a_footnote(tmp_path):
+    """pdf.js's bug1997343 (LaTeX, two columns): the left column's footnote sat 0.9996 of a
+    line under its text, was taken for body text, and the paragraph running on from the
+    foot of the left column to the top of the right one was cut at it."""
+    size, width, gap = 10.0, 200.0, 24.0
+    words = LEFT_TEXT.split() + RIGHT_TEXT.split()
+    lines = _column_lines(" ".join(words), size, width)
+    half = 3  # the left column ends mid-sentence and is the shorter one
+    runs = [("R", size, LEFT, 600.0 + k * 12.0, line) for k, line in enumerate(lines[:half])]
+    bottom = 600.0 + (half - 1) * 12.0
+    # the note's first baseline: its top 0.97 of a line under the column's last line's
+    # bottom (pdfminer puts a Times line's bottom 0.22 of its size under its baseline and,
+    # in this 8 pt line, its top 0.77 of the size over it)
+    note_y = bottom + 0.22 * size + 0.97 * size + 0.77 * 8.0
+    note = "The ledgers are now kept in the county archive."
+    runs.append(("R", 8.0, LEFT, note_y, note))
+    runs += [("R", size, LEFT + width + gap, 600.0 + k * 12.0, line) for k, line in enumerate(lines[half:])]
+    assert 600.0 + (len(lines) - half - 1) * 12.0 > note_y  # the right column runs lower
+    blocks = extract_file(_pdf(tmp_path / "note.pdf", [runs]), ExtractSettings()).blocks
+    assert [reflowed_words(b.text) for b in blocks if b.kind == "paragraph"] == [" ".join(lines)]
+    assert [b.kind for b in blocks if b.text.startswith("The ledgers are now")] == ["footnote"]
