@@ -261,6 +261,44 @@ class _Block:
         return out
 
 
+class _PlainBlock:
+    """Cosines of runs summed plainly (every sentence counted alike; plain_gain) over a block:
+    the cosine of two plain sums is the sum of their sentences' cosines over the two sums'
+    norms, so one product of single sentences serves every run length."""
+
+    def __init__(self, src: SideSentences, tgt: SideSentences, a0: int, a1: int, b0: int, b1: int):
+        a0, b0 = max(a0, 0), max(b0, 0)
+        a1, b1 = min(max(a1, a0) + MAX_RUN, len(src)), min(max(b1, b0) + MAX_RUN, len(tgt))
+        self.a0, self.b0 = a0, b0
+        src_vectors, tgt_vectors = src.vectors[a0:a1], tgt.vectors[b0:b1]
+        self.single = src_vectors @ tgt_vectors.T
+        self.src_norms = {k: _plain_norms(src_vectors, k) for k in range(1, MAX_RUN + 1)}
+        self.tgt_norms = {k: _plain_norms(tgt_vectors, k) for k in range(1, MAX_RUN + 1)}
+
+    def __call__(self, s: int, t: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        rows, cols = a - self.a0, b - self.b0
+        inside = (rows >= 0) & (rows + s <= self.single.shape[0]) & (cols >= 0) & (cols + t <= self.single.shape[1])
+        rows, cols = rows[inside], cols[inside]
+        total = np.zeros(len(rows), np.float32)
+        for i in range(s):
+            for j in range(t):
+                total += self.single[rows + i, cols + j]
+        out = np.full(len(a), np.nan, np.float32)
+        out[inside] = total / (self.src_norms[s][rows] * self.tgt_norms[t][cols])
+        return out
+
+
+def _plain_norms(vectors: np.ndarray, k: int) -> np.ndarray:
+    """Norms of the plain sums of every k consecutive vectors."""
+    count = len(vectors) - k + 1
+    if count <= 0:
+        return np.zeros(0, np.float32)
+    total = vectors[:count].copy()
+    for offset in range(1, k):
+        total += vectors[offset:offset + count]
+    return np.maximum(np.linalg.norm(total, axis=1), 1e-12)
+
+
 def link_features(src: SideSentences, tgt: SideSentences, s: int, t: int, src_first: np.ndarray,
                   tgt_first: np.ndarray, lengths: "LengthModel", cosine_of=None, plain_of=None) -> np.ndarray:
     """(P, len(FEATURES)) features of the links joining the run of s source sentences from
@@ -778,11 +816,9 @@ def _chunk_scores(src, tgt, weights, lengths, low, high, r0, r1, i0, j0,
               j0 + int(high[r1 - 1]) + 1)
     cosines = _Block(src, tgt, *bounds)
     shown = _Block(shown_side(src), shown_side(tgt), *bounds) if floor > 0 else None
-    # Plain-sum cosines of the runs (align.link.plain_gain): the same products over the
-    # sides summed plainly; not computed where the weight is 0 (the feature is then unused).
-    plainly = (plain_side(src), plain_side(tgt))
-    plain = (cosines if weights.plain_gain == 0 or (plainly[0] is src and plainly[1] is tgt)
-             else _Block(*plainly, *bounds))
+    # Plain-sum cosines of the runs (align.link.plain_gain), from the single sentences'
+    # cosines; not computed where the feature is unused (weight 0, embedded runs).
+    plain = (cosines if weights.plain_gain == 0 or src.runs or tgt.runs else _PlainBlock(src, tgt, *bounds))
     out = {}
     for shape, (s, t) in enumerate(SHAPES):
         rows, firsts, counts, src_first, tgt_first = corridor_cells(

@@ -157,6 +157,22 @@ def test_plain_gain_sees_a_stranger_and_not_the_halves_of_a_split():
     assert split == 0 and one_to_one == 0 and taken_in < -0.05
 
 
+def test_plain_run_cosines_from_single_sentences_equal_those_of_summed_vectors():
+    """The DP's plain-sum cosines (_PlainBlock, from the single sentences' cosines) are those of
+    the normalized plain sums (plain_side), for every run shape, also at a side's end."""
+    from pipeline.sentence_align import _Gathered, _PlainBlock, plain_side
+
+    src = side_sentences(_meanings(9, seed=81), ["word " * n for n in range(1, 10)], np.zeros(9))
+    tgt = side_sentences(_meanings(7, seed=82), ["word " * n for n in range(7, 0, -1)], np.zeros(7))
+    src.length_power = tgt.length_power = 0.75
+    block, gathered = _PlainBlock(src, tgt, 0, 9, 0, 7), _Gathered(plain_side(src), plain_side(tgt))
+    weighted = _Gathered(src, tgt)
+    a, b = np.repeat(np.arange(9), 7), np.tile(np.arange(7), 9)
+    for s, t in SHAPES:
+        assert np.allclose(block(s, t, a, b), gathered(s, t, a, b), atol=1e-5, equal_nan=True)
+    assert not np.allclose(gathered(2, 2, a, b), weighted(2, 2, a, b), equal_nan=True)
+
+
 def test_length_weights_leave_runs_of_equal_lengths_and_sides_without_texts_as_plain_sums():
     meaning = _meanings(5, seed=61)
     side = side_sentences(meaning, None, np.zeros(5))
