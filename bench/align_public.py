@@ -231,6 +231,10 @@ def load_sets(folder: Path, names: list[str]) -> tuple[list[BenchSet], list[str]
     for name in names:
         if name == "text+berg":
             bench_set = _paired_set(folder, name, "de", "fr", "de-fr", "Text+Berg, 7 documents (Bertalign's copy)")
+        elif name == "text+berg-omit":
+            berg = _paired_set(folder, "text+berg", "de", "fr", "de-fr", "")
+            bench_set = berg and BenchSet(name, "de-fr", with_omissions(berg.documents, " ", " ", name),
+                                          "Text+Berg with omissions and merges made on one side (with_omissions)")
         elif name == "mac-dev-omit":
             dev = _paired_set(folder, "mac-dev", "zh", "en", "zh-en", "")
             bench_set = dev and BenchSet(name, "zh-en", with_omissions(dev.documents, "", " ", name),

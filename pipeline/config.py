@@ -72,11 +72,11 @@ class ConfidenceWeights(_Strict):
     bias: float = -1.3731
     w_margin: float = 0.7748
     w_similarity: float = 5.8143
-    sentence_bias: float = 1.2086
-    sentence_w_score: float = 1.7937
-    sentence_merge_3: float = -1.2907  # links of 3, 4, 5 sentences in all are wrong more often
-    sentence_merge_4: float = -2.9681
-    sentence_merge_5: float = -3.6476
+    sentence_bias: float = 0.882
+    sentence_w_score: float = 2.4082
+    sentence_merge_3: float = -1.4371  # links of 3, 4, 5 sentences in all are wrong more often
+    sentence_merge_4: float = -2.9711
+    sentence_merge_5: float = -3.8357
 
 
 class LinkWeights(_Strict):
@@ -97,6 +97,9 @@ class LinkWeights(_Strict):
     numbers_unmatched: float = -0.2
     terms_matched: float = 0.0701
     bertalign: float = 1.0
+    # A merge's shortfall in plain-sum cosine against its best part one sentence shorter
+    # (a stranger taken in); chosen on the tuning sets, docs/alignment-benchmarks.md round 5.
+    plain_gain: float = Field(2.0, ge=0, le=10)
     skip: float = 0.03
     skip_evidence: float = -0.5061
 

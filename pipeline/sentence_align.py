@@ -15,8 +15,10 @@ Hamta's margin scoring in place of a bare cosine:
    (link_features): cosine, ratio margin against each sentence's k nearest neighbours in
    the other side, Bertalign's local margin (cosine minus the cosine to the sentences just
    around the link), the length ratio, the number of sentences, the cheap signals of
-   pipeline.signals (numbers, footnote marks, Latin terms), and Bertalign's whole link score
-   (local margin times its length penalty). The default weights (align.link) make
+   pipeline.signals (numbers, footnote marks, Latin terms), Bertalign's whole link score
+   (local margin times its length penalty), and for a merge of summed runs how far its
+   plain-sum cosine falls below that of its best part one sentence shorter (plain_gain: a
+   short stranger taken in, which length-weighted runs hide). The default weights (align.link) make
    Bertalign's score the main term and the rest, fitted by `python -m bench.align_public
    --fit`, a correction at 0.05 of its fitted size: a score that pays each link about the
    same whatever it holds makes a path of more, smaller links win (a gold 1-2 link split into
@@ -49,7 +51,7 @@ MAX_LINK = 5
 # Link shapes (source sentences, target sentences), Bertalign's max_align = 5.
 SHAPES = tuple((s, t) for s in range(1, MAX_RUN + 1) for t in range(1, MAX_RUN + 1) if s + t <= MAX_LINK)
 FEATURES = ("cosine", "margin", "local", "gain", "weakest", "length", "merge_3", "merge_4", "merge_5",
-            "numbers_matched", "numbers_unmatched", "terms_matched", "bertalign")
+            "numbers_matched", "numbers_unmatched", "terms_matched", "bertalign", "plain_gain")
 # Rows of the DP whose cell scores are computed together (bounds memory on long books).
 _CHUNK_ROWS = 32
 
@@ -259,10 +261,49 @@ class _Block:
         return out
 
 
+class _PlainBlock:
+    """Cosines of runs summed plainly (every sentence counted alike; plain_gain) over a block:
+    the cosine of two plain sums is the sum of their sentences' cosines over the two sums'
+    norms, so one product of single sentences serves every run length."""
+
+    def __init__(self, src: SideSentences, tgt: SideSentences, a0: int, a1: int, b0: int, b1: int):
+        a0, b0 = max(a0, 0), max(b0, 0)
+        a1, b1 = min(max(a1, a0) + MAX_RUN, len(src)), min(max(b1, b0) + MAX_RUN, len(tgt))
+        self.a0, self.b0 = a0, b0
+        src_vectors, tgt_vectors = src.vectors[a0:a1], tgt.vectors[b0:b1]
+        self.single = src_vectors @ tgt_vectors.T
+        self.src_norms = {k: _plain_norms(src_vectors, k) for k in range(1, MAX_RUN + 1)}
+        self.tgt_norms = {k: _plain_norms(tgt_vectors, k) for k in range(1, MAX_RUN + 1)}
+
+    def __call__(self, s: int, t: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        rows, cols = a - self.a0, b - self.b0
+        inside = (rows >= 0) & (rows + s <= self.single.shape[0]) & (cols >= 0) & (cols + t <= self.single.shape[1])
+        rows, cols = rows[inside], cols[inside]
+        total = np.zeros(len(rows), np.float32)
+        for i in range(s):
+            for j in range(t):
+                total += self.single[rows + i, cols + j]
+        out = np.full(len(a), np.nan, np.float32)
+        out[inside] = total / (self.src_norms[s][rows] * self.tgt_norms[t][cols])
+        return out
+
+
+def _plain_norms(vectors: np.ndarray, k: int) -> np.ndarray:
+    """Norms of the plain sums of every k consecutive vectors."""
+    count = len(vectors) - k + 1
+    if count <= 0:
+        return np.zeros(0, np.float32)
+    total = vectors[:count].copy()
+    for offset in range(1, k):
+        total += vectors[offset:offset + count]
+    return np.maximum(np.linalg.norm(total, axis=1), 1e-12)
+
+
 def link_features(src: SideSentences, tgt: SideSentences, s: int, t: int, src_first: np.ndarray,
-                  tgt_first: np.ndarray, lengths: "LengthModel", cosine_of=None) -> np.ndarray:
+                  tgt_first: np.ndarray, lengths: "LengthModel", cosine_of=None, plain_of=None) -> np.ndarray:
     """(P, len(FEATURES)) features of the links joining the run of s source sentences from
-    src_first[p] to the run of t target sentences from tgt_first[p]."""
+    src_first[p] to the run of t target sentences from tgt_first[p]; cosine_of and plain_of
+    give the runs' cosines (length-weighted and plain sums) where they are precomputed."""
     cos = cosine_of or _Gathered(src, tgt)
     a, b = np.asarray(src_first, np.int64), np.asarray(tgt_first, np.int64)
     cosine = cos(s, t, a, b)
@@ -305,11 +346,33 @@ def link_features(src: SideSentences, tgt: SideSentences, s: int, t: int, src_fi
     # keeps little of its margin, however high.
     scaled = src_chars * lengths.ratio
     bertalign = local * np.log2(1 + np.minimum(scaled, tgt_chars) / np.maximum(np.maximum(scaled, tgt_chars), 1e-6))
+    plain_gain = _plain_gain(src, tgt, s, t, a, b, plain_of)
     numbers_matched, numbers_unmatched, terms_matched = _signal_features(src, tgt, s, t, a, b)
     # The shape's own prior: links of 3, 4 and 5 sentences in all (1-1 is the reference).
     merges = [np.full(len(cosine), float(s + t == size), np.float32) for size in (3, 4, 5)]
     return np.column_stack([cosine, margin, local, gain, weakest, length, *merges, numbers_matched,
-                            numbers_unmatched, terms_matched, bertalign]).astype(np.float32)
+                            numbers_unmatched, terms_matched, bertalign, plain_gain]).astype(np.float32)
+
+
+def _plain_gain(src: SideSentences, tgt: SideSentences, s: int, t: int, a: np.ndarray, b: np.ndarray,
+                plain_of=None) -> np.ndarray:
+    """For a merge, how much its runs' cosine with plainly summed vectors (every sentence
+    counted alike) falls short of that of its best part one sentence shorter (0 where it
+    does not, and for 1-1 links): a sentence a merge took in without a partner on the other
+    side. Length-weighted runs (run_vectors) hide a short stranger, a plain sum does not; a
+    short fragment that carries part of the meaning raises the plain cosine or keeps it
+    (docs/alignment-benchmarks.md, round 5). Only for summed runs (the align stage): with
+    embedded runs (align_texts) it cost Text+Berg 0.918 -> 0.909."""
+    if s + t <= 2 or src.runs or tgt.runs:
+        return np.zeros(len(a), np.float32)
+    cos = plain_of or _Gathered(plain_side(src), plain_side(tgt))
+    whole = cos(s, t, a, b)
+    parts = []
+    if s > 1:
+        parts += [cos(s - 1, t, a + 1, b), cos(s - 1, t, a, b)]
+    if t > 1:
+        parts += [cos(s, t - 1, a, b + 1), cos(s, t - 1, a, b)]
+    return np.minimum(whole - _max_present(parts, whole), 0)
 
 
 def _mean_present(values: list[np.ndarray]) -> np.ndarray:
@@ -702,6 +765,18 @@ def shown_side(side: SideSentences) -> SideSentences:
     return side._shown_side
 
 
+def plain_side(side: SideSentences) -> SideSentences:
+    """The side with runs summed plainly (length power 0), made once per side; the side
+    itself where its runs are plain sums already or embedded (plain_gain is then unused)."""
+    if side.length_power == 0 or side.runs:
+        return side
+    if getattr(side, "_plain_side", None) is None:
+        plain = SideSentences(side.vectors, side.lengths, side.numbers, side.terms, side.neighbourhood,
+                              side.starts, side.runs, side.evidence, length_power=0.0)
+        side._plain_side = plain
+    return side._plain_side
+
+
 def weakest_member(cos, s: int, t: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """For each link, the lowest cosine of one of its sentences to the link's other run (the
     link's own cosine for a 1-1 link): how well its least related sentence belongs."""
@@ -741,13 +816,16 @@ def _chunk_scores(src, tgt, weights, lengths, low, high, r0, r1, i0, j0,
               j0 + int(high[r1 - 1]) + 1)
     cosines = _Block(src, tgt, *bounds)
     shown = _Block(shown_side(src), shown_side(tgt), *bounds) if floor > 0 else None
+    # Plain-sum cosines of the runs (align.link.plain_gain), from the single sentences'
+    # cosines; not computed where the feature is unused (weight 0, embedded runs).
+    plain = (cosines if weights.plain_gain == 0 or src.runs or tgt.runs else _PlainBlock(src, tgt, *bounds))
     out = {}
     for shape, (s, t) in enumerate(SHAPES):
         rows, firsts, counts, src_first, tgt_first = corridor_cells(
             low, high, r0, r1, s, t, crossing[s] if s > 1 else None, i0, j0)
         if not rows:
             continue
-        features = link_features(src, tgt, s, t, src_first, tgt_first, lengths, cosines)
+        features = link_features(src, tgt, s, t, src_first, tgt_first, lengths, cosines, plain)
         scores = link_scores(features, weights)
         if t > 1:
             scores[tgt_crossing[t][tgt_first]] = -np.inf

@@ -38,6 +38,8 @@ def test_an_empty_config_file_behaves_like_the_default_one(tmp_path):
     ("align:\n  passage_margin: .inf\n", "align.passage_margin", "finite"),
     ("align:\n  run_length_power: -0.5\n", "align.run_length_power", "greater than or equal to 0"),
     ("align:\n  run_length_power: 5\n", "align.run_length_power", "less than or equal to 4"),
+    ("align:\n  link:\n    plain_gain: -1\n", "align.link.plain_gain", "greater than or equal to 0"),
+    ("align:\n  link:\n    plain_gain: 11\n", "align.link.plain_gain", "less than or equal to 10"),
     ("extract:\n  ocr_languages: 'fas eng'\n", "extract.ocr_languages", "pattern"),
     ("extract:\n  max_pages: 0\n", "extract.max_pages", "greater than or equal to 1"),
     ("detect:\n  seed: -1\n", "detect.seed", "greater than or equal to 0"),

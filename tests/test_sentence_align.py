@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from pipeline.align import SentenceLink, align_sentence_sequences, neighbourhood_mean, realign_stretch
 from pipeline.config import AlignSettings
-from pipeline.sentence_align import SHAPES, corridor, heaviest_chain, side_sentences, align_sides
+from pipeline.sentence_align import (FEATURES, SHAPES, align_sides, corridor, heaviest_chain, length_ratio_of,
+                                     link_features, side_sentences)
 from pipeline.signals import signal_tokens
 
 SETTINGS = AlignSettings()
@@ -110,6 +111,66 @@ def test_summed_runs_weigh_a_short_fragment_by_its_length():
     assert ((2,), (2, 3)) in _align(src, tgt, src_texts, tgt_texts)
     plain = _align(src, tgt, src_texts, tgt_texts, run_length_power=0.0)
     assert ((2,), (2,)) in plain and not any(3 in t for _, t in plain)
+
+
+def _stranger_draw(seed):
+    """A long source sentence translated by a long target sentence, and beside that a
+    two-word target sentence whose partner the source left out (an unrelated stranger)."""
+    meaning = _meanings(8, seed=100 + seed)
+    src = _noisy(meaning[:6], seed=200 + seed)
+    tgt = _unit([meaning[0], meaning[1], meaning[2], meaning[6], meaning[3], meaning[4], meaning[5]])
+    src_texts = ["word " * 12] * 6
+    src_texts[2] = "word " * 40
+    tgt_texts = ["word " * 12] * 2 + ["word " * 40, "word word"] + ["word " * 12] * 3
+    return src, tgt, src_texts, tgt_texts
+
+
+def test_a_short_stranger_is_not_taken_into_a_merge():
+    """Length-weighted runs hardly move for a two-word stranger, so without align.link.plain_gain
+    the translated sentence's link takes it in (a 1-2 link); the plain-sum cosine falls when
+    it is added, and with the default weight the stranger is left out (round 5)."""
+    assert SETTINGS.link.plain_gain > 0
+    without = SETTINGS.link.model_copy(update={"plain_gain": 0.0})
+    kept = absorbed = 0
+    for seed in range(20):
+        src, tgt, src_texts, tgt_texts = _stranger_draw(seed)
+        links = _align(src, tgt, src_texts, tgt_texts)
+        kept += ((2,), (2,)) in links and not any(3 in t for _, t in links)
+        absorbed += ((2,), (2, 3)) in _align(src, tgt, src_texts, tgt_texts, link=without)
+    assert kept >= 18 and absorbed >= 10, (kept, absorbed)
+
+
+def test_plain_gain_sees_a_stranger_and_not_the_halves_of_a_split():
+    meaning = _meanings(4, seed=71)
+    src = side_sentences(_unit([meaning[0], meaning[1] + meaning[2], meaning[3]]), ["word " * 30] * 3, np.zeros(3))
+    halves = side_sentences(_unit([meaning[0], meaning[1], meaning[2], meaning[3]]),
+                            ["word " * 30, "word " * 15, "word " * 15, "word " * 30], np.zeros(4))
+    stranger = side_sentences(_unit([meaning[0], meaning[1] + meaning[2], _meanings(1, seed=72)[0], meaning[3]]),
+                              ["word " * 30, "word " * 30, "word word", "word " * 30], np.zeros(4))
+    for side in (src, halves, stranger):
+        side.length_power = SETTINGS.run_length_power
+    ratio = length_ratio_of(src, halves)
+    column = FEATURES.index("plain_gain")
+    split = link_features(src, halves, 1, 2, np.array([1]), np.array([1]), ratio)[0, column]
+    taken_in = link_features(src, stranger, 1, 2, np.array([1]), np.array([1]), ratio)[0, column]
+    one_to_one = link_features(src, stranger, 1, 1, np.array([1]), np.array([1]), ratio)[0, column]
+    assert split == 0 and one_to_one == 0 and taken_in < -0.05
+
+
+def test_plain_run_cosines_from_single_sentences_equal_those_of_summed_vectors():
+    """The DP's plain-sum cosines (_PlainBlock, from the single sentences' cosines) are those of
+    the normalized plain sums (plain_side), for every run shape, also at a side's end."""
+    from pipeline.sentence_align import _Gathered, _PlainBlock, plain_side
+
+    src = side_sentences(_meanings(9, seed=81), ["word " * n for n in range(1, 10)], np.zeros(9))
+    tgt = side_sentences(_meanings(7, seed=82), ["word " * n for n in range(7, 0, -1)], np.zeros(7))
+    src.length_power = tgt.length_power = 0.75
+    block, gathered = _PlainBlock(src, tgt, 0, 9, 0, 7), _Gathered(plain_side(src), plain_side(tgt))
+    weighted = _Gathered(src, tgt)
+    a, b = np.repeat(np.arange(9), 7), np.tile(np.arange(7), 9)
+    for s, t in SHAPES:
+        assert np.allclose(block(s, t, a, b), gathered(s, t, a, b), atol=1e-5, equal_nan=True)
+    assert not np.allclose(gathered(2, 2, a, b), weighted(2, 2, a, b), equal_nan=True)
 
 
 def test_length_weights_leave_runs_of_equal_lengths_and_sides_without_texts_as_plain_sums():
