@@ -87,6 +87,11 @@ def test_public_pdfs_hold_their_measured_level():
         # held out by the tenth pass: the same sanity floor, set before set 8 was first
         # measured and not fitted to its figure
         assert share(set_8) >= 0.5
+    set_9 = [r for r in results if r.role == "held out (set 9)"]
+    if set_9:
+        # held out by the eleventh pass: the same sanity floor, set before set 9 was first
+        # measured and not fitted to its figure
+        assert share(set_9) >= 0.5
     tables = [r for r in results if r.tables]
     # 16 of 22 measured: table_mislabeled_as_picture's truth writes the symbol font's bullets
     # before each row as the letter "y", which Hamta reads as bullets since the fourth pass
