@@ -131,3 +131,22 @@ def test_a_columns_footnote_a_little_under_a_line_of_space_below_it_is_a_footnot
     blocks = extract_file(_pdf(tmp_path / "note.pdf", [runs]), ExtractSettings()).blocks
     assert [reflowed_words(b.text) for b in blocks if b.kind == "paragraph"] == [" ".join(lines)]
     assert [b.kind for b in blocks if b.text.startswith("The ledgers are now")] == ["footnote"]
+
+
+def test_a_centred_subtitle_over_three_lines_is_one_paragraph(tmp_path):
+    """PyMuPDF's test_3186 (set 8): a subtitle centred over three lines, the last opening
+    with a bracket and a capital ("(DIP aggiuntivo IBIP)"), was cut before that line: the
+    line above stops well short of the column, as every centred line does. Centred lines
+    at the leading, the one above with no sentence's end, run on; what follows after a
+    space is not drawn into them."""
+    size, middle = 11.0, LEFT + 180.0
+    subtitle = ["Supplementary notes for holders of harbour", "berths and the owners of moored boats",
+                "(Quay Rules, Part Two)"]
+    after = ["The office prints these notes once a year.", "Copies wait at the gate."]
+    runs, y = [], 100.0
+    for k, line in enumerate(subtitle + after):
+        width = _width(line, "R", size)
+        runs.append(("R", size, middle - width / 2, y + k * 1.15 * size + (2 * size if k >= 3 else 0), line))
+    paragraphs = _paragraphs(_pdf(tmp_path / "centred.pdf", [runs]))
+    assert paragraphs[0] == " ".join(subtitle)
+    assert paragraphs[1].startswith(after[0])
