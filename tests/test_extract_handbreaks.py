@@ -140,13 +140,15 @@ def test_a_centred_subtitle_over_three_lines_is_one_paragraph(tmp_path):
     at the leading, the one above with no sentence's end, run on; what follows after a
     space is not drawn into them."""
     size, middle = 11.0, LEFT + 180.0
-    subtitle = ["Supplementary notes for holders of harbour", "berths and the owners of moored boats",
+    subtitle = ["Supplementary notes for holders of harbour", "berths and the owners of boats",
                 "(Quay Rules, Part Two)"]
     after = ["The office prints these notes once a year.", "Copies wait at the gate."]
     runs, y = [], 100.0
     for k, line in enumerate(subtitle + after):
         width = _width(line, "R", size)
         runs.append(("R", size, middle - width / 2, y + k * 1.15 * size + (2 * size if k >= 3 else 0), line))
-    paragraphs = _paragraphs(_pdf(tmp_path / "centred.pdf", [runs]))
+    body, _ = _paragraph_runs(HARBOUR + " " + HARBOUR, "R", size, y + 8 * size)
+    paragraphs = _paragraphs(_pdf(tmp_path / "centred.pdf", [runs + body]))
     assert paragraphs[0] == " ".join(subtitle)
     assert paragraphs[1].startswith(after[0])
+    assert paragraphs[-1] == reflowed_words(HARBOUR + " " + HARBOUR)
