@@ -152,3 +152,20 @@ def test_a_centred_subtitle_over_three_lines_is_one_paragraph(tmp_path):
     assert paragraphs[0] == " ".join(subtitle)
     assert paragraphs[1].startswith(after[0])
     assert paragraphs[-1] == reflowed_words(HARBOUR + " " + HARBOUR)
+
+
+def test_a_line_broken_by_hand_before_an_amount_of_money_goes_on(tmp_path):
+    """PyMuPDF's test_4412 (set 8): "…We administer" / "£46.9 billion of investments…", a
+    line broken by hand short of the column, the next opening with a currency sign and a
+    figure: a sentence goes on there (none begins with a figure), as after a lower-case
+    word. A line opening with a capital after a line that ends its sentence still starts
+    a paragraph."""
+    size = 10.0
+    runs, y = _paragraph_runs(HARBOUR, "R", size, 100.0)
+    broken = ["The harbour trust holds", "£12.5 million of reserves for the new breakwater."]
+    ended = ["The trust meets in March.", "Minutes are kept at the office."]
+    y += 8.0
+    for k, line in enumerate(broken + ended):
+        runs.append(("R", size, LEFT, y + k * 1.2 * size, line))
+    paragraphs = _paragraphs(_pdf(tmp_path / "amount.pdf", [runs]))
+    assert paragraphs == [reflowed_words(HARBOUR), " ".join(broken), ended[0], ended[1]]

@@ -577,8 +577,9 @@ def _centred_run_on(draft: list[Line], line: Line) -> bool:
 
 
 # A line that opens with a lower-case letter (after an opening quote or bracket) goes on
-# with a sentence.
-_CONTINUES = re.compile("^[\"'“‘(\\[]*[a-zß-öø-ÿ]")
+# with a sentence; so does one that opens with an amount of money ("£46.9 billion": a
+# sentence is not begun with a figure; set 8's test_4412).
+_CONTINUES = re.compile("^(?:[\"'“‘(\\[]*[a-zß-öø-ÿ]|[$£€¥₹₽₩¢]\\s?\\d)")
 
 
 def _broken_mid_sentence(previous: Line, line: Line) -> bool:
