@@ -140,7 +140,7 @@ def test_a_centred_subtitle_over_three_lines_is_one_paragraph(tmp_path):
     at the leading, the one above with no sentence's end, run on; what follows after a
     space is not drawn into them."""
     size, middle = 11.0, LEFT + 180.0
-    subtitle = ["Supplementary notes for holders of harbour", "berths and the owners of boats",
+    subtitle = ["Supplementary notes for holders of harbour", "berths and the owners of small boats",
                 "(Quay Rules, Part Two)"]
     after = ["The office prints these notes once a year.", "Copies wait at the gate."]
     runs, y = [], 100.0

@@ -27,9 +27,7 @@ def _simple_to_unichr(self, cid: int) -> str:
         except KeyError:
             text = None
         if text is not None:
-            if control_only(text):
-                raise PDFUnicodeNotDefined(None, cid)
-            return text
+            return " " if control_only(text) else text
     try:
         return self.cid2unicode[cid]
     except KeyError as err:
@@ -41,9 +39,7 @@ _cid_to_unichr = PDFCIDFont.to_unichr
 
 def _cid_font_to_unichr(self, cid: int) -> str:
     text = _cid_to_unichr(self, cid)
-    if control_only(text):
-        raise PDFUnicodeNotDefined(self.cidcoding, cid)
-    return text
+    return " " if control_only(text) else text
 
 
 def install() -> None:

@@ -556,9 +556,13 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
 
 # How far apart (in ems) two lines' middles may be and still be centred on one axis, and
 # how far their starts must be for the lines to be centred rather than set flush left.
-# Tuned on set 8 (test_3186's three-line subtitle, middles 0.1 em apart, starts 2.3 em).
+# The line above must be this share of the widest line of the paragraph so far. Tuned on
+# set 8 (test_3186's three-line subtitle: middles 0.1 em apart, starts 2.3 em, the middle
+# line 0.8 of the first) and on sets 1 to 7, where two-line drafts (a heading over a name)
+# and a short line under a long one (issue6132's affiliations) were joined otherwise.
 CENTRED_AXIS = 0.5
 CENTRED_STARTS_APART = 1.0
+CENTRED_FULL = 0.7
 
 
 def _centred_run_on(draft: list[Line], line: Line) -> bool:
@@ -567,7 +571,13 @@ def _centred_run_on(draft: list[Line], line: Line) -> bool:
     informativo ..." / "per i prodotti ..." / "(DIP aggiuntivo IBIP)"). Where every line is
     centred, where a line stops says nothing of where the paragraph ends."""
     previous = draft[-1]
-    if previous.rtl or line.rtl or SENTENCE_END.search(previous.text):
+    # two lines already one paragraph (by the rules above): one centred line over another
+    # says nothing by itself (a heading over a name, an address over a note: sets 1 to 7)
+    if len(draft) < 2 or previous.rtl or line.rtl or SENTENCE_END.search(previous.text):
+        return False
+    # the line above nearly as wide as the widest (a centred line that was turned over, not
+    # one stopped short: an e-mail address under an affiliation, set 7's issue6132)
+    if previous.x1 - previous.x0 < CENTRED_FULL * max(l.x1 - l.x0 for l in draft):
         return False
     em = line.size
     chain = [*draft, line]
