@@ -1,23 +1,23 @@
-"""Glyphs whose ToUnicode entry is a control character read as glyphs with no character.
+"""Glyphs whose ToUnicode entry is a control character read as spaces, not text.
 
-A ToUnicode map may send a code to U+0000 (or another C0/C1 control) when the producer
+A ToUnicode map may send a code to U+0000 (or another C0 control) when the producer
 knew no character for the glyph: a web page printed to PDF through Type 3 fonts sends its
 brackets there (PyMuPDF's test_4599: "China \\x00Tibet\\x00"). A control character is no
 text a reader sees; pdfminer passes it on, and it sticks to the word beside it ("\\x00tibet"
-matches no word). Poppler takes a mapping to 0 for no mapping. Here such a glyph is read as
-unmapped, as a glyph without any ToUnicode entry or encoding name is ("(cid:N)"), which the
-line builder leaves out while the gap it takes still parts the words around it.
+matches no word). Poppler takes a mapping to 0 for no mapping. Here such a glyph reads as a
+space: it parts the words around it, as the room it takes on the page does.
 """
 
 from __future__ import annotations
-
-import unicodedata
 
 from pdfminer.pdffont import PDFCIDFont, PDFSimpleFont, PDFUnicodeNotDefined
 
 
 def control_only(text: str) -> bool:
-    return bool(text) and all(unicodedata.category(c) == "Cc" for c in text)
+    """C0 controls and DEL only: a C1 control (U+0080 to U+009F) is most often a byte
+    code passed through as it is, which a symbol font's bullet can be (docling's
+    table_mislabeled_as_picture, a Wingdings bullet at U+0084, read as a list marker)."""
+    return bool(text) and all(ord(c) < 0x20 or ord(c) == 0x7F for c in text)
 
 
 def _simple_to_unichr(self, cid: int) -> str:
