@@ -140,7 +140,7 @@ def test_a_type3_font_named_by_its_codes_in_digits_reads_them_as_characters(tmp_
 
 def test_a_tounicode_entry_that_is_a_control_character_is_no_text(tmp_path):
     """PyMuPDF's test_4599 maps its bracket glyphs to U+0000 in the ToUnicode map; the NUL
-    stuck to the word inside ("\x00Tibet\x00"). The glyph reads as unmapped instead."""
+    stuck to the word inside ("\x00Tibet\x00"). The glyph reads as a space instead."""
     path = tmp_path / "type3_nul.pdf"
     words = [b"the border of China (Tibet) and Nepal", b"about 8,849 meters (29,032 feet) high"]
     to_unicode = {c: c for word in words for c in word}
