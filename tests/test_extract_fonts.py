@@ -74,12 +74,13 @@ def test_a_font_whose_encoding_cmap_is_embedded_keeps_its_text(tmp_path):
     assert any(T.EN_COLUMN_PARAGRAPHS[0][:40] in text for text in embedded)
 
 
-def _type3_pdf(out: Path, words: list[bytes]) -> None:
+def _type3_pdf(out: Path, words: list[bytes], prefix: str = "a", to_unicode: dict[int, int] | None = None) -> None:
     """A one-page PDF whose text is set in a Type 3 font as dvips writes TeX's bitmap fonts:
-    every glyph named after its own code ("a97"), no ToUnicode map, each glyph a box."""
+    every glyph named after its own code ("a97"; with prefix "" in digits alone, "97"), no
+    ToUnicode map unless one is given (code -> character number), each glyph a box."""
     codes = sorted({c for word in words for c in word} | {0xE1})
-    differences = " ".join(f"{c} /a{c}" for c in codes)
-    procs = " ".join(f"/a{c} 9 0 R" for c in codes)
+    differences = " ".join(f"{c} /{prefix}{c}" for c in codes)
+    procs = " ".join(f"/{prefix}{c} 9 0 R" for c in codes)
     lines = "".join(f"BT /T3 10 Tf 72 {700 - 14 * k} Td ({w.decode('latin-1')}) Tj ET\n"
                     for k, w in enumerate(words)).encode("latin-1")
     glyph = b"600 0 0 0 500 700 d1 0 0 500 700 re f"
@@ -97,6 +98,14 @@ def _type3_pdf(out: Path, words: list[bytes]) -> None:
         ("[" + " ".join("600" for _ in range(codes[0], codes[-1] + 1)) + "]").encode(),
         b"<< /Length %d >>\nstream\n" % len(glyph) + glyph + b"\nendstream",
     ]
+    if to_unicode is not None:
+        cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+                "/CMapName /Hamta-UCS def /CMapType 2 def\n1 begincodespacerange <00> <FF> endcodespacerange\n"
+                f"{len(to_unicode)} beginbfchar\n"
+                + "".join(f"<{c:02X}> <{u:04X}>\n" for c, u in sorted(to_unicode.items()))
+                + "endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n").encode()
+        objects[4] = objects[4][:-2] + b" /ToUnicode 10 0 R >>"
+        objects.append(b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream")
     data, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, 1):
         offsets.append(len(data))
@@ -117,6 +126,30 @@ def test_a_type3_font_named_by_its_codes_reads_as_tex_cork_encoding(tmp_path):
     assert "Václav Havel" in text
     assert "signi\ufb01er" in text or "signifier" in text
     assert "\u201cquoted\u201d" in text
+
+
+def test_a_type3_font_named_by_its_codes_in_digits_reads_them_as_characters(tmp_path):
+    """PyMuPDF's test_3186 (ReportMill) names each glyph by its code in digits ("232"):
+    pdfminer kept StandardEncoding's character there, "Ł" for "è", nothing for "à"."""
+    path = tmp_path / "type3_digits.pdf"
+    _type3_pdf(path, [b"Il prodotto \xe8 gi\xe0 pronto", b"per la societ\xe0 di Ren\xe9"], prefix="")
+    text = " ".join(b.text for b in extract_file(path, ExtractSettings()).blocks)
+    assert "Il prodotto è già pronto" in text
+    assert "per la società di René" in text
+
+
+def test_a_tounicode_entry_that_is_a_control_character_is_no_text(tmp_path):
+    """PyMuPDF's test_4599 maps its bracket glyphs to U+0000 in the ToUnicode map; the NUL
+    stuck to the word inside ("\x00Tibet\x00"). The glyph reads as a space instead."""
+    path = tmp_path / "type3_nul.pdf"
+    words = [b"the border of China (Tibet) and Nepal", b"about 8,849 meters (29,032 feet) high"]
+    to_unicode = {c: c for word in words for c in word}
+    to_unicode.update({ord("("): 0, ord(")"): 0})
+    _type3_pdf(path, words, to_unicode=to_unicode)
+    text = " ".join(b.text for b in extract_file(path, ExtractSettings()).blocks)
+    assert "\x00" not in text
+    assert "China Tibet and Nepal" in " ".join(text.split())
+    assert "meters 29,032 feet high" in " ".join(text.split())
 
 
 def _cff_program(codes: dict[int, str]) -> bytes:

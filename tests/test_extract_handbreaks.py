@@ -131,3 +131,41 @@ def test_a_columns_footnote_a_little_under_a_line_of_space_below_it_is_a_footnot
     blocks = extract_file(_pdf(tmp_path / "note.pdf", [runs]), ExtractSettings()).blocks
     assert [reflowed_words(b.text) for b in blocks if b.kind == "paragraph"] == [" ".join(lines)]
     assert [b.kind for b in blocks if b.text.startswith("The ledgers are now")] == ["footnote"]
+
+
+def test_a_centred_subtitle_over_three_lines_is_one_paragraph(tmp_path):
+    """PyMuPDF's test_3186 (set 8): a subtitle centred over three lines, the last opening
+    with a bracket and a capital ("(DIP aggiuntivo IBIP)"), was cut before that line: the
+    line above stops well short of the column, as every centred line does. Centred lines
+    at the leading, the one above with no sentence's end, run on; what follows after a
+    space is not drawn into them."""
+    size, middle = 11.0, LEFT + 180.0
+    subtitle = ["Supplementary notes for holders of harbour", "berths and the owners of small boats",
+                "(Quay Rules, Part Two)"]
+    after = ["The office prints these notes once a year.", "Copies wait at the gate."]
+    runs, y = [], 100.0
+    for k, line in enumerate(subtitle + after):
+        width = _width(line, "R", size)
+        runs.append(("R", size, middle - width / 2, y + k * 1.15 * size + (2 * size if k >= 3 else 0), line))
+    body, _ = _paragraph_runs(HARBOUR + " " + HARBOUR, "R", size, y + 8 * size)
+    paragraphs = _paragraphs(_pdf(tmp_path / "centred.pdf", [runs + body]))
+    assert paragraphs[0] == " ".join(subtitle)
+    assert paragraphs[1].startswith(after[0])
+    assert paragraphs[-1] == reflowed_words(HARBOUR + " " + HARBOUR)
+
+
+def test_a_line_broken_by_hand_before_an_amount_of_money_goes_on(tmp_path):
+    """PyMuPDF's test_4412 (set 8): "…We administer" / "£46.9 billion of investments…", a
+    line broken by hand short of the column, the next opening with a currency sign and a
+    figure: a sentence goes on there (none begins with a figure), as after a lower-case
+    word. A line opening with a capital after a line that ends its sentence still starts
+    a paragraph."""
+    size = 10.0
+    runs, y = _paragraph_runs(HARBOUR, "R", size, 100.0)
+    broken = ["The harbour trust holds", "£12.5 million of reserves for the new breakwater."]
+    ended = ["The trust meets in March.", "Minutes are kept at the office."]
+    y += 8.0
+    for k, line in enumerate(broken + ended):
+        runs.append(("R", size, LEFT, y + k * 1.2 * size, line))
+    paragraphs = _paragraphs(_pdf(tmp_path / "amount.pdf", [runs]))
+    assert paragraphs == [reflowed_words(HARBOUR), " ".join(broken), ended[0], ended[1]]

@@ -45,7 +45,8 @@ def test_manifest_names_source_commit_and_licence_of_every_set():
     for entry in manifest():
         assert entry["repo"] and len(entry["commit"]) == 40 and entry["licence"]
         assert entry["role"] in ("tune", "tune (set 1)", "tune (set 2)", "tune (set 3)", "tune (set 4)",
-                                 "tune (set 5)", "tune (set 6)", "tune (set 7)", "held out (set 8)")
+                                 "tune (set 5)", "tune (set 6)", "tune (set 7)", "tune (set 8)",
+                                 "held out (set 9)")
         for item in entry["files"]:
             assert "truth" in item or item.get("expect")
 
@@ -82,11 +83,16 @@ def test_public_pdfs_hold_their_measured_level():
     set_7 = [r for r in results if r.role == "tune (set 7)"]
     if set_7:
         assert share(set_7) >= 0.94  # 108 of 114 measured (93 while it was held out)
-    set_8 = [r for r in results if r.role == "held out (set 8)"]
+    set_8 = [r for r in results if r.role == "tune (set 8)"]
     if set_8:
-        # held out by the tenth pass: the same sanity floor, set before set 8 was first
+        # 74 of 76 measured (63 while it was held out); the two left are test_2791_content's
+        # paragraphs cut where its shifted-encoding italic titles stood
+        assert share(set_8) >= 0.95
+    set_9 = [r for r in results if r.role == "held out (set 9)"]
+    if set_9:
+        # held out by the eleventh pass: the same sanity floor, set before set 9 was first
         # measured and not fitted to its figure
-        assert share(set_8) >= 0.5
+        assert share(set_9) >= 0.5
     tables = [r for r in results if r.tables]
     # 16 of 22 measured: table_mislabeled_as_picture's truth writes the symbol font's bullets
     # before each row as the letter "y", which Hamta reads as bullets since the fourth pass

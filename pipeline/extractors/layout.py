@@ -526,6 +526,8 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
         return False  # no paragraph ends inside brackets: a short line there was pushed
     if step > 1.25 * expected:
         return True
+    if _centred_run_on(draft, line):
+        return False
     free = _trailing_slack(previous, measure) - _indent_allowance(len(draft), previous, measure)
     if free > 1.3 * _first_word_width(line) + 0.5 * line.size:
         # the next word would have fitted: the line above ended by choice, a paragraph's
@@ -552,9 +554,42 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
     return indented or outdented
 
 
+# How far apart (in ems) two lines' middles may be and still be centred on one axis, and
+# how far their starts must be for the lines to be centred rather than set flush left.
+# The line above must be this share of the widest line of the paragraph so far. Tuned on
+# set 8 (test_3186's three-line subtitle: middles 0.1 em apart, starts 2.3 em, the middle
+# line 0.8 of the first) and on sets 1 to 7, where two-line drafts (a heading over a name)
+# and a short line under a long one (issue6132's affiliations) were joined otherwise.
+CENTRED_AXIS = 0.5
+CENTRED_STARTS_APART = 1.0
+CENTRED_FULL = 0.7
+
+
+def _centred_run_on(draft: list[Line], line: Line) -> bool:
+    """Lines centred on one axis at the paragraph's leading, the one above stopping
+    without a sentence's end: a centred title or subtitle turned over (test_3186's "Documento
+    informativo ..." / "per i prodotti ..." / "(DIP aggiuntivo IBIP)"). Where every line is
+    centred, where a line stops says nothing of where the paragraph ends."""
+    previous = draft[-1]
+    # two lines already one paragraph (by the rules above): one centred line over another
+    # says nothing by itself (a heading over a name, an address over a note: sets 1 to 7)
+    if len(draft) < 2 or previous.rtl or line.rtl or SENTENCE_END.search(previous.text):
+        return False
+    # the line above nearly as wide as the widest (a centred line that was turned over, not
+    # one stopped short: an e-mail address under an affiliation, set 7's issue6132)
+    if previous.x1 - previous.x0 < CENTRED_FULL * max(l.x1 - l.x0 for l in draft):
+        return False
+    em = line.size
+    chain = [*draft, line]
+    middles = [(l.x0 + l.x1) / 2 for l in chain]
+    return (max(middles) - min(middles) < CENTRED_AXIS * em
+            and all(abs(a.x0 - b.x0) > CENTRED_STARTS_APART * em for a, b in zip(chain, chain[1:])))
+
+
 # A line that opens with a lower-case letter (after an opening quote or bracket) goes on
-# with a sentence.
-_CONTINUES = re.compile("^[\"'“‘(\\[]*[a-zß-öø-ÿ]")
+# with a sentence; so does one that opens with an amount of money ("£46.9 billion": a
+# sentence is not begun with a figure; set 8's test_4412).
+_CONTINUES = re.compile("^(?:[\"'“‘(\\[]*[a-zß-öø-ÿ]|[$£€¥₹₽₩¢]\\s?\\d)")
 
 
 def _broken_mid_sentence(previous: Line, line: Line) -> bool:

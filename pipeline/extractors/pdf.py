@@ -14,7 +14,8 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.config import ExtractSettings
 from pipeline.errors import ExtractionError
-from pipeline.extractors import builtin_encoding, embedded_cmap, quality, tex_glyph_names
+from pipeline.extractors import (builtin_encoding, control_characters, embedded_cmap, number_names, quality,
+                                 tex_glyph_names)
 from pipeline.extractors.layout import PageLayout, document_blocks
 from pipeline.extractors.lines import page_lines
 from pipeline.extractors.reading_order import Box, centred_in
@@ -30,6 +31,10 @@ embedded_cmap.install()
 tex_glyph_names.install()
 # symbolic Type 1 fonts read through their program's own encoding (see builtin_encoding)
 builtin_encoding.install()
+# fonts whose glyphs are named by their codes in digits alone (see number_names)
+number_names.install()
+# ToUnicode entries that are control characters, not text (see control_characters)
+control_characters.install()
 
 
 def _page_ranges(numbers: list[int]) -> str:
