@@ -894,7 +894,7 @@ pages 1 to 4):
   adversarial files, `issue-1113-evil-xobjects` and pdf.js's `issue19800`, and a fuzzed
   one), and on none of the manifest's files; a second text layer is not worth its cost
   for now.
-- **TeX's bitmap fonts** (`tex_glyph_names.py`): Type 3 fonts from dvips name each glyph
+- **TeX's bitmap fonts** (`pipeline/extractors/glyph_names.py`): Type 3 fonts from dvips name each glyph
   after its code ("a225"), which names no character, so pdfminer fell back to
   StandardEncoding ("á" read as "Æ", the "fi" ligature and curly quotes lost). Where every
   glyph of a font is named so and a code is 128 or more (TeX's 8-bit Cork encoding; the
@@ -1288,7 +1288,7 @@ with a test that fails on the code before it (`tests/test_extract_fonts.py`, Typ
 built in the test; `tests/test_extract_handbreaks.py`, standard Times fonts; our own
 words):
 
-- **Glyph names that are only their code in digits** (`pipeline/extractors/number_names.py`):
+- **Glyph names that are only their code in digits** (`pipeline/extractors/glyph_names.py`):
   a simple font whose every Differences name is its own code in digits ("232" at 232, as
   ReportMill writes its Type 3 fonts) names no glyph pdfminer knows, so the code kept
   StandardEncoding's character ("Ł" for "è"; nothing for "à"). Poppler reads such a name

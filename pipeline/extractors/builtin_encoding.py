@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from pdfminer.encodingdb import name2unicode
 from pdfminer.pdffont import PDFType1Font, Type1FontHeaderParser
 from pdfminer.pdftypes import dict_value, int_value, list_value, resolve1, stream_value
-from pdfminer.psparser import PSLiteral, literal_name
+from pdfminer.psparser import literal_name
+
+from pipeline.extractors.glyph_names import characters, differences_names
 
 _SYMBOLIC = 4  # FontDescriptor Flags bit 3
 
@@ -48,28 +49,7 @@ def builtin_encoding(descriptor: dict) -> dict[int, str]:
             return dict(Type1FontHeaderParser(BytesIO(data)).get_encoding())
     except Exception:  # a damaged font program: keep what pdfminer read
         return {}
-    out = {}
-    for code, name in names.items():
-        try:
-            out[code] = name2unicode(name)
-        except (KeyError, ValueError):
-            continue
-    return out
-
-
-def _differences(differences: list) -> dict[int, str]:
-    out, code = {}, 0
-    for item in differences:
-        if isinstance(item, int):
-            code = item
-            continue
-        if isinstance(item, PSLiteral):
-            try:
-                out[code] = name2unicode(str(item.name))
-            except (KeyError, ValueError):
-                pass
-        code += 1
-    return out
+    return characters(names)
 
 
 _type1_init = PDFType1Font.__init__
@@ -87,7 +67,7 @@ def _init(self, rsrcmgr, spec) -> None:
         differences: dict[int, str] = {}
     elif isinstance(encoding, dict) and "BaseEncoding" not in encoding \
             and int_value(resolve1(descriptor.get("Flags", 0))) & _SYMBOLIC:
-        differences = _differences(list_value(encoding.get("Differences", [])))
+        differences = characters(differences_names(list_value(encoding.get("Differences", []))))
     else:
         return
     builtin = builtin_encoding(descriptor)

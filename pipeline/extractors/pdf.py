@@ -14,8 +14,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.config import ExtractSettings
 from pipeline.errors import ExtractionError
-from pipeline.extractors import (builtin_encoding, control_characters, embedded_cmap, number_names, quality,
-                                 tex_glyph_names)
+from pipeline.extractors import builtin_encoding, control_characters, embedded_cmap, glyph_names, quality
 from pipeline.extractors.layout import PageLayout, document_blocks
 from pipeline.extractors.lines import page_lines
 from pipeline.extractors.reading_order import Box, centred_in
@@ -27,12 +26,10 @@ from pipeline.records import Block, Extraction
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 # Type 0 fonts whose encoding CMap is embedded in the file (see embedded_cmap)
 embedded_cmap.install()
-# TeX's bitmap fonts whose glyphs are named only by their codes (see tex_glyph_names)
-tex_glyph_names.install()
+# fonts whose glyphs are named only by their codes: TeX's bitmap fonts, ReportMill's (see glyph_names)
+glyph_names.install()
 # symbolic Type 1 fonts read through their program's own encoding (see builtin_encoding)
 builtin_encoding.install()
-# fonts whose glyphs are named by their codes in digits alone (see number_names)
-number_names.install()
 # ToUnicode entries that are control characters, not text (see control_characters)
 control_characters.install()
 
