@@ -95,7 +95,8 @@ def test_another_model_is_converted_on_first_use_and_keeps_its_vectors(tmp_path,
     """Any sentence-transformers folder that is Transformer -> Pooling converts: here a small
     BERT (random weights from a fixed seed, the default model's tokenizer), CLS pooling."""
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     from transformers import BertConfig, BertModel
 
     torch.manual_seed(0)
@@ -106,9 +107,9 @@ def test_another_model_is_converted_on_first_use_and_keeps_its_vectors(tmp_path,
     for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
         if (Path(MODEL) / name).exists():
             (bert / name).write_bytes((Path(MODEL) / name).read_bytes())
-    transformer = models.Transformer(str(bert), max_seq_length=128)
+    transformer = Transformer(str(bert), max_seq_length=128)
     folder = tmp_path / "small-model"
-    SentenceTransformer(modules=[transformer, models.Pooling(64, pooling_mode="cls"), models.Normalize()]).save(str(folder))
+    SentenceTransformer(modules=[transformer, Pooling(64, pooling_mode="cls"), Normalize()]).save(str(folder))
 
     settings = ModelSettings(name=str(folder), prefix="")
     embedder = Embedder(settings, tmp_path / "cache")
