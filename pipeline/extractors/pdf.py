@@ -173,7 +173,7 @@ def page_figures(page, chars: list[dict], grids: list[Box] = ()) -> list[Box]:
         # a band across the whole page with running text over it: one of the stripes a
         # poster's background is drawn in (each holds a row or two of the text, too few
         # for the rule above), not a figure (pymupdf's test_5001, set 5)
-        if width > _BACKGROUND_WIDTH * page.width and any(count >= _RUNNING_TEXT_ROW for count in rows.values()):
+        if width > _BACKGROUND_WIDTH * page.width and running:
             continue
         icon = not image and _icon(box, inside, text_size)
         if rows and not image and strokes <= _FRAME_STROKES and not icon:
