@@ -63,9 +63,11 @@ SET_FLOORS = {
     # 74 of 76 (63); the two left are test_2791_content's paragraphs cut where its
     # shifted-encoding italic titles stood
     "tune (set 8)": 0.95,
-    # held out by the eleventh pass: a sanity floor set before set 9 was first measured,
+    # held out by the eleventh pass (44 of 50), tuned on by the twelfth
+    "tune (set 9)": 0.86,
+    # held out by the twelfth pass: a sanity floor set before set 10 was first measured,
     # not fitted to its figure
-    "held out (set 9)": 0.5,
+    "held out (set 10)": 0.5,
 }
 
 
