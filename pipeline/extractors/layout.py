@@ -430,10 +430,19 @@ def _next_item(previous: Line, line: Line, column: _Column) -> bool:
     """The line starts the next item of a list: a bullet, or a number after an item that
     ended (a full stop, or room left on its line; "2021:" before "14)" is no list)."""
     text = line.visual if not line.rtl else line.text
-    if _BULLET.match(text):
+    if _BULLET.match(text) or _middle_dot_item(previous.text, text):
         return True
     return bool(_NUMBERED_ITEM.match(text)) and (
         bool(_ITEM_END.search(previous.text)) or _trailing_slack(previous, column) > 2 * previous.size)
+
+
+def _middle_dot_item(previous: str, text: str) -> bool:
+    """A middle dot opens a list item ("·Advocacy" under "·Access to resources …") unless
+    it separates the entries of a run-on list, as between keywords: such a list holds
+    dots inside its lines too ("Parsing · Tagging · Chunking" / "· Toolkits")."""
+    text, previous = text.lstrip(), previous.strip()
+    return (text.startswith("\u00b7") and "\u00b7" not in text[1:]
+            and "\u00b7" not in previous[1:])
 
 
 def _measure(draft: list[Line], column: _Column) -> _Column:
@@ -708,9 +717,14 @@ _SCRIPT_SEAM = re.compile("(?<=[A-Za-z])(?=[\u0620-\u064a\u0671-\u06d3\u06fa-\u0
 _SPLIT_BRACKETS = re.compile(r"\)(?=[A-Za-z0-9])([^()\n]*\n[^()]*?)(?<=[A-Za-z0-9])\(")
 
 
+# A list item's marker set against its first word ("·Advocacy"): the marker is no part of
+# the word.
+_GLUED_MARKER = re.compile("^([\u00b7\u2022\u25e6\u25aa\u25cf])(?=\\w)")
+
+
 def _block(page: int, kind: str, lines: list[Line], edges) -> Block:
     texts = paragraph_texts(lines, _paragraph_direction(lines, edges))
-    text = _SPLIT_BRACKETS.sub(r"(\1)", "\n".join(texts))
+    text = _GLUED_MARKER.sub(r"\1 ", _SPLIT_BRACKETS.sub(r"(\1)", "\n".join(texts)))
     return Block(
         page=page, kind=kind, text=_SCRIPT_SEAM.sub(" ", text),
         x0=min(l.x0 for l in lines), top=min(l.top for l in lines),
@@ -895,6 +909,35 @@ def _bold_text_face(page: PageLayout, body_size: float) -> PageLayout:
     return replace(page, lines=[replace(l, bold=False, bold_share=0.0) for l in page.lines])
 
 
+def _typewritten_prose(page: PageLayout) -> PageLayout:
+    """The page with its fixed-width lines read as prose where they are justified: a bill or
+    a pleading set in a typewriter face stretches its lines to one right edge, which code,
+    whose lines its author broke, does not."""
+    groups: dict[tuple[int, int], list[Line]] = defaultdict(list)
+    for line in page.lines:
+        if line.mono and not line.table and not line.figure:
+            groups[_column_key(line)].append(line)
+    prose = set()
+    for key, lines in groups.items():
+        if len(lines) < JUSTIFIED_LINES:
+            continue
+        right = _edge([l.x1 for l in lines], 1)
+        flush = [l for l in lines if abs(l.x1 - right) <= 0.5 * l.size and len(l.text.split()) >= 3]
+        if len(flush) >= JUSTIFIED_SHARE * len(lines):
+            prose.add(key)
+    if not prose:
+        return page
+    return replace(page, lines=[replace(l, mono=False) if l.mono and _column_key(l) in prose else l
+                                for l in page.lines])
+
+
+# Fixed-width lines, this many at least in a column and this share of them ending flush on
+# one right edge, are justified prose (test_4503's bill: 22 of 31; a code listing's lines
+# end where their statements do).
+JUSTIFIED_LINES = 5
+JUSTIFIED_SHARE = 0.6
+
+
 # Lines of three words or more beside a float, this many at least, share its narrower
 # measure (two could be a label and its value, or a heading's last line; tuned on set 6's
 # test_4245, 16 lines beside its infobox).
@@ -946,7 +989,7 @@ def page_blocks(page: PageLayout, furniture: dict[int, str], body_size: float,
     flows, when given, receives per paragraph block (by id) what document_blocks needs to
     join paragraphs split by a column or page break.
     """
-    page = _bold_text_face(page, body_size)
+    page = _typewritten_prose(_bold_text_face(page, body_size))
     notes = set(_footnote_lines(page, set(furniture), body_size))
     content = [l for i, l in enumerate(page.lines) if i not in furniture and i not in notes]
     # furniture is left out of the column edges: a centred page number under the right

@@ -331,19 +331,46 @@ def _size_step(before: float, after: float, gap: float) -> bool:
     return large >= SIZE_STEP * small and gap > 0.5 * small
 
 
+# A gap no wider than this many of its row's word spaces is one more of them: a line
+# of a typewriter face justified by stretching its spaces past a gutter's width (test_4503's
+# bill, spaces of one em and more), not two columns.
+STRETCHED_SPACE = 1.25
+# Word spaces a row needs before its usual one is told (fewer: a heading in each column).
+_WORD_SPACES = 4
+# A line's spaces are stretched alike: the widest at most this many times the narrowest.
+_EVEN_SPACES = 1.3
+
+
+def _word_space(row: list[dict]) -> float:
+    """The space between the row's words where the row is a line of words set with one
+    space, stretched or not, between every two of them; 0 otherwise. A row of too few words
+    cannot tell; the cells of a table row stand apart by gaps of all widths, or hold figures
+    rather than words; glyphs scattered over a turned page are lone letters."""
+    ink = [c for c in row if c["text"] not in _BLANKS]
+    gaps = [b["x0"] - _right_edge(a) for a, b in zip(ink, ink[1:])]
+    words = [g for g, c in zip(gaps, ink[1:]) if g > 0.15 * max(c["size"], 1)]
+    if len(words) < _WORD_SPACES or len(ink) < 2 * (len(words) + 1):
+        return 0.0
+    if max(words) > _EVEN_SPACES * min(words) or sum(c["text"].isalpha() for c in ink) < 0.6 * len(ink):
+        return 0.0
+    return median(words)
+
+
 def _segments(row: list[dict], index: int) -> list[Segment]:
     """A row cut where the gap between two glyphs could be a gutter (MIN_GUTTER_EMS): two
     columns whose lines share a baseline become two segments."""
     pieces: list[list[dict]] = [[row[0]]]
     end, drawn_end = _right_edge(row[0]), row[0]["x1"]
     last_size = max(row[0]["size"], 1)
+    spaced = _word_space(row)
     for char in row[1:]:
         # the gap counts without full-width punctuation hung past a line's end, but the
         # punctuation's box must leave some of it: inside a line of Chinese the box of 。
         # fills its cell, and the next character starts where it ends
         size = max(char["size"], 1)
         if char["text"] not in _BLANKS and char["x0"] - drawn_end > 0.3 * size and (
-                char["x0"] - end > MIN_GUTTER_EMS * size or _size_step(last_size, size, char["x0"] - end)):
+                (char["x0"] - end > MIN_GUTTER_EMS * size and char["x0"] - end > STRETCHED_SPACE * spaced)
+                or _size_step(last_size, size, char["x0"] - end)):
             pieces.append([])
         pieces[-1].append(char)
         if char["text"] not in _BLANKS:

@@ -14,7 +14,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.config import ExtractSettings
 from pipeline.errors import ExtractionError
-from pipeline.extractors import builtin_encoding, control_characters, embedded_cmap, glyph_names, quality
+from pipeline.extractors import builtin_encoding, control_characters, embedded_cmap, glyph_names, line_numbers, quality
 from pipeline.extractors.layout import PageLayout, document_blocks
 from pipeline.extractors.lines import page_lines
 from pipeline.extractors.reading_order import Box, centred_in
@@ -109,6 +109,8 @@ def scan_pages(path: Path, settings: ExtractSettings, first: int = 0, stop: int 
             if why := quality.garbled_text_layer(chars):  # a page to OCR, like a scan
                 garbled[page.page_number] = why
                 chars = []
+            # (before tables: a column of line numbers beside the text looks like a table's)
+            chars = line_numbers.without_line_numbers(chars, page.height)
             if not any(c["text"].strip() for c in chars):
                 if page.images or page.page_number in garbled:
                     scanned.append(page.page_number)
@@ -137,15 +139,17 @@ def page_figures(page, chars: list[dict], grids: list[Box] = ()) -> list[Box]:
     a figure's labels) is a text box, a table, or strokes that overhang a column because
     the PDF clips them: none of these is a figure. The rules and shading of the page's
     tables and forms (grids) are no drawing either."""
+    # an image of a pixel or two stretched over an area is a flat fill, drawn like a rect
+    fills = [o for o in page.images if _flat_fill(o)]
     drawn = [Box(o["x0"], o["top"], o["x1"], o["bottom"])
-             for o in list(page.rects) + list(page.curves) + list(page.lines)]
+             for o in list(page.rects) + list(page.curves) + list(page.lines) + fills]
     # a table's rules may run on a few points past the cells the finder closes
     drawn = [b for b in drawn if not any(_within(b, grid, 6.0) for grid in grids)]
     # the strokes of one drawing are one figure; images stand alone (their boxes carry white
     # margins that would chain neighbouring figures into one across a column gutter)
     merged = [(box, count, False) for box, count in _touching_merged(drawn)]
     merged += [(Box(o["x0"], o["top"], o["x1"], o["bottom"]), 1, True) for o in page.images
-               if not any(_within(Box(o["x0"], o["top"], o["x1"], o["bottom"]), grid) for grid in grids)]
+               if not _flat_fill(o) and not any(_within(Box(o["x0"], o["top"], o["x1"], o["bottom"]), grid) for grid in grids)]
     figures = []
     page_area = page.width * page.height
     sizes = sorted(c["size"] for c in chars if c["text"].strip())
@@ -181,6 +185,17 @@ def page_figures(page, chars: list[dict], grids: list[Box] = ()) -> list[Box]:
         box.icon = icon
         figures.append(box)
     return figures
+
+
+def _flat_fill(image: dict) -> bool:
+    """An image whose source is a pixel or two: one colour (or a transparent one) stretched
+    over an area, no picture (a Canva leaflet's blank panel under a column's last lines)."""
+    size = image.get("srcsize") or ()
+    return len(size) == 2 and all(0 < n <= _FILL_PIXELS for n in size)
+
+
+# An image this many pixels wide and high at most has no picture in it.
+_FILL_PIXELS = 2
 
 
 def _icon(box: Box, inside: list[dict], text_size: float) -> bool:
