@@ -755,7 +755,9 @@ forms, tables, a lab report; `test_3072`'s Hebrew maps its glyphs to Latin-1 let
 The ninth pass tuned on set 6 (`tune (set 6)`) and held out set 7 (`held out (set 7)`): see
 its section below the table. The tenth pass tuned on set 7 (`tune (set 7)`) and held out
 set 8 (`held out (set 8)`): see its section at the end. The eleventh pass tuned on set 8
-(`tune (set 8)`) and held out set 9 (`held out (set 9)`): see the last section.
+(`tune (set 8)`) and held out set 9 (`held out (set 9)`); the twelfth tuned on set 9
+(`tune (set 9)`) and held out set 10 (`held out (set 10)`), nine files from two
+repositories no earlier set drew on: see the last section.
 
 """
 
@@ -1334,6 +1336,96 @@ before and after.
 Still lost on set 8: `test_2791_content`'s two paragraphs cut where its italic titles
 stood; those words are in a shifted encoding (glyph codes 29 below the letters, no
 ToUnicode map) that pdftotext cannot read either, and Hamta reads them as nothing.
+
+Twelfth pass of issue 11: tuned on set 9 (`tune (set 9)`), held out set 10 (`held out (set
+10)`). Set 10 is nine files from two repositories no earlier set drew on, chosen for prose
+in varied layouts before anything of the pass was changed: from Unstructured's
+`example-docs` (Apache-2.0; commit 3e5482b) the first two pages of the DPR paper (a
+two-column ACL paper, paragraphs running from column to column and onto page 2), a French
+paper (`fr_olap`, one column, a paragraph across a page break under a figure), a page of
+Backus's Turing lecture scanned with an OCR text layer (two columns, displayed formulas,
+letter-spaced OCR words), two pages of the LayoutParser paper (LNCS, a numbered list), a
+page of Chevron's sustainability report (three captions side by side over a photograph), a
+game manual page (an indented quotation of four paragraphs, run-in entry titles) and a
+short memo; from py-pdf's `sample-files` (CC-BY-SA-4.0; commit 6921079) a LaTeX two-column
+article of lipsum filler (a right column with a gap where a float stood) and Apple's "Crazy
+Ones" text as a PDF/A (paragraphs with hanging indents). Neither repository holds
+right-to-left or CJK prose that is not a table or a single word, so set 10 is English and
+French. Expectations were written from pdftoppm renders (spellings checked against
+pdftotext only) and committed (7eb7487) before Hamta was run on them.
+
+Set 10, measured once with the code before the pass (at 7eb7487): **89 of 90 paragraphs
+(98.9 %)**; at the pass's end (code at 14bb21b): **89 of 90 (98.9 %)**, the same in every
+file (`multi-column-2p` 14 of 14, `fr_olap` 9 of 9, `a1977-backus-p21` 13 of 13,
+`layout-parser-paper-fast` 13 of 13, `chevron-page` 5 of 5, `DA-1p` 12 of 13, `fake-memo`
+5 of 5, `multicolumn` 9 of 9, `crazyones-pdfa` 9 of 9). Nothing of the pass changed what
+Hamta reads on these files: the held-out figure says the layouts set 10 has were already
+read, not that the pass's fixes carry over (none of set 10's files has numbered lines, a
+typewriter face, middle-dot items or a one-pixel image). What set 10 loses (read after its
+last measurement; tuning data for the next pass): `DA-1p`'s last quotation, at the foot of
+the page under the heading "Arcane Horror", is cut after its first line, which ends in a
+colon.
+
+What the pass fixed, tuned on set 9 (its losses, read at the end of the eleventh pass),
+each with a test in `tests/test_extract_margins.py` that fails on the code before it
+(standard Times and Courier fonts, our own words):
+
+- **Printed line numbers in a margin** (`pipeline/extractors/line_numbers.py`, new): a
+  vertical run of bare numerals whose right (or left) edges line up, at least 8, counting
+  up in one step (1, 2, 5 or 10) from the top of the page down at an even pitch, with no
+  other text between them and the page's edge and a gap of 0.8 of their size to the text
+  beside them, is page furniture: its glyphs are dropped before tables and lines are made.
+  Text within two lines above or below the run that starts further out than the numbers
+  (other than the page's first two or last two rows near its edge, where a bill's heading
+  stands) shows a column of the text, such as a list numbered without punctuation, which
+  is kept (a test). Pleading paper (`test_4139`, 2 -> 3 of 3) and the bill (`test_4503`,
+  whose 7 anchors were whole only because the page was one passage) no longer read "1
+  Lorem ipsum … 2 efficitur".
+- **A justified typewriter face is prose** (`layout.py`, `_typewritten_prose`): lines in a
+  fixed-width font were all taken for code, whose blocks are never split at an indent. Where
+  at least 5 of them share a column and 60 % of those (with three words or more) end within
+  half an em of one right edge, they are justified prose and paragraphs are found as in
+  any text (`test_4503`: 2 passages -> 6). A code listing's lines end where their
+  statements do (the layouts fixture's listing: 3 of 8 on one edge).
+- **A stretched word space is no gutter** (`lines.py`, `_word_space`): a row is cut where a
+  gap could be a gutter (0.8 em); a justified Courier line stretches every space past an
+  em, and two such spaces lined up on consecutive double-spaced lines cut `test_4503`'s
+  lines 15 and 16 into two columns. Where a row has at least four word spaces, all within
+  1.3 times of each other, and its glyphs are mostly letters, a gap no wider than 1.25 of
+  its spaces is one of them. A first version without the evenness and letter conditions
+  merged the cells of unruled tables (`i1040nr`'s table blocks 46 -> 7, `test_4751`'s 18 ->
+  6) and, through the scattered letters of `issue-848`'s turned pages, moved that file's
+  body size so its first lines became a header (set 3: 132 -> 131): both conditions are
+  there for that.
+- **Items opened with a middle dot** (`layout.py`, `_middle_dot_item`, `_GLUED_MARKER`): a
+  line opening with "·" opens a list item unless that line or the one above holds a middle
+  dot inside it (keywords separated by dots and turned over onto a line opening "· …");
+  a marker set against the item's first word is parted from it ("·Advocacy" -> "· Advocacy"),
+  so the first word is a word (`test_2645_1`).
+- **A one-pixel image is a fill** (`pdf.py`, `_flat_fill`): an image whose source is at
+  most 2 by 2 pixels, stretched over an area, has no picture in it; it is treated as a
+  drawn rectangle (a frame when text is inside), not as a figure. `test_2645_1`'s blank
+  panel under its third column, reaching over that column's last line, had cut the page
+  across, so the middle column was read in two pieces (what the eleventh pass's notes put
+  down to the boxed quote). `test_2645_1` 7 -> 11 of 12.
+
+Set 9 44 -> 49 of 50 (98.0 %). The one left is `test_2645_1`'s boxed quote: it stands at
+the foot of the first column, and Hamta reads it there; our expectation (written for the
+eleventh pass) puts it after the second column. All other sets unchanged in every file,
+passages included: set 1 127 of 128, set 2 93 of 93, set 3 132 of 133, set 4 90 of 90,
+set 5 75 of 78, set 6 102 of 104, set 7 108 of 114, set 8 74 of 76, docling-pdf 335 of 352
+(CER 18.98 %), docling-odf 26 of 26 (0.92 %); our own renders unchanged (CER 0.00 % in
+every language, 311 of 312 text-shape paragraphs). Thresholds (`_MIN_RUN` 8,
+`JUSTIFIED_SHARE` 0.6, `STRETCHED_SPACE` 1.25, `_EVEN_SPACES` 1.3) were set on set 9's
+two pages and checked on sets 1 to 8, the docling sets and our renders; set 10 was not
+looked at before its last measurement, except that its pages were read to write the
+expectations: the keyword rule of the middle-dot item was written knowing LNCS papers
+(one of them in set 10) separate keywords with middle dots.
+
+Left alone: `test_4503`'s items "(i) Complete such review; and" and "(ii) Notify …" stay
+one passage (both anchors whole); its heading "LB704 … 2025", set at both top corners, is
+read into the first paragraph. `test_3357`'s and `test_3780`'s losses (set 5) are OCR
+text-layer damage; `test_3727`'s (set 7) lines broken by hand.
 """
 
 

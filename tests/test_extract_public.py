@@ -63,11 +63,12 @@ SET_FLOORS = {
     # 74 of 76 (63); the two left are test_2791_content's paragraphs cut where its
     # shifted-encoding italic titles stood
     "tune (set 8)": 0.95,
-    # held out by the eleventh pass (44 of 50), tuned on by the twelfth
-    "tune (set 9)": 0.86,
-    # held out by the twelfth pass: a sanity floor set before set 10 was first measured,
-    # not fitted to its figure
-    "held out (set 10)": 0.5,
+    # 49 of 50 (44); the one left is test_2645_1's boxed quote, which the page's geometry
+    # puts after the first column and the expectation after the second
+    "tune (set 9)": 0.98,
+    # held out by the twelfth pass: 89 of 90 before and after it (floor set after the pass
+    # had measured it, rounded down)
+    "held out (set 10)": 0.98,
 }
 
 
