@@ -106,10 +106,14 @@ class SideSentences:
         # tokens cancel less), hence a power under 1 (docs/alignment-benchmarks.md, round 4).
         # The weights are relative within the run, so the unit of length (characters of
         # Chinese or of German) does not matter; power 0 is a plain sum.
-        weight = np.maximum(self.lengths, 1).astype(np.float32) ** np.float32(self.length_power)
-        total = self.vectors[first] * weight[first, None]
+        # Weights of the run's sentences only: of the whole side, per call, they made a long
+        # book's DP (a call per block of rows) grow with the square of its length.
+        def weight(index):
+            return (np.maximum(self.lengths[index], 1).astype(np.float32) ** np.float32(self.length_power))[:, None]
+
+        total = self.vectors[first] * weight(first)
         for offset in range(1, k):
-            total += self.vectors[first + offset] * weight[first + offset, None]
+            total += self.vectors[first + offset] * weight(first + offset)
         return total / np.maximum(np.linalg.norm(total, axis=1, keepdims=True), 1e-12)
 
     def run_sums(self, values: np.ndarray, k: int, first: np.ndarray) -> np.ndarray:
