@@ -613,11 +613,11 @@ def anchor_chains(src: SideSentences, tgt: SideSentences, weights, lengths: "Len
     rows, cols = candidate_points(src, tgt, top_k, window)
     if not len(rows):
         return []
-    scores = link_scores(link_features(src, tgt, 1, 1, rows, cols, lengths), weights)
+    scores = _by_chunks(lambda a, b: link_scores(link_features(src, tgt, 1, 1, a, b, lengths), weights), rows, cols)
     scores = scores - src.skip_scores(weights)[rows] - tgt.skip_scores(weights)[cols]
     likely = scores > 0
     if floor > 0:
-        likely &= ~(_Gathered(shown_side(src), shown_side(tgt))(1, 1, rows, cols) < floor)
+        likely &= ~(_by_chunks(lambda a, b: _Gathered(shown_side(src), shown_side(tgt))(1, 1, a, b), rows, cols) < floor)
     rows, cols, scores = rows[likely], cols[likely], scores[likely]
     chains = []
     while len(rows):
@@ -637,6 +637,17 @@ def anchor_chains(src: SideSentences, tgt: SideSentences, weights, lengths: "Len
         free = ~used_rows[rows] & ~used_cols[cols]
         rows, cols, scores = rows[free], cols[free], scores[free]
     return chains
+
+
+# Candidate anchors scored this many at a time: each gathers its two sentences' vectors, so
+# all at once held 2.4 GB for a book of 100k sentences a side (800k candidates).
+_CANDIDATE_CHUNK = 65536
+
+
+def _by_chunks(score, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """score(rows, cols) of candidate points, _CANDIDATE_CHUNK points at a time."""
+    return np.concatenate([score(rows[c:c + _CANDIDATE_CHUNK], cols[c:c + _CANDIDATE_CHUNK])
+                           for c in range(0, len(rows), _CANDIDATE_CHUNK)])
 
 
 def _split(anchors: list[tuple[int, int]], max_gap: int,
