@@ -1,6 +1,7 @@
 """Speed and memory of Hamta's stages, as ratios against baselines measured in the same run.
 
     python -m bench.speed --config configs/default.yaml [--quick]
+    python -m bench.speed --sections alignment --layouts book   # the book alone, 1k to 100k
 
 - extraction: pages/s of the extract stage (process pool, large PDFs split into page ranges)
   against a plain single-process pdfplumber loop (page.extract_text()) over the same PDFs;
@@ -573,9 +574,11 @@ ALIGNMENT_MODES = (
 )
 
 
-def bench_alignment(sizes: list[int]) -> list[dict]:
+def bench_alignment(sizes: list[int], layouts: set[str] | None = None) -> list[dict]:
+    """The ALIGNMENT_MODES of the given layouts (all by default) at each size."""
     rows = []
-    for mode in ALIGNMENT_MODES:
+    modes = [mode for mode in ALIGNMENT_MODES if layouts is None or mode.layout in layouts]
+    for mode in modes:
         for n in sizes:
             if n > mode.largest:
                 continue
@@ -585,7 +588,7 @@ def bench_alignment(sizes: list[int]) -> list[dict]:
             note = f"recall {result['recall']:.3f}, precision {result['precision']:.3f}"
             rows.append(_row("alignment", f"{mode.label}: seconds", n, result["seconds"], "s", "", note))
             rows.append(_row("alignment", f"{mode.label}: peak RSS", n, result["peak_rss_mb"], "MB", "", note))
-    for mode in ALIGNMENT_MODES:
+    for mode in modes:
         times = {r["size"]: r["value"] for r in rows if r["measure"] == f"{mode.label}: seconds"}
         for small, large in zip(sorted(times), sorted(times)[1:]):
             exponent = _growth(times[small], times[large], small, large)
@@ -720,7 +723,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
                         "row (default 500; 8 with --quick)")
     parser.add_argument("--sections", help="comma-separated sections to run (default: all); a partial run "
                         "leaves docs/benchmarks.md as it is")
+    parser.add_argument("--layouts", help="comma-separated alignment layouts to run (corpus, book, pair; "
+                        "default: all), e.g. `--sections alignment --layouts book` for the book alone")
     args = parser.parse_args(argv)
+    layouts = set(args.layouts.split(",")) if args.layouts else None
     args.corpus_docs = args.corpus_docs or (8 if args.quick else 500)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -741,7 +747,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
             ("extraction", lambda: bench_extraction(config, scratch, repeats)),
             ("embedding", lambda: bench_embedding(config, scratch, repeats)),
             ("whole pipeline", lambda: bench_corpus(config_path, args.corpus_docs, scratch)),
-            ("alignment", lambda: bench_alignment([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000])),
+            ("alignment", lambda: bench_alignment([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000],
+                                                  layouts)),
             ("stage memory", lambda: [] if args.quick else
              bench_stage_memory(config_path, scratch / "pdfs", scratch, "1x")
              + bench_stage_memory(config_path, _triple(scratch), scratch, "3x")),

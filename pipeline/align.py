@@ -584,12 +584,10 @@ def align_side_pair(src: Side, tgt: Side, means: Neighbourhoods, settings) -> Si
     # Two languages of one document (a paper and its abstract in another language) are
     # related by the document itself, so the gate against unrelated papers below does not apply.
     same_document = src.doc_id == tgt.doc_id
+    # Not searched here when not given: pair_sides (in align_sentence_sequences) takes the
+    # neighbourhoods the links are scored with, of the centred vectors; a search here was
+    # thrown away, a fifth of a long book's searching.
     src_sentences, tgt_sentences = means.src_sentences, means.tgt_sentences
-    if src_sentences is None or tgt_sentences is None:
-        from pipeline.sentence_align import sentence_neighbourhoods
-
-        src_sentences, tgt_sentences = sentence_neighbourhoods(src.sentence_vectors, tgt.sentence_vectors,
-                                                               settings.k, settings.faiss_above)[:2]
     sentence_links = align_sentence_sequences(
         src.sentence_vectors, tgt.sentence_vectors, src_sentences, tgt_sentences, settings,
         passage_starts([s.passage_id for s in src.sentences]), passage_starts([s.passage_id for s in tgt.sentences]),

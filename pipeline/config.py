@@ -129,6 +129,10 @@ class AlignSettings(_Strict):
     skip_kinds: list[str] = ["header", "footer", "page_number", "footnote", "reference", "caption", "table"]
     candidate_sides: int = Field(8, ge=0)
     faiss_above: int = Field(4096, ge=1)
+    # Sentences of the other side a sentence is compared with, around its place on the
+    # diagonal, in the sentence aligner's searches (neighbourhoods, anchor candidates); sides
+    # no longer than this are searched whole (configs/default.yaml says how it was chosen).
+    window: int = Field(2048, ge=1)
     approximate_above: int = Field(200_000, ge=1)
     # margin: mutual best matches by ratio margin (the method); cosine: by raw cosine with the
     # margin thresholds unused, only to measure what the margin buys (make eval).

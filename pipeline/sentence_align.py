@@ -106,10 +106,14 @@ class SideSentences:
         # tokens cancel less), hence a power under 1 (docs/alignment-benchmarks.md, round 4).
         # The weights are relative within the run, so the unit of length (characters of
         # Chinese or of German) does not matter; power 0 is a plain sum.
-        weight = np.maximum(self.lengths, 1).astype(np.float32) ** np.float32(self.length_power)
-        total = self.vectors[first] * weight[first, None]
+        # Weights of the run's sentences only: of the whole side, per call, they made a long
+        # book's DP (a call per block of rows) grow with the square of its length.
+        def weight(index):
+            return (np.maximum(self.lengths[index], 1).astype(np.float32) ** np.float32(self.length_power))[:, None]
+
+        total = self.vectors[first] * weight(first)
         for offset in range(1, k):
-            total += self.vectors[first + offset] * weight[first + offset, None]
+            total += self.vectors[first + offset] * weight(first + offset)
         return total / np.maximum(np.linalg.norm(total, axis=1, keepdims=True), 1e-12)
 
     def run_sums(self, values: np.ndarray, k: int, first: np.ndarray) -> np.ndarray:
@@ -195,7 +199,7 @@ def pair_sides(src_vectors: np.ndarray, tgt_vectors: np.ndarray, settings, src_t
     src, tgt = centred(src_vectors), centred(tgt_vectors)
     src_runs = {k: centred(v) for k, v in (src_runs or {}).items()}
     tgt_runs = {k: centred(v) for k, v in (tgt_runs or {}).items()}
-    src_mean, tgt_mean, src_best, tgt_best = sentence_neighbourhoods(src, tgt, settings.k, settings.faiss_above)
+    src_mean, tgt_mean, src_best, tgt_best = sentence_neighbourhoods(src, tgt, settings.k, settings.window)
     src_side = side_sentences(src, src_texts, src_mean, src_starts, src_runs, src_best)
     tgt_side = side_sentences(tgt, tgt_texts, tgt_mean, tgt_starts, tgt_runs, tgt_best)
     src_side.shown, tgt_side.shown = np.asarray(src_vectors, np.float32), np.asarray(tgt_vectors, np.float32)
@@ -205,7 +209,7 @@ def pair_sides(src_vectors: np.ndarray, tgt_vectors: np.ndarray, settings, src_t
     if tgt_anchorable is not None:
         tgt_side.anchorable = np.asarray(tgt_anchorable, bool)
     src_side.shown_neighbourhood, tgt_side.shown_neighbourhood = sentence_neighbourhoods(
-        src_side.shown, tgt_side.shown, settings.k, settings.faiss_above)[:2]
+        src_side.shown, tgt_side.shown, settings.k, settings.window)[:2]
     return src_side, tgt_side
 
 
@@ -432,7 +436,7 @@ class LengthModel:
         return np.abs(np.log((src_chars * self.ratio + 10) / (tgt_chars + 10))) / self.spread
 
 
-def length_ratio_of(src: SideSentences, tgt: SideSentences) -> LengthModel:
+def length_ratio_of(src: SideSentences, tgt: SideSentences, window: int = 4096) -> LengthModel:
     """The LengthModel of two sides, from the sentence pairs that are each other's nearest by
     cosine (mutual best: likely 1-1 links, found before any weight is used): the median
     ratio of their lengths, and the spread around it. Over all characters when fewer than
@@ -445,7 +449,7 @@ def length_ratio_of(src: SideSentences, tgt: SideSentences) -> LengthModel:
         return LengthModel(ratio, np.inf)
     spread = 0.25
     if len(src) and len(tgt):
-        best_tgt, best_src = _mutual_best_by_cosine(src, tgt)
+        best_tgt, best_src = _mutual_best_by_cosine(src, tgt, window)
         if len(best_tgt) >= MIN_LENGTH_PAIRS:
             ratio = float(np.exp(np.median(np.log((tgt.lengths[best_tgt] + 10) / (src.lengths[best_src] + 10)))))
         if len(best_tgt) >= 8:
@@ -460,71 +464,101 @@ MIN_LENGTH_SPREAD = 0.08
 MIN_LENGTH_PAIRS = 5
 
 
-def _mutual_best_by_cosine(src: SideSentences, tgt: SideSentences) -> tuple[np.ndarray, np.ndarray]:
+def _mutual_best_by_cosine(src: SideSentences, tgt: SideSentences, window: int) -> tuple[np.ndarray, np.ndarray]:
     """(target, source) indexes of the sentence pairs that are each other's nearest, found in
     blocks (nearest_in_window's window for long sides)."""
-    forward = nearest_in_window(src.vectors, tgt.vectors, 1, 2048)[1][:, 0]
-    backward = nearest_in_window(tgt.vectors, src.vectors, 1, 2048)[1][:, 0]
+    forward = nearest_in_window(src.vectors, tgt.vectors, 1, window)[1][:, 0]
+    backward = nearest_in_window(tgt.vectors, src.vectors, 1, window)[1][:, 0]
     sources = np.flatnonzero(backward[forward] == np.arange(len(src)))
     return forward[sources], sources
 
 
 # --- First pass: anchors ------------------------------------------------------------------
 
-def nearest_in_window(queries: np.ndarray, pool: np.ndarray, k: int, half_width: int) -> tuple[np.ndarray, np.ndarray]:
-    """(cosines, indexes) of each query's k nearest pool vectors among those within
-    half_width of the query's place on the diagonal (pool index ~ query index * m / n).
+def nearest_in_window(queries: np.ndarray, pool: np.ndarray, k: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(cosines, indexes) of each query's k nearest pool vectors among the `window` pool
+    vectors around its place on the diagonal (pool index ~ (query index + 1/2) * m / n, the
+    window moved inwards at the ends so that it always holds `window` vectors); among the
+    whole pool when that holds no more than `window`.
 
     Two long sides (a translated book) run mostly in parallel; searching a window around the
-    diagonal instead of the whole side keeps the work linear in their length (Bertalign's
-    first pass searches a window too). Queries go in blocks: one matrix product each."""
+    diagonal instead of the whole side keeps the work at n * window cosines, linear in the
+    length of the sides (Bertalign's first pass searches a window too). Queries go in
+    blocks, one matrix product each, over the union of their windows; a block's queries
+    span a quarter of a window, so at most 1.25 * n * window cosines are computed."""
+    n, m = len(queries), len(pool)
+    if m <= window:
+        return _nearest_in_pool(queries, pool, k)
+    k = min(k, window)
+    cosines = np.zeros((n, k), np.float32)
+    indexes = np.zeros((n, k), np.int64)
+    first = window_starts(n, m, window)
+    block = int(np.clip(window * n / (4 * m), 1, 512))
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        low, high = int(first[start]), int(first[stop - 1]) + window
+        sims = queries[start:stop] @ pool[low:high].T
+        # Each query sees only its own window inside the block's span.
+        columns = np.arange(low, high)
+        outside = (columns[None, :] < first[start:stop, None]) | (columns[None, :] >= first[start:stop, None] + window)
+        sims[outside] = -np.inf
+        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        cosines[start:stop] = np.take_along_axis(sims, part, axis=1)
+        indexes[start:stop] = part + low
+    return cosines, indexes
+
+
+def window_starts(n: int, m: int, window: int) -> np.ndarray:
+    """For each of n queries, the first of the `window` pool indexes (of m) it is compared
+    with: centred on its place on the diagonal, moved inwards at the ends."""
+    centre = (np.arange(n) + 0.5) * (m / max(n, 1))
+    return np.clip(np.floor(centre - window / 2).astype(np.int64), 0, max(m - window, 0))
+
+
+def _nearest_in_pool(queries: np.ndarray, pool: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(cosines, indexes) of each query's k nearest over the whole pool, in blocks of queries."""
     n, m = len(queries), len(pool)
     k = min(k, m)
     cosines = np.zeros((n, k), np.float32)
     indexes = np.zeros((n, k), np.int64)
-    block = 512
-    for start in range(0, n, block):
-        stop = min(start + block, n)
-        low = max(0, int(start * m / max(n, 1)) - half_width)
-        high = min(m, int(stop * m / max(n, 1)) + half_width)
-        sims = queries[start:stop] @ pool[low:high].T
-        width = min(k, high - low)
-        part = np.argpartition(-sims, width - 1, axis=1)[:, :width]
-        cosines[start:stop, :width] = np.take_along_axis(sims, part, axis=1)
-        indexes[start:stop, :width] = part + low
+    for start in range(0, n, 512):
+        stop = min(start + 512, n)
+        sims = queries[start:stop] @ pool.T
+        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        cosines[start:stop] = np.take_along_axis(sims, part, axis=1)
+        indexes[start:stop] = part
     return cosines, indexes
 
 
 def sentence_neighbourhoods(src: np.ndarray, tgt: np.ndarray, k: int,
-                            faiss_above: int = 4096) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                            window: int = 4096) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(source means, target means, source best, target best): the mean cosine of each
     sentence to its k nearest sentences of the other side (the ratio margin's denominators)
-    and its best cosine there; in a window around the diagonal (nearest_in_window) when a
-    side has more than faiss_above sentences, exactly otherwise."""
+    and its best cosine there, among the `window` sentences around its place on the
+    diagonal (nearest_in_window; the whole other side when it is no longer)."""
     if not len(src) or not len(tgt):
         empty_src, empty_tgt = np.zeros(len(src), np.float32), np.zeros(len(tgt), np.float32)
         return empty_src, empty_tgt, empty_src, empty_tgt
-    half = faiss_above // 2 if max(len(src), len(tgt)) > faiss_above else max(len(src), len(tgt))
-    forward = nearest_in_window(src, tgt, k, half)[0]
-    backward = nearest_in_window(tgt, src, k, half)[0]
+    forward = nearest_in_window(src, tgt, k, window)[0]
+    backward = nearest_in_window(tgt, src, k, window)[0]
     return forward.mean(axis=1), backward.mean(axis=1), forward.max(axis=1), backward.max(axis=1)
 
 
 def candidate_points(src: SideSentences, tgt: SideSentences, k: int,
-                     faiss_above: int = 4096) -> tuple[np.ndarray, np.ndarray]:
-    """(source, target) indexes of each sentence's k nearest sentences on the other side;
-    in a window around the diagonal (nearest_in_window) when a side has more than
-    faiss_above sentences, so the work stays linear in the length of the sides."""
+                     window: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """(source, target) indexes of each sentence's k nearest sentences on the other side,
+    among the `window` sentences around its place on the diagonal (nearest_in_window) once
+    a side is longer than that, so the work stays linear in the length of the sides."""
     n, m = len(src), len(tgt)
     if not n or not m:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if max(n, m) <= faiss_above:
+    if max(n, m) <= window:
         cos = src.vectors @ tgt.vectors.T
         forward = np.argpartition(-cos, min(k, m) - 1, axis=1)[:, :min(k, m)]
         backward = np.argpartition(-cos.T, min(k, n) - 1, axis=1)[:, :min(k, n)]
     else:
-        forward = nearest_in_window(src.vectors, tgt.vectors, k, faiss_above // 2)[1]
-        backward = nearest_in_window(tgt.vectors, src.vectors, k, faiss_above // 2)[1]
+        forward = nearest_in_window(src.vectors, tgt.vectors, k, window)[1]
+        backward = nearest_in_window(tgt.vectors, src.vectors, k, window)[1]
     rows = np.concatenate([np.repeat(np.arange(n), forward.shape[1]), backward.ravel()])
     cols = np.concatenate([forward.ravel(), np.repeat(np.arange(m), backward.shape[1])])
     pairs = np.unique(rows.astype(np.int64) * m + cols)
@@ -571,19 +605,19 @@ def heaviest_chain(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> l
 
 def anchor_chains(src: SideSentences, tgt: SideSentences, weights, lengths: "LengthModel",
                   top_k: int, max_gap: int, min_block: int, reach: int,
-                  faiss_above: int = 4096, floor: float = 0.0) -> list[list[tuple[int, int]]]:
+                  window: int = 4096, floor: float = 0.0) -> list[list[tuple[int, int]]]:
     """Chains of 1-1 anchors: the heaviest increasing chain of likely candidate links, then
     chains among the candidates in rows and columns no chain holds (sections that moved),
     each split at gaps over max_gap and kept when it holds min_block anchors (the first
     chain keeps every anchor: its corridor is where the sides run in parallel)."""
-    rows, cols = candidate_points(src, tgt, top_k, faiss_above)
+    rows, cols = candidate_points(src, tgt, top_k, window)
     if not len(rows):
         return []
-    scores = link_scores(link_features(src, tgt, 1, 1, rows, cols, lengths), weights)
+    scores = _by_chunks(lambda a, b: link_scores(link_features(src, tgt, 1, 1, a, b, lengths), weights), rows, cols)
     scores = scores - src.skip_scores(weights)[rows] - tgt.skip_scores(weights)[cols]
     likely = scores > 0
     if floor > 0:
-        likely &= ~(_Gathered(shown_side(src), shown_side(tgt))(1, 1, rows, cols) < floor)
+        likely &= ~(_by_chunks(lambda a, b: _Gathered(shown_side(src), shown_side(tgt))(1, 1, a, b), rows, cols) < floor)
     rows, cols, scores = rows[likely], cols[likely], scores[likely]
     chains = []
     while len(rows):
@@ -603,6 +637,17 @@ def anchor_chains(src: SideSentences, tgt: SideSentences, weights, lengths: "Len
         free = ~used_rows[rows] & ~used_cols[cols]
         rows, cols, scores = rows[free], cols[free], scores[free]
     return chains
+
+
+# Candidate anchors scored this many at a time: each gathers its two sentences' vectors, so
+# all at once held 2.4 GB for a book of 100k sentences a side (800k candidates).
+_CANDIDATE_CHUNK = 65536
+
+
+def _by_chunks(score, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """score(rows, cols) of candidate points, _CANDIDATE_CHUNK points at a time."""
+    return np.concatenate([score(rows[c:c + _CANDIDATE_CHUNK], cols[c:c + _CANDIDATE_CHUNK])
+                           for c in range(0, len(rows), _CANDIDATE_CHUNK)])
 
 
 def _split(anchors: list[tuple[int, int]], max_gap: int,
@@ -866,9 +911,9 @@ def align_sides(src: SideSentences, tgt: SideSentences, settings) -> list[Scored
     if not n or not m:
         return []
     weights, reach = settings.link, settings.reach
-    ratio = length_ratio_of(src, tgt)
+    ratio = length_ratio_of(src, tgt, settings.window)
     chains = anchor_chains(src, tgt, weights, ratio, settings.top_k, settings.max_gap, settings.min_block, reach,
-                           settings.faiss_above, settings.min_similarity)
+                           settings.window, settings.min_similarity)
     if not chains:
         return []
     found: list[ScoredLink] = []

@@ -49,7 +49,7 @@ def test_knn_mutual_best_without_thresholds_matches_the_full_matrix():
 
 def test_sentence_anchors_agree_between_paths():
     # Two long "documents" whose sentences are translations in order, with some omitted: the
-    # search in a window around the diagonal (sides over faiss_above) finds what the search
+    # search in a window around the diagonal (sides over align.window) finds what the search
     # over the whole side finds, as long as the window covers the drift the omissions make.
     rng = np.random.default_rng(5)
     meaning = _unit(rng.normal(size=(900, 48)))
@@ -58,9 +58,9 @@ def test_sentence_anchors_agree_between_paths():
     tgt = _unit(meaning[kept] + rng.normal(scale=0.1, size=(800, 48)))
     src_mean, tgt_mean = neighbourhood_mean(src, tgt, 4), neighbourhood_mean(tgt, src, 4)
     exact = align_sentence_sequences(src, tgt, src_mean, tgt_mean,
-                                     AlignSettings(faiss_above=100_000))
+                                     AlignSettings(window=100_000))
     knn = align_sentence_sequences(src, tgt, src_mean, tgt_mean,
-                                   AlignSettings(faiss_above=400))
+                                   AlignSettings(window=400))
     # Random vectors have no locality beyond the planted translation, so a sentence's k
     # nearest inside the window are not all its nearest over the side: its neighbourhood
     # mean (the margin's denominator) moves a little, and a link on the edge of a tie may
@@ -91,3 +91,82 @@ def test_approximate_index_finds_the_planted_pairs_of_the_exact_search():
     assert (found == truth)[translated].mean() > 0.99 and (found == truth).mean() < 0.99
     # and it is reproducible: k-means starts from a fixed seed
     assert (nearest_neighbours(src, tgt, 1, approximate_above=1000)[1] == found).all()
+
+
+class _CountingPool(np.ndarray):
+    """A pool of vectors that counts the cosines computed against it (rows x columns of
+    every matrix product it takes part in)."""
+
+    cosines = 0
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = [np.asarray(x) for x in inputs]
+        if ufunc is np.matmul:
+            _CountingPool.cosines += plain[0].shape[0] * plain[1].shape[-1]
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+
+def _book_sides(n=3000, m=2400, dim=32, seed=11):
+    """Two long sides in order, m/n sentences of the other side per sentence: sentence i of
+    the source has its translation at i * m / n."""
+    rng = np.random.default_rng(seed)
+    tgt = _unit(rng.normal(size=(m, dim)))
+    src = _unit(tgt[(np.arange(n) * m) // n] + rng.normal(scale=0.3 / np.sqrt(dim), size=(n, dim)))
+    return src, tgt
+
+
+def test_sentence_search_looks_only_inside_its_window_on_the_diagonal():
+    from pipeline.sentence_align import nearest_in_window, window_starts
+
+    src, tgt = _book_sides()
+    n, m, window, k = len(src), len(tgt), 200, 4
+    _CountingPool.cosines = 0
+    cosines, indexes = nearest_in_window(src, tgt.view(_CountingPool), k, window)
+    # The work is n * window cosines (and the quarter window a block of queries spans), not n * m.
+    assert n * window <= _CountingPool.cosines <= 1.25 * n * window + n
+    # Each sentence's k nearest among the `window` sentences around its place on the diagonal,
+    # exactly: the same as a search over that window alone.
+    first = window_starts(n, m, window)
+    assert (first >= 0).all() and (first + window <= m).all()
+    place = (np.arange(n) + 0.5) * m / n
+    inner = (place >= window / 2) & (place <= m - window / 2)  # away from the ends, centred on it
+    assert inner.sum() > 0.8 * n and (np.abs(first + window / 2 - place)[inner] <= 1).all()
+    for i in range(0, n, 37):
+        sims = src[i] @ tgt[first[i]:first[i] + window].T
+        best = np.sort(sims)[::-1][:k]
+        assert np.allclose(np.sort(cosines[i])[::-1], best, atol=1e-6)
+        assert ((indexes[i] >= first[i]) & (indexes[i] < first[i] + window)).all()
+    # and it finds each planted translation, which lies on the diagonal.
+    assert (indexes[np.arange(n), np.argmax(cosines, axis=1)] == (np.arange(n) * m) // n).mean() > 0.99
+
+
+def test_sides_no_longer_than_the_window_are_searched_whole():
+    from pipeline.sentence_align import candidate_points, nearest_in_window, sentence_neighbourhoods, side_sentences
+
+    src, tgt = _book_sides(n=600, m=500)
+    _CountingPool.cosines = 0
+    cosines, indexes = nearest_in_window(src, tgt.view(_CountingPool), 4, window=500)
+    assert _CountingPool.cosines == 600 * 500
+    sims = src @ tgt.T
+    assert np.allclose(np.sort(cosines, axis=1), np.sort(np.partition(sims, -4, axis=1)[:, -4:], axis=1), atol=1e-6)
+    # Neighbourhoods and anchor candidates of a pair shorter than the window are the same
+    # whatever the window beyond it; windowed ones differ (the test can tell).
+    whole = sentence_neighbourhoods(src, tgt, 4, window=600)
+    assert all(np.array_equal(a, b) for a, b in zip(whole, sentence_neighbourhoods(src, tgt, 4, window=10**6)))
+    assert not np.array_equal(whole[0], sentence_neighbourhoods(src, tgt, 4, window=100)[0])
+    src_side, tgt_side = (side_sentences(v, None, np.zeros(len(v))) for v in (src, tgt))
+    exact = candidate_points(src_side, tgt_side, 4, window=600)
+    assert all(np.array_equal(a, b) for a, b in zip(exact, candidate_points(src_side, tgt_side, 4, window=10**6)))
+
+
+def test_anchor_candidates_of_long_sides_stay_near_the_diagonal():
+    from pipeline.sentence_align import candidate_points, side_sentences
+
+    src, tgt = _book_sides()
+    src_side, tgt_side = (side_sentences(v, None, np.zeros(len(v))) for v in (src, tgt))
+    rows, cols = candidate_points(src_side, tgt_side, 4, window=200)
+    off = np.abs(cols - rows * len(tgt) / len(src))
+    # Half a window either way; a whole one at the ends of the sides, where windows move inwards.
+    inner = (rows >= 200) & (rows < len(src) - 200)
+    assert off[inner].max() <= 200 / 2 + 2 and off.max() <= 200 + 1
+    assert len(rows) <= 4 * (len(src) + len(tgt))

@@ -38,6 +38,7 @@ def test_an_empty_config_file_behaves_like_the_default_one(tmp_path):
     ("align:\n  passage_margin: .inf\n", "align.passage_margin", "finite"),
     ("align:\n  run_length_power: -0.5\n", "align.run_length_power", "greater than or equal to 0"),
     ("align:\n  run_length_power: 5\n", "align.run_length_power", "less than or equal to 4"),
+    ("align:\n  window: 0\n", "align.window", "greater than or equal to 1"),
     ("align:\n  link:\n    plain_gain: -1\n", "align.link.plain_gain", "greater than or equal to 0"),
     ("align:\n  link:\n    plain_gain: 11\n", "align.link.plain_gain", "less than or equal to 10"),
     ("extract:\n  ocr_languages: 'fas eng'\n", "extract.ocr_languages", "pattern"),
