@@ -18,7 +18,8 @@ Hamta's margin scoring in place of a bare cosine:
    pipeline.signals (numbers, footnote marks, Latin terms), Bertalign's whole link score
    (local margin times its length penalty), and for a merge of summed runs how far its
    plain-sum cosine falls below that of its best part one sentence shorter (plain_gain: a
-   short stranger taken in, which length-weighted runs hide). The default weights (align.link) make
+   short stranger taken in, which length-weighted runs hide), and whether one run ends in a
+   question mark and the other does not (question_differs). The default weights (align.link) make
    Bertalign's score the main term and the rest, fitted by `python -m bench.align_public
    --fit`, a correction at 0.05 of its fitted size: a score that pays each link about the
    same whatever it holds makes a path of more, smaller links win (a gold 1-2 link split into
