@@ -342,6 +342,64 @@ def run_set(bench_set: BenchSet, vectors: Vectors, settings) -> SetResult:
                      sum(right) / max(len(right), 1), scores, sizes, right)
 
 
+# ------------------------------------------------------------------------ errors
+
+ERROR_CLASSES = ("touches non-monotone gold", "under-merge, source side", "under-merge, target side",
+                 "under-merge, both sides", "boundary (cuts across gold links)", "took in a sentence the gold leaves out",
+                 "merged whole gold links", "shifted inside one gold link", "a link where the gold skips both sides")
+
+
+def _monotone(link: Link, gold_links: list[Link]) -> bool:
+    """Whether a gold link is contiguous on both sides and crosses no other gold link."""
+    src, tgt = link
+    if any(list(side) != list(range(side[0], side[0] + len(side))) for side in (src, tgt)):
+        return False
+    return not any((other[0][0] < src[0]) != (other[1][0] < tgt[0])
+                   and set(other[0]).isdisjoint(src) and set(other[1]).isdisjoint(tgt)
+                   for other in gold_links if other != link)
+
+
+def error_class(link: Link, gold_links: list[Link]) -> str:
+    """Which of ERROR_CLASSES a wrong link (not a gold link) falls in, by the gold links
+    (skips aside) it shares a sentence with (docs/alignment-benchmarks.md, round 6)."""
+    src, tgt = set(link[0]), set(link[1])
+    touched = [g for g in gold_links if not src.isdisjoint(g[0]) or not tgt.isdisjoint(g[1])]
+    if any(not _monotone(g, gold_links) for g in touched):
+        return "touches non-monotone gold"
+    if not touched:
+        return "a link where the gold skips both sides"
+    if len(touched) == 1:
+        gold_src, gold_tgt = set(touched[0][0]), set(touched[0][1])
+        if src <= gold_src and tgt <= gold_tgt:
+            return {(True, False): "under-merge, source side", (False, True): "under-merge, target side",
+                    (True, True): "under-merge, both sides"}[(src < gold_src, tgt < gold_tgt)]
+        if src >= gold_src and tgt >= gold_tgt:
+            return "took in a sentence the gold leaves out"
+        return "shifted inside one gold link"
+    if all(set(g[0]) <= src and set(g[1]) <= tgt for g in touched):
+        return "merged whole gold links"
+    return "boundary (cuts across gold links)"
+
+
+def error_table(bench_sets: list[BenchSet], vectors: "Vectors", settings) -> str:
+    """Markdown table of the wrong links made on each set, by error_class."""
+    from collections import Counter
+
+    columns = []
+    for bench_set in bench_sets:
+        counts, made = Counter(), 0
+        for doc in bench_set.documents:
+            gold = [g for g in doc.gold if g[0] and g[1]]
+            _, found = align_document(doc, vectors, settings)
+            made += len(found)
+            counts.update(error_class((l.src, l.tgt), gold) for l in found if (l.src, l.tgt) not in set(gold))
+        columns.append((f"{bench_set.name} ({made} links made)", counts))
+    lines = ["| class | " + " | ".join(name for name, _ in columns) + " |", "|---" * (len(columns) + 1) + "|",
+             "| wrong links | " + " | ".join(str(sum(c.values())) for _, c in columns) + " |"]
+    lines += [f"| {name} | " + " | ".join(str(c[name]) for _, c in columns) + " |" for name in ERROR_CLASSES]
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------------------- fit
 
 def training_rows(bench_sets: list[BenchSet], vectors: Vectors, settings) -> tuple[np.ndarray, np.ndarray]:
@@ -525,6 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibrate", action="store_true",
                         help="fit align.confidence.sentence_* on the links made on the --tune sets and print it")
     parser.add_argument("--tune", default="mac-dev")
+    parser.add_argument("--errors", action="store_true", help="print the wrong links of the --sets by error class")
     parser.add_argument("--cold", action="store_true", help="--fit from a logistic fit, not from the config's weights")
     parser.add_argument("--report", type=Path, help="also write the table into this markdown file")
     args = parser.parse_args(argv)
@@ -563,6 +622,9 @@ def main(argv: list[str] | None = None) -> int:
     bench_sets, missing = load_sets(folder, args.sets.split(","))
     for line in missing:
         print(f"bench-align: {line}", file=sys.stderr)
+    if args.errors:
+        print(error_table(bench_sets, vectors, config.align))
+        return 0
     results = []
     for bench_set in bench_sets:
         result = run_set(bench_set, vectors, config.align)

@@ -100,6 +100,9 @@ class LinkWeights(_Strict):
     # A merge's shortfall in plain-sum cosine against its best part one sentence shorter
     # (a stranger taken in); chosen on the tuning sets, docs/alignment-benchmarks.md round 5.
     plain_gain: float = Field(2.0, ge=0, le=10)
+    # A link whose one run ends in a question mark and whose other does not; chosen on the
+    # tuning sets, docs/alignment-benchmarks.md round 6.
+    question_differs: float = Field(-0.05, ge=-1, le=0)
     skip: float = 0.03
     skip_evidence: float = -0.5061
 

@@ -18,7 +18,8 @@ Hamta's margin scoring in place of a bare cosine:
    pipeline.signals (numbers, footnote marks, Latin terms), Bertalign's whole link score
    (local margin times its length penalty), and for a merge of summed runs how far its
    plain-sum cosine falls below that of its best part one sentence shorter (plain_gain: a
-   short stranger taken in, which length-weighted runs hide). The default weights (align.link) make
+   short stranger taken in, which length-weighted runs hide), and whether one run ends in a
+   question mark and the other does not (question_differs). The default weights (align.link) make
    Bertalign's score the main term and the rest, fitted by `python -m bench.align_public
    --fit`, a correction at 0.05 of its fitted size: a score that pays each link about the
    same whatever it holds makes a path of more, smaller links win (a gold 1-2 link split into
@@ -51,7 +52,7 @@ MAX_LINK = 5
 # Link shapes (source sentences, target sentences), Bertalign's max_align = 5.
 SHAPES = tuple((s, t) for s in range(1, MAX_RUN + 1) for t in range(1, MAX_RUN + 1) if s + t <= MAX_LINK)
 FEATURES = ("cosine", "margin", "local", "gain", "weakest", "length", "merge_3", "merge_4", "merge_5",
-            "numbers_matched", "numbers_unmatched", "terms_matched", "bertalign", "plain_gain")
+            "numbers_matched", "numbers_unmatched", "terms_matched", "bertalign", "plain_gain", "question_differs")
 # Rows of the DP whose cell scores are computed together (bounds memory on long books).
 _CHUNK_ROWS = 32
 
@@ -81,6 +82,9 @@ class SideSentences:
     # Summed runs weigh each sentence's vector by its length to this power (0: a plain sum;
     # align.run_length_power, see run_vectors).
     length_power: float = 0.0
+    # Which sentences end in a question mark (pipeline.signals.ends_in_question; none where
+    # no text is known).
+    questions: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.vectors)
@@ -92,6 +96,8 @@ class SideSentences:
             self.evidence = np.zeros(len(self.vectors), np.float32)
         if self.anchorable is None:
             self.anchorable = np.ones(len(self.vectors), bool)
+        if self.questions is None:
+            self.questions = np.zeros(len(self.vectors), bool)
 
     def skip_scores(self, weights) -> np.ndarray:
         """What leaving each sentence out scores (align.link skip, skip_evidence)."""
@@ -142,18 +148,20 @@ def side_sentences(vectors: np.ndarray, texts: list[str] | None, neighbourhood: 
     """A side for the aligner from its sentence vectors and texts. Without texts (vectors
     alone, as in the synthetic tests), every sentence counts as the same length and carries
     no signals, so those features are neutral."""
-    from pipeline.signals import SIGNAL_DIM, signal_counts
+    from pipeline.signals import SIGNAL_DIM, ends_in_question, signal_counts
 
+    questions = None
     if texts is None:
         lengths = np.ones(len(vectors), np.float32)
         numbers = terms = np.zeros((len(vectors), SIGNAL_DIM), np.float32)
     else:
         lengths = np.array([len(t) for t in texts], np.float32)
         numbers, terms = signal_counts(texts)
+        questions = ends_in_question(texts)
     neighbourhood = np.asarray(neighbourhood, np.float32)
     evidence = None if best is None else np.asarray(best, np.float32) - neighbourhood
     return SideSentences(np.asarray(vectors, np.float32), lengths, numbers, terms, neighbourhood,
-                         frozenset(starts), dict(runs or {}), evidence)
+                         frozenset(starts), dict(runs or {}), evidence, questions=questions)
 
 
 # A side's common direction is estimated from its own sentences, shrunk towards none for a
@@ -224,7 +232,7 @@ def stretch(side: SideSentences, first: int, end: int) -> SideSentences:
                          frozenset(k - first for k in side.starts if first < k < end),
                          {k: runs[first:end - k + 1] for k, runs in side.runs.items() if end - first >= k},
                          cut(side.evidence), cut(side.shown), cut(side.shown_neighbourhood), cut(side.anchorable),
-                         side.length_power)
+                         side.length_power, cut(side.questions))
 
 
 class _Gathered:
@@ -351,11 +359,16 @@ def link_features(src: SideSentences, tgt: SideSentences, s: int, t: int, src_fi
     scaled = src_chars * lengths.ratio
     bertalign = local * np.log2(1 + np.minimum(scaled, tgt_chars) / np.maximum(np.maximum(scaled, tgt_chars), 1e-6))
     plain_gain = _plain_gain(src, tgt, s, t, a, b, plain_of)
+    # A question stays a question: a link whose one run ends in a question mark and whose
+    # other does not is more often cut a sentence off (docs/alignment-benchmarks.md, round 6).
+    question_differs = (src.questions[np.clip(a + s - 1, 0, len(src) - 1)]
+                        != tgt.questions[np.clip(b + t - 1, 0, len(tgt) - 1)]).astype(np.float32)
     numbers_matched, numbers_unmatched, terms_matched = _signal_features(src, tgt, s, t, a, b)
     # The shape's own prior: links of 3, 4 and 5 sentences in all (1-1 is the reference).
     merges = [np.full(len(cosine), float(s + t == size), np.float32) for size in (3, 4, 5)]
     return np.column_stack([cosine, margin, local, gain, weakest, length, *merges, numbers_matched,
-                            numbers_unmatched, terms_matched, bertalign, plain_gain]).astype(np.float32)
+                            numbers_unmatched, terms_matched, bertalign, plain_gain,
+                            question_differs]).astype(np.float32)
 
 
 def _plain_gain(src: SideSentences, tgt: SideSentences, s: int, t: int, a: np.ndarray, b: np.ndarray,

@@ -76,3 +76,15 @@ def signal_counts(sentences: list[str], dim: int = SIGNAL_DIM) -> tuple[np.ndarr
         _hashed(found_numbers, numbers[row])
         _hashed(found_terms, terms[row])
     return numbers, terms
+
+
+# Closing quotes and brackets after a sentence's last mark: "'Why?'" ends in a question.
+_CLOSERS = "\"'“”‘’«»「」『』》〉)）]】 \t"
+
+
+def ends_in_question(sentences: list[str]) -> np.ndarray:
+    """Whether each sentence ends in a question mark (Latin, full width or Arabic script),
+    closing quotes and brackets looked through. A question stays a question in translation,
+    so the mark tells where a link ends when the vectors do not (a short question beside
+    its answer)."""
+    return np.array([sentence.rstrip(_CLOSERS)[-1:] in ("?", "？", "؟") for sentence in sentences], bool)

@@ -87,3 +87,18 @@ def test_fixture_texts_align_like_their_gold(name, src_lang, tmp_path):
     assert result.strict_f1 >= 0.85 and result.lax_f1 >= 0.9, (result, predicted)
     merge = next(link for link in gold if len(link[0]) + len(link[1]) == 3)
     assert merge in predicted  # the merged sentence is found as one 1-2 link
+
+
+def test_error_classes_of_wrong_links():
+    """The classes of docs/alignment-benchmarks.md (round 6), each from a small gold."""
+    from bench.align_public import error_class
+
+    gold = [((0,), (0,)), ((1, 2), (1,)), ((3,), (2, 3)), ((4,), (4,)), ((6, 8), (6,)), ((9,), (8,))]
+    assert error_class(((1,), (1,)), gold) == "under-merge, source side"
+    assert error_class(((3,), (3,)), gold) == "under-merge, target side"
+    assert error_class(((2, 3), (2,)), gold) == "boundary (cuts across gold links)"
+    assert error_class(((0, 1, 2), (0, 1)), gold) == "merged whole gold links"
+    assert error_class(((4, 5), (4,)), gold) == "took in a sentence the gold leaves out"
+    assert error_class(((5,), (5,)), gold) == "a link where the gold skips both sides"
+    assert error_class(((8,), (6,)), gold) == "touches non-monotone gold"
+    assert error_class(((1, 2), (1, 2)), [((1, 2), (1,)), ((3,), (2,))]) == "boundary (cuts across gold links)"

@@ -140,6 +140,43 @@ def test_a_short_stranger_is_not_taken_into_a_merge():
     assert kept >= 18 and absorbed >= 10, (kept, absorbed)
 
 
+def _question_draw(seed, lean=1.05):
+    """A statement and a question on the source; on the target, between their translations,
+    a short question whose vector leans a little more to the statement (a sentence the
+    vectors cannot place, as "Who stole your chickens?" between two of mac-dev's links)."""
+    meaning = _meanings(7, seed=300 + seed)
+    src = _noisy(meaning[:6], seed=400 + seed)
+    between = _unit([lean * meaning[2] + meaning[3] + 0.3 * meaning[6]])[0]
+    tgt = _unit([meaning[0], meaning[1], meaning[2], between, meaning[3], meaning[4], meaning[5]])
+    src_texts = ["word " * 12 + "."] * 6
+    src_texts[2], src_texts[3] = "word " * 20 + ".", "word " * 20 + "?"
+    tgt_texts = ["word " * 12 + "."] * 7
+    tgt_texts[3], tgt_texts[4] = "word " * 8 + "?", "word " * 12 + "?"
+    return src, tgt, src_texts, tgt_texts
+
+
+def test_a_question_joins_the_link_that_ends_in_a_question():
+    """Without align.link.question_differs the short question goes with the statement it
+    leans to (a 1-2 link ending in "?" against "."); with the default weight it joins the
+    question's link, whose runs both end in a question mark (round 6)."""
+    assert SETTINGS.link.question_differs < 0
+    without = SETTINGS.link.model_copy(update={"question_differs": 0.0})
+    with_question = with_statement = 0
+    for seed in range(20):
+        src, tgt, src_texts, tgt_texts = _question_draw(seed)
+        with_question += ((3,), (3, 4)) in _align(src, tgt, src_texts, tgt_texts)
+        with_statement += ((2,), (2, 3)) in _align(src, tgt, src_texts, tgt_texts, link=without)
+    assert with_question >= 16 and with_statement >= 12, (with_question, with_statement)
+
+
+def test_ends_in_question_looks_through_closing_quotes_in_every_script():
+    from pipeline.signals import ends_in_question
+
+    found = ends_in_question(["'Why fight a dummy?'", "他问：“你是谁？”", "چرا نیامدی؟", "Where?) ",
+                              "He asked 'who?' and left.", "Ask me.", ""])
+    assert found.tolist() == [True, True, True, True, False, False, False]
+
+
 def test_plain_gain_sees_a_stranger_and_not_the_halves_of_a_split():
     meaning = _meanings(4, seed=71)
     src = side_sentences(_unit([meaning[0], meaning[1] + meaning[2], meaning[3]]), ["word " * 30] * 3, np.zeros(3))
