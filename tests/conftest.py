@@ -194,3 +194,17 @@ def zoo_run(zoo, embedding_cache, tmp_path_factory) -> Run:
     out = tmp_path_factory.mktemp("zoo-run")
     done = make_all(zoo, out, embedding_cache)
     return Run(zoo, out / "build", out / "aligned", embedding_cache, done.returncode, done.stderr)
+
+
+def write_pdf(path, objects: list) -> None:
+    """Objects 1..n (1 the catalog; bodies as str or bytes) written with their
+    cross-reference table: the one PDF writer of the tests that build PDFs by hand."""
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + (body if isinstance(body, bytes) else body.encode()) + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(bytes(out))

@@ -11,6 +11,7 @@ from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, Num
 
 from pipeline.config import ExtractSettings
 from pipeline.extract import extract_file
+from conftest import write_pdf
 
 FIXTURES = Path(__file__).parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
@@ -38,18 +39,6 @@ end
 """
 
 
-
-def _write_pdf(out, objects: list[bytes]) -> None:
-    """Objects 1..n (1 the catalog) written with their cross-reference table."""
-    data, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(data))
-        data += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(data)
-    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    data += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    data += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    out.write_bytes(bytes(data))
 
 def _with_embedded_encoding(source: Path, out: Path) -> int:
     """The PDF with every Type 0 font's Identity-H encoding replaced by the same CMap
@@ -119,7 +108,7 @@ def _type3_pdf(out: Path, words: list[bytes], prefix: str = "a", to_unicode: dic
                 + "endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n").encode()
         objects[4] = objects[4][:-2] + b" /ToUnicode 10 0 R >>"
         objects.append(b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream")
-    _write_pdf(out, objects)
+    write_pdf(out, objects)
 
 
 def test_a_type3_font_named_by_its_codes_reads_as_tex_cork_encoding(tmp_path):
@@ -218,7 +207,7 @@ def _type1c_pdf(out: Path, lines: list[bytes]) -> None:
         b"<< /Type /Encoding /Differences [0 /Gamma] >>",
         b"<< /Subtype /Type1C /Length %d >>\nstream\n" % len(program) + program + b"\nendstream",
     ]
-    _write_pdf(out, objects)
+    write_pdf(out, objects)
 
 
 def test_a_symbolic_type1c_font_reads_its_ligatures_from_its_own_encoding(tmp_path):

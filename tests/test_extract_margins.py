@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import body_passages, reflowed_words
+from conftest import body_passages, reflowed_words, write_pdf
 from pdfminer.fontmetrics import FONT_METRICS
 
 from pipeline.config import ExtractSettings
@@ -48,15 +48,7 @@ def _pdf(path: Path, runs: list[tuple[str, float, float, float, str]], drawing: 
     objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] /Contents 8 0 R "
                    f"/Resources << /Font << {fonts}>> /XObject << /Im1 6 0 R >> >> >>")
     objects[6], objects[7] = objects[7], objects[6]  # contents is object 8, the page 7
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + (body if isinstance(body, bytes) else body.encode()) + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    path.write_bytes(bytes(out))
+    write_pdf(path, objects)
     return path
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import reflowed_words
+from conftest import reflowed_words, write_pdf
 from pdfminer.fontmetrics import FONT_METRICS
 
 from pipeline.config import ExtractSettings
@@ -57,15 +57,7 @@ def _pdf(path: Path, pages: list[list[tuple[str, float, float, float, str]]],
                        "/Resources << /Font << /R 3 0 R /B 4 0 R >> >> >>")
         kids.append(len(objects))
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>"
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + (body if isinstance(body, bytes) else body.encode()) + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    path.write_bytes(bytes(out))
+    write_pdf(path, objects)
     return path
 
 
