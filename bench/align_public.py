@@ -411,7 +411,7 @@ def training_rows(bench_sets: list[BenchSet], vectors: Vectors, settings) -> tup
     for bench_set in bench_sets:
         for doc in bench_set.documents:
             src, tgt = _document_sides(doc, vectors, settings)
-            ratio = length_ratio_of(src, tgt)
+            ratio = length_ratio_of(src, tgt, settings.window)
             anchors = [(s[0], t[0]) for s, t in doc.gold if s and t]
             low, high = corridor(anchors, len(src), len(tgt), settings.reach)
             gold = {(s, t) for s, t in doc.gold if s and t}
@@ -480,7 +480,7 @@ def train_link_weights(bench_sets: list[BenchSet], vectors: Vectors, settings, e
         mistakes = 0
         order.shuffle(documents)
         for doc, src, tgt in documents:
-            ratio = length_ratio_of(src, tgt)
+            ratio = length_ratio_of(src, tgt, settings.window)
             anchors = [(s[0], t[0]) for s, t in doc.gold if s and t]
             low, high = corridor(anchors, len(src), len(tgt), settings.reach)
             current = settings.link.model_copy(update={**dict(zip(FEATURES, weights[:len(FEATURES)])),

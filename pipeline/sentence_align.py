@@ -449,7 +449,7 @@ class LengthModel:
         return np.abs(np.log((src_chars * self.ratio + 10) / (tgt_chars + 10))) / self.spread
 
 
-def length_ratio_of(src: SideSentences, tgt: SideSentences, window: int = 4096) -> LengthModel:
+def length_ratio_of(src: SideSentences, tgt: SideSentences, window: int) -> LengthModel:
     """The LengthModel of two sides, from the sentence pairs that are each other's nearest by
     cosine (mutual best: likely 1-1 links, found before any weight is used): the median
     ratio of their lengths, and the spread around it. Over all characters when fewer than
@@ -544,7 +544,7 @@ def _nearest_in_pool(queries: np.ndarray, pool: np.ndarray, k: int) -> tuple[np.
 
 
 def sentence_neighbourhoods(src: np.ndarray, tgt: np.ndarray, k: int,
-                            window: int = 4096) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                            window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(source means, target means, source best, target best): the mean cosine of each
     sentence to its k nearest sentences of the other side (the ratio margin's denominators)
     and its best cosine there, among the `window` sentences around its place on the
@@ -558,7 +558,7 @@ def sentence_neighbourhoods(src: np.ndarray, tgt: np.ndarray, k: int,
 
 
 def candidate_points(src: SideSentences, tgt: SideSentences, k: int,
-                     window: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+                     window: int) -> tuple[np.ndarray, np.ndarray]:
     """(source, target) indexes of each sentence's k nearest sentences on the other side,
     among the `window` sentences around its place on the diagonal (nearest_in_window) once
     a side is longer than that, so the work stays linear in the length of the sides."""
@@ -618,7 +618,7 @@ def heaviest_chain(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> l
 
 def anchor_chains(src: SideSentences, tgt: SideSentences, weights, lengths: "LengthModel",
                   top_k: int, max_gap: int, min_block: int, reach: int,
-                  window: int = 4096, floor: float = 0.0) -> list[list[tuple[int, int]]]:
+                  window: int, floor: float = 0.0) -> list[list[tuple[int, int]]]:
     """Chains of 1-1 anchors: the heaviest increasing chain of likely candidate links, then
     chains among the candidates in rows and columns no chain holds (sections that moved),
     each split at gaps over max_gap and kept when it holds min_block anchors (the first

@@ -186,7 +186,7 @@ def test_plain_gain_sees_a_stranger_and_not_the_halves_of_a_split():
                               ["word " * 30, "word " * 30, "word word", "word " * 30], np.zeros(4))
     for side in (src, halves, stranger):
         side.length_power = SETTINGS.run_length_power
-    ratio = length_ratio_of(src, halves)
+    ratio = length_ratio_of(src, halves, SETTINGS.window)
     column = FEATURES.index("plain_gain")
     split = link_features(src, halves, 1, 2, np.array([1]), np.array([1]), ratio)[0, column]
     taken_in = link_features(src, stranger, 1, 2, np.array([1]), np.array([1]), ratio)[0, column]
