@@ -218,7 +218,10 @@ def test_damaged_cache_bytes_are_recomputed_and_the_rows_do_not_change(tmp_path,
     assert 2 <= embedded <= 6  # the damaged records only, embedded again
     got = _vectors(second)
     assert got.keys() == expected.keys()
-    assert all(np.allclose(got[k], expected[k], atol=1e-5) for k in expected)
+    # Re-embedded alone, the damaged records meet the model in other batches, padded to other
+    # lengths: under the default bf16 path their vectors move in the last bits, within the
+    # documented cosine >= 0.9999 to the first run (tests/test_embed_backends.py).
+    assert min(float(got[k] @ expected[k]) for k in expected) >= 0.9999
 
     third = _workspace(corpus, tmp_path / "third", cache)
     _run_until_embed(third)
