@@ -601,14 +601,22 @@ def _centred_run_on(draft: list[Line], line: Line) -> bool:
 _CONTINUES = re.compile("^(?:[\"'“‘(\\[]*[a-zß-öø-ÿ]|[$£€¥₹₽₩¢]\\s?\\d)")
 
 
+_AFTER_COLON = re.compile("[:\uff1a][\"'\u201d\u2019\u00bb)\\]\uff09]*\\s*$")
+
+
 def _broken_mid_sentence(previous: Line, line: Line) -> bool:
     """A line broken by hand inside a sentence: the line above stops short without ending
-    its sentence (no stop, colon or semicolon) and this one, at the same leading, goes on
+    its sentence (no stop or semicolon; a colon only introduces what follows) and this one, at the same leading, goes on
     with it in lower case, not left of the line above (set 7's consent form and study
     sheet: "…the welfare of children and young people" / "and expects all carers…"), or
     the line above ends on a comma."""
-    if previous.rtl or line.rtl or SENTENCE_END.search(previous.text) or line.x0 < previous.x0 - 0.5 * line.size:
+    if previous.rtl or line.rtl or line.x0 < previous.x0 - 0.5 * line.size:
         return False
+    if SENTENCE_END.search(previous.text):
+        # a colon introduces what follows: a line going on in lower case after it is the
+        # same sentence (set 10's DA-1p: "…greeted by a gruesome sight:" / "a ragged
+        # collection of bones…", a line broken by hand in a quotation)
+        return bool(_AFTER_COLON.search(previous.text)) and bool(_CONTINUES.match(line.text.strip()))
     # a line that ends on a comma goes on whatever the next one opens with (a list item
     # turned over after "…autres qu'Amazon," / "Best Buy et Walmart ?": set 7's bug1868759)
     return bool(_CONTINUES.match(line.text.strip())) or previous.text.rstrip().endswith(",")
