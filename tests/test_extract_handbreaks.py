@@ -212,3 +212,26 @@ def test_a_paragraph_goes_on_past_a_figures_labels_at_the_head_of_the_next_colum
     texts = [reflowed_words(b.text) for b in blocks]
     assert " ".join(lines) in texts and " ".join(first) in texts
     assert "Figure 1: Where the ledgers were kept." in texts
+
+
+def test_a_bulleted_line_turned_over_under_its_text_is_one_item(tmp_path):
+    """pymupdf's test_4614 (set 7): "• Any Local Authority to whom … day care, and" over
+    "I/ we consent to records …", set under the item's text: the column's edge, set by a
+    wider line elsewhere, made the item's line look short, and the capital after it a new
+    paragraph. A line under a bulleted line's text goes on with the item; a sub-item there
+    ("– …", "A. …") stays an item of its own."""
+    size = 10.0
+    runs, y = _paragraph_runs(HARBOUR, "R", size, 100.0)
+    runs.append(("R", size, LEFT, y + 60.0, "Signed for the harbour board by the clerk of the customs hall and sealed"))
+    bullet, hang = "\u2022", LEFT + 1.4 * size  # the item's text an em and a half in
+    item = ["Any harbour office to whom we have sent our ledgers for binding, and",
+            "I ask that they be returned before the spring."]
+    sub = ["Ledgers kept in the cold room", "\u2013 the winter ledgers"]
+    y += 8.0
+    runs += [("R", size, LEFT, y, bullet), ("R", size, hang, y, item[0])]
+    runs.append(("R", size, hang, y + 12.0, item[1]))
+    runs += [("R", size, LEFT, y + 24.0, bullet), ("R", size, hang, y + 24.0, sub[0])]
+    runs.append(("R", size, hang, y + 36.0, sub[1]))
+    paragraphs = _paragraphs(_pdf(tmp_path / "bullet.pdf", [runs]))
+    assert reflowed_words(bullet + " " + " ".join(item)) in paragraphs
+    assert reflowed_words(bullet + " " + sub[0]) in paragraphs and reflowed_words(sub[1]) in paragraphs

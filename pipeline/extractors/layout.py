@@ -436,6 +436,25 @@ def _next_item(previous: Line, line: Line, column: _Column) -> bool:
         bool(_ITEM_END.search(previous.text)) or _trailing_slack(previous, column) > 2 * previous.size)
 
 
+# A sub-item's marker: a dash, star or small letter o before a blank, a capital letter with
+# a stop ("A. First item." under "● Ordered Lists": pdf.js's issue19971), or any bullet.
+_SUB_ITEM = re.compile("^\\s*(?:[A-Z][.)]\\s|[-\u2013\u2014*o\u25e6\u2043\u2219]\\s|[\u2022\u25e6\u25aa\u25ab\u25cf\u25cb\u25a0\u25a1\u2023\u27a2\u2713\uf0a7\uf0b7])")
+
+
+def _hangs_under_bullet(first: Line, line: Line) -> bool:
+    """The line is set under the text of a bulleted line, past its bullet: the item turned
+    over (pymupdf's test_4614: "• Any Local Authority to whom … day care, and" over "I/ we
+    consent to records …", set flush with the item's text; the column's edge, set by a
+    wider line elsewhere, left the item's full line looking short)."""
+    if first.rtl or line.rtl or not _BULLET.match(first.visual) or _SUB_ITEM.match(line.visual) \
+            or _NUMBERED_ITEM.match(line.visual):
+        return False  # (a sub-item under the item's text is an item of its own)
+    text = first.visual
+    start = len(text) - len(_BULLET.sub("", text, count=1).lstrip())
+    text_start = first.x0 + (first.x1 - first.x0) * start / max(len(text), 1)
+    return line.x0 > first.x0 + 0.3 * line.size and abs(line.x0 - text_start) < 0.6 * line.size
+
+
 def _middle_dot_item(previous: str, text: str) -> bool:
     """A middle dot opens a list item ("·Advocacy" under "·Access to resources …") unless
     it separates the entries of a run-on list, as between keywords: such a list holds
@@ -538,6 +557,9 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
     if _centred_run_on(draft, line):
         return False
     free = _trailing_slack(previous, measure) - _indent_allowance(len(draft), previous, measure)
+    if _hangs_under_bullet(draft[0], line) and (
+            not SENTENCE_END.search(previous.text) or free <= 1.3 * _first_word_width(line) + 0.5 * line.size):
+        return False  # a list item turned over, under its text
     if free > 1.3 * _first_word_width(line) + 0.5 * line.size:
         # the next word would have fitted: the line above ended by choice, a paragraph's
         # end, unless the choice was a line break inside a sentence
