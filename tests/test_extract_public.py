@@ -52,23 +52,28 @@ def test_manifest_names_source_commit_and_licence_of_every_set():
 # Each set's floor under what was last measured on it (in brackets: its figure while it was
 # held out, before a pass tuned on it).
 SET_FLOORS = {
-    "tune (set 1)": 0.97,  # 127 of 128
+    "tune (set 1)": 0.98,  # 128 of 128
     "tune (set 2)": 0.98,  # 93 of 93 (81)
     "tune (set 3)": 0.98,  # 132 of 133 (121)
     "tune (set 4)": 0.98,  # 90 of 90 (77)
     "tune (set 5)": 0.95,  # 75 of 78 (56)
     # 102 of 104 (98); the two left are anchors of ours that an earlier paragraph also holds
     "tune (set 6)": 0.97,
-    "tune (set 7)": 0.94,  # 108 of 114 (93)
+    # 110 of 114 (93); the four left are three of test_3727's (sentences that end on lines
+    # broken by hand, short of the edge, the paragraph going on) and bug1997343's paragraph
+    # read together with a marginal note
+    "tune (set 7)": 0.95,
     # 74 of 76 (63); the two left are test_2791_content's paragraphs cut where its
     # shifted-encoding italic titles stood
     "tune (set 8)": 0.95,
     # 49 of 50 (44); the one left is test_2645_1's boxed quote, which the page's geometry
     # puts after the first column and the expectation after the second
     "tune (set 9)": 0.98,
-    # held out by the twelfth pass: 89 of 90 before and after it (floor set after the pass
-    # had measured it, rounded down)
-    "held out (set 10)": 0.98,
+    # 90 of 90 (89, before and after the twelfth pass, which held it out)
+    "tune (set 10)": 0.98,
+    # held out by the thirteenth pass: 81 of 90 before it changed any code, 82 after (floor
+    # set after the pass had measured it, rounded down)
+    "held out (set 11)": 0.9,
 }
 
 

@@ -436,6 +436,25 @@ def _next_item(previous: Line, line: Line, column: _Column) -> bool:
         bool(_ITEM_END.search(previous.text)) or _trailing_slack(previous, column) > 2 * previous.size)
 
 
+# A sub-item's marker: a dash, star or small letter o before a blank, a capital letter with
+# a stop ("A. First item." under "● Ordered Lists": pdf.js's issue19971), or any bullet.
+_SUB_ITEM = re.compile("^\\s*(?:[A-Z][.)]\\s|[-\u2013\u2014*o\u25e6\u2043\u2219]\\s|[\u2022\u25e6\u25aa\u25ab\u25cf\u25cb\u25a0\u25a1\u2023\u27a2\u2713\uf0a7\uf0b7])")
+
+
+def _hangs_under_bullet(first: Line, line: Line) -> bool:
+    """The line is set under the text of a bulleted line, past its bullet: the item turned
+    over (pymupdf's test_4614: "• Any Local Authority to whom … day care, and" over "I/ we
+    consent to records …", set flush with the item's text; the column's edge, set by a
+    wider line elsewhere, left the item's full line looking short)."""
+    if first.rtl or line.rtl or not _BULLET.match(first.visual) or _SUB_ITEM.match(line.visual) \
+            or _NUMBERED_ITEM.match(line.visual):
+        return False  # (a sub-item under the item's text is an item of its own)
+    text = first.visual
+    start = len(text) - len(_BULLET.sub("", text, count=1).lstrip())
+    text_start = first.x0 + (first.x1 - first.x0) * start / max(len(text), 1)
+    return line.x0 > first.x0 + 0.3 * line.size and abs(line.x0 - text_start) < 0.6 * line.size
+
+
 def _middle_dot_item(previous: str, text: str) -> bool:
     """A middle dot opens a list item ("·Advocacy" under "·Access to resources …") unless
     it separates the entries of a run-on list, as between keywords: such a list holds
@@ -538,6 +557,9 @@ def _starts_paragraph(draft: list[Line], line: Line, edges, leading, body_size: 
     if _centred_run_on(draft, line):
         return False
     free = _trailing_slack(previous, measure) - _indent_allowance(len(draft), previous, measure)
+    if _hangs_under_bullet(draft[0], line) and (
+            not SENTENCE_END.search(previous.text) or free <= 1.3 * _first_word_width(line) + 0.5 * line.size):
+        return False  # a list item turned over, under its text
     if free > 1.3 * _first_word_width(line) + 0.5 * line.size:
         # the next word would have fitted: the line above ended by choice, a paragraph's
         # end, unless the choice was a line break inside a sentence
@@ -601,14 +623,22 @@ def _centred_run_on(draft: list[Line], line: Line) -> bool:
 _CONTINUES = re.compile("^(?:[\"'“‘(\\[]*[a-zß-öø-ÿ]|[$£€¥₹₽₩¢]\\s?\\d)")
 
 
+_AFTER_COLON = re.compile("[:\uff1a][\"'\u201d\u2019\u00bb)\\]\uff09]*\\s*$")
+
+
 def _broken_mid_sentence(previous: Line, line: Line) -> bool:
     """A line broken by hand inside a sentence: the line above stops short without ending
-    its sentence (no stop, colon or semicolon) and this one, at the same leading, goes on
+    its sentence (no stop or semicolon; a colon only introduces what follows) and this one, at the same leading, goes on
     with it in lower case, not left of the line above (set 7's consent form and study
     sheet: "…the welfare of children and young people" / "and expects all carers…"), or
     the line above ends on a comma."""
-    if previous.rtl or line.rtl or SENTENCE_END.search(previous.text) or line.x0 < previous.x0 - 0.5 * line.size:
+    if previous.rtl or line.rtl or line.x0 < previous.x0 - 0.5 * line.size:
         return False
+    if SENTENCE_END.search(previous.text):
+        # a colon introduces what follows: a line going on in lower case after it is the
+        # same sentence (set 10's DA-1p: "…greeted by a gruesome sight:" / "a ragged
+        # collection of bones…", a line broken by hand in a quotation)
+        return bool(_AFTER_COLON.search(previous.text)) and bool(_CONTINUES.match(line.text.strip()))
     # a line that ends on a comma goes on whatever the next one opens with (a list item
     # turned over after "…autres qu'Amazon," / "Best Buy et Walmart ?": set 7's bug1868759)
     return bool(_CONTINUES.match(line.text.strip())) or previous.text.rstrip().endswith(",")
@@ -1149,36 +1179,53 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
 # Lines set apart at the head of a column that a paragraph crosses into: a journal's
 # masthead (title, volume, date) over the third column of its first page.
 _INTERPOSED_LINES = 3
+# Blocks a paragraph may cross on its way to the next column: a figure's labels, set
+# smaller than the text (set 1's naacl06: "…a hurricane name" / two figures drawn with
+# eight label blocks and their captions / "and the place it affected", 12 blocks on).
+_FIGURE_BLOCKS = 16
+_LABEL_LINES = 3
 
 
 def _interposed(blocks: list[Block], at: int, flows: dict[int, _Flow], before: _Flow) -> int:
-    """Where blocks[at] opens one to three one-line blocks, each a heading or set in another
-    size than the paragraph before the break, after which a block of that paragraph's size
-    opens its column mid-sentence: the index of that block (the paragraph goes on there,
-    past lines set into its way); -1 otherwise."""
-    for k in range(at, min(at + _INTERPOSED_LINES + 1, len(blocks))):
+    """Where blocks[at] opens blocks set into the paragraph's way, after which a block of
+    that paragraph's size opens its column mid-sentence: the index of that block (the
+    paragraph goes on there, past them); -1 otherwise. Set into its way: one to three
+    one-line blocks at the head, each a heading or set in another size (a masthead), and
+    captions, tables, notes and short blocks set smaller than the paragraph (a figure's
+    labels)."""
+    for k in range(at, min(at + _FIGURE_BLOCKS + 1, len(blocks))):
         block, flow = blocks[k], flows.get(id(blocks[k]))
         if k > at and flow is not None and flow.open_start and not flow.code \
                 and abs(flow.size - before.end_size) < 0.5:
             return k
-        if k == at + _INTERPOSED_LINES or "\n" in block.text.strip() or block.kind not in ("paragraph", "heading"):
+        if block.kind in _FURNITURE_KINDS or block.kind in ("footnote", "caption", "table"):
+            continue
+        if block.kind not in ("paragraph", "heading") or (
+                flow is not None and abs(flow.size - before.end_size) < 0.5):
             return -1
-        if flow is not None and abs(flow.size - before.end_size) < 0.5:
+        if k < at + _INTERPOSED_LINES and "\n" not in block.text.strip():
+            continue
+        if flow is None or flow.size > before.end_size - 0.5 or block.text.strip().count("\n") >= _LABEL_LINES:
             return -1
     return -1
 
 
 def _under_interposed(drafts: list[_Draft], at: int, key: tuple[int, int], size: float) -> bool:
-    """drafts[at] comes right under one to three one-line drafts that open its column, each
-    a heading or set in another size (see _interposed)."""
+    """drafts[at] comes right under drafts that open its column and are set into a
+    paragraph's way (see _interposed): one to three one-line drafts at the head, each a
+    heading or set in another size, or short drafts set smaller than it (a figure's
+    labels)."""
     k = at
     while k > 0 and _column_key(drafts[k - 1].lines[-1]) == key:
         draft = drafts[k - 1]
-        if at - k == _INTERPOSED_LINES or len(draft.lines) > 1 or (
-                draft.kind != "heading" and abs(draft.lines[0].size - size) < 0.5):
+        if at - k == _FIGURE_BLOCKS or (draft.kind != "heading" and abs(draft.lines[0].size - size) < 0.5):
             return False
         k -= 1
-    return k < at
+    # counted from the head of the column, as _interposed counts from the break
+    return k < at and all(
+        (j < k + _INTERPOSED_LINES and len(drafts[j].lines) == 1)
+        or (drafts[j].lines[0].size < size - 0.5 and len(drafts[j].lines) <= _LABEL_LINES)
+        for j in range(k, at))
 
 
 def _append(first: Block, then: Block) -> None:
