@@ -259,6 +259,14 @@ _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK_CHAR}])\s+(?=[{_CJK_CHAR}])")
 # Chinese wraps lines anywhere, also between a character and a number or Latin word
 # ("至\n2022年"); such a break was never a space in the text as written.
 _LINE_BREAK_BY_CJK = re.compile(rf"(?<=[{_CJK_CHAR}])[^\S\n]*\n\s*|[^\S\n]*\n\s*(?=[{_CJK_CHAR}])")
+# The same for text in any script: a curly quote or an ellipsis is set without a space only
+# beside Chinese ("。”\n他"), Latin text puts a space on the far side of it ("to say\n“imitate
+# me…”\nAmen": set 7's test_3727).
+_CJK_CORE = _CJK_CHAR.replace("\u201c\u201d\u2018\u2019\u2026", "")
+_SHARED_MARK = "\u201c\u201d\u2018\u2019\u2026"
+_LINE_BREAK_BESIDE_CJK = re.compile(
+    rf"(?<=[{_CJK_CORE}])[^\S\n]*\n\s*|(?<=[{_CJK_CORE}][{_SHARED_MARK}])[^\S\n]*\n\s*"
+    rf"|[^\S\n]*\n\s*(?=[{_CJK_CORE}])|[^\S\n]*\n\s*(?=[{_SHARED_MARK}][{_CJK_CORE}])")
 _FULLWIDTH_ALNUM = str.maketrans(
     {cp: cp - 0xFEE0 for lo, hi in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
      for cp in range(lo, hi + 1)}
@@ -307,7 +315,7 @@ def reflow(text: str) -> str:
 
 def _reflow_paragraph(text: str) -> str:
     text = _join_line_end_hyphens(_SOFT_HYPHEN_BREAK.sub("", text))
-    text = _LINE_BREAK_BY_CJK.sub("", _SPACE_INSIDE_BRACKETS.sub("", text))
+    text = _LINE_BREAK_BESIDE_CJK.sub("", _SPACE_INSIDE_BRACKETS.sub("", text))
     return _LINE_BREAK.sub(" ", text)
 
 

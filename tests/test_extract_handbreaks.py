@@ -169,3 +169,46 @@ def test_a_line_broken_by_hand_before_an_amount_of_money_goes_on(tmp_path):
         runs.append(("R", size, LEFT, y + k * 1.2 * size, line))
     paragraphs = _paragraphs(_pdf(tmp_path / "amount.pdf", [runs]))
     assert paragraphs == [reflowed_words(HARBOUR), " ".join(broken), ended[0], ended[1]]
+
+
+def test_a_line_broken_by_hand_after_a_colon_goes_on_in_lower_case(tmp_path):
+    """unstructured's DA-1p (set 10): a quotation's line broken by hand after a colon ("…we
+    were greeted by a gruesome sight:" / "a ragged collection of bones…") was a paragraph's
+    end. A colon introduces what follows: a line going on in lower case is the same
+    sentence; one opening with a capital after it still starts a paragraph."""
+    size = 10.0
+    runs, y = _paragraph_runs(HARBOUR, "R", size, 100.0)
+    colon = ["At the top of the stairs the clerks found a sorry sight:", "the ledgers of a whole winter soaked through."]
+    capital = ["The notice on the door said this:", "Ledgers are not to be carried upstairs."]
+    y += 8.0
+    for k, line in enumerate(colon + capital):
+        runs.append(("R", size, LEFT, y + k * 1.2 * size, line))
+    assert all(_width(line, "R", size) < 0.75 * 360 for line in colon + capital)
+    paragraphs = _paragraphs(_pdf(tmp_path / "colon.pdf", [runs]))
+    assert paragraphs == [reflowed_words(HARBOUR), " ".join(colon), capital[0], capital[1]]
+
+
+def test_a_paragraph_goes_on_past_a_figures_labels_at_the_head_of_the_next_column(tmp_path):
+    """pdfminer.six's naacl06 (set 1): a paragraph ending mid-sentence at the foot of the
+    left column went on in the right one under two figures, whose labels (small type, eight
+    blocks) and captions stood between: it was cut in two. Blocks set smaller than the text
+    between the break and a lower-case unindented block of the text's size are set into
+    its way; the paragraph is one passage, the labels and the caption keep their place."""
+    size, width, gap = 10.0, 200.0, 24.0
+    first = _column_lines(HARBOUR + " " + RIGHT_TEXT, size, width)
+    lines = _column_lines(LEFT_TEXT + " " + RIGHT_TEXT, size, width)
+    half = 3  # the left column ends mid-sentence, level with the right column's text
+    assert not lines[half - 1].rstrip().endswith(".") and lines[half][0].islower()
+    runs = [("R", size, LEFT, 100.0 + k * 12.0, line) for k, line in enumerate(first)]
+    top = 100.0 + len(first) * 12.0 + 6.0
+    runs += [("R", size, LEFT, top + k * 12.0, line) for k, line in enumerate(lines[:half])]
+    right_x = LEFT + width + gap
+    labels = ["quay", "customs hall", "stairs", "cold room", "upper floor", "archive"]
+    runs += [("R", 6.0, right_x + 20.0 + 60.0 * (k % 2), 100.0 + 30.0 * (k // 2), label)
+             for k, label in enumerate(labels)]
+    runs.append(("R", 9.0, right_x, 200.0, "Figure 1: Where the ledgers were kept."))
+    runs += [("R", size, right_x, 230.0 + k * 12.0, line) for k, line in enumerate(lines[half:])]
+    blocks = extract_file(_pdf(tmp_path / "labels.pdf", [runs]), ExtractSettings()).blocks
+    texts = [reflowed_words(b.text) for b in blocks]
+    assert " ".join(lines) in texts and " ".join(first) in texts
+    assert "Figure 1: Where the ledgers were kept." in texts

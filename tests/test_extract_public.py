@@ -66,9 +66,10 @@ SET_FLOORS = {
     # 49 of 50 (44); the one left is test_2645_1's boxed quote, which the page's geometry
     # puts after the first column and the expectation after the second
     "tune (set 9)": 0.98,
-    # held out by the twelfth pass: 89 of 90 before and after it (floor set after the pass
-    # had measured it, rounded down)
-    "held out (set 10)": 0.98,
+    # 89 of 90 (89, before and after the twelfth pass, which held it out)
+    "tune (set 10)": 0.98,
+    # held out by the thirteenth pass: 81 of 90 before it changed any code
+    "held out (set 11)": 0.88,
 }
 
 

@@ -164,6 +164,9 @@ def test_reflow_joins_layout_lines_and_keeps_passages_and_characters():
         "در چنین حوضه‌هایی، (Rahimi, 2021: 14).\n\nبند دوم"
     assert reflow("計畫延長至\n2022年，由 Belt\nand Road 基金\n出資") == "計畫延長至2022年，由 Belt and Road 基金出資"
     assert reflow("ك\nي") == "ك ي"  # the characters as written: no normalization
+    # a curly quote is set without a space only beside Chinese
+    assert reflow("able to say\n“imitate me.”\nAmen.") == "able to say “imitate me.” Amen."
+    assert reflow("他說。”\n我們\n“合作”") == "他說。”我們“合作”"
 
 
 def test_full_width_punctuation_is_kept():

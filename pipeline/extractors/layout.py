@@ -601,14 +601,22 @@ def _centred_run_on(draft: list[Line], line: Line) -> bool:
 _CONTINUES = re.compile("^(?:[\"'“‘(\\[]*[a-zß-öø-ÿ]|[$£€¥₹₽₩¢]\\s?\\d)")
 
 
+_AFTER_COLON = re.compile("[:\uff1a][\"'\u201d\u2019\u00bb)\\]\uff09]*\\s*$")
+
+
 def _broken_mid_sentence(previous: Line, line: Line) -> bool:
     """A line broken by hand inside a sentence: the line above stops short without ending
-    its sentence (no stop, colon or semicolon) and this one, at the same leading, goes on
+    its sentence (no stop or semicolon; a colon only introduces what follows) and this one, at the same leading, goes on
     with it in lower case, not left of the line above (set 7's consent form and study
     sheet: "…the welfare of children and young people" / "and expects all carers…"), or
     the line above ends on a comma."""
-    if previous.rtl or line.rtl or SENTENCE_END.search(previous.text) or line.x0 < previous.x0 - 0.5 * line.size:
+    if previous.rtl or line.rtl or line.x0 < previous.x0 - 0.5 * line.size:
         return False
+    if SENTENCE_END.search(previous.text):
+        # a colon introduces what follows: a line going on in lower case after it is the
+        # same sentence (set 10's DA-1p: "…greeted by a gruesome sight:" / "a ragged
+        # collection of bones…", a line broken by hand in a quotation)
+        return bool(_AFTER_COLON.search(previous.text)) and bool(_CONTINUES.match(line.text.strip()))
     # a line that ends on a comma goes on whatever the next one opens with (a list item
     # turned over after "…autres qu'Amazon," / "Best Buy et Walmart ?": set 7's bug1868759)
     return bool(_CONTINUES.match(line.text.strip())) or previous.text.rstrip().endswith(",")
@@ -1149,36 +1157,53 @@ def join_broken_paragraphs(blocks: list[Block], flows: dict[int, _Flow]) -> list
 # Lines set apart at the head of a column that a paragraph crosses into: a journal's
 # masthead (title, volume, date) over the third column of its first page.
 _INTERPOSED_LINES = 3
+# Blocks a paragraph may cross on its way to the next column: a figure's labels, set
+# smaller than the text (set 1's naacl06: "…a hurricane name" / two figures drawn with
+# eight label blocks and their captions / "and the place it affected", 12 blocks on).
+_FIGURE_BLOCKS = 16
+_LABEL_LINES = 3
 
 
 def _interposed(blocks: list[Block], at: int, flows: dict[int, _Flow], before: _Flow) -> int:
-    """Where blocks[at] opens one to three one-line blocks, each a heading or set in another
-    size than the paragraph before the break, after which a block of that paragraph's size
-    opens its column mid-sentence: the index of that block (the paragraph goes on there,
-    past lines set into its way); -1 otherwise."""
-    for k in range(at, min(at + _INTERPOSED_LINES + 1, len(blocks))):
+    """Where blocks[at] opens blocks set into the paragraph's way, after which a block of
+    that paragraph's size opens its column mid-sentence: the index of that block (the
+    paragraph goes on there, past them); -1 otherwise. Set into its way: one to three
+    one-line blocks at the head, each a heading or set in another size (a masthead), and
+    captions, tables, notes and short blocks set smaller than the paragraph (a figure's
+    labels)."""
+    for k in range(at, min(at + _FIGURE_BLOCKS + 1, len(blocks))):
         block, flow = blocks[k], flows.get(id(blocks[k]))
         if k > at and flow is not None and flow.open_start and not flow.code \
                 and abs(flow.size - before.end_size) < 0.5:
             return k
-        if k == at + _INTERPOSED_LINES or "\n" in block.text.strip() or block.kind not in ("paragraph", "heading"):
+        if block.kind in _FURNITURE_KINDS or block.kind in ("footnote", "caption", "table"):
+            continue
+        if block.kind not in ("paragraph", "heading") or (
+                flow is not None and abs(flow.size - before.end_size) < 0.5):
             return -1
-        if flow is not None and abs(flow.size - before.end_size) < 0.5:
+        if k < at + _INTERPOSED_LINES and "\n" not in block.text.strip():
+            continue
+        if flow is None or flow.size > before.end_size - 0.5 or block.text.strip().count("\n") >= _LABEL_LINES:
             return -1
     return -1
 
 
 def _under_interposed(drafts: list[_Draft], at: int, key: tuple[int, int], size: float) -> bool:
-    """drafts[at] comes right under one to three one-line drafts that open its column, each
-    a heading or set in another size (see _interposed)."""
+    """drafts[at] comes right under drafts that open its column and are set into a
+    paragraph's way (see _interposed): one to three one-line drafts at the head, each a
+    heading or set in another size, or short drafts set smaller than it (a figure's
+    labels)."""
     k = at
     while k > 0 and _column_key(drafts[k - 1].lines[-1]) == key:
         draft = drafts[k - 1]
-        if at - k == _INTERPOSED_LINES or len(draft.lines) > 1 or (
-                draft.kind != "heading" and abs(draft.lines[0].size - size) < 0.5):
+        if at - k == _FIGURE_BLOCKS or (draft.kind != "heading" and abs(draft.lines[0].size - size) < 0.5):
             return False
         k -= 1
-    return k < at
+    # counted from the head of the column, as _interposed counts from the break
+    return k < at and all(
+        (j < k + _INTERPOSED_LINES and len(drafts[j].lines) == 1)
+        or (drafts[j].lines[0].size < size - 0.5 and len(drafts[j].lines) <= _LABEL_LINES)
+        for j in range(k, at))
 
 
 def _append(first: Block, then: Block) -> None:
