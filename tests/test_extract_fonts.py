@@ -221,3 +221,63 @@ def test_a_symbolic_type1c_font_reads_its_ligatures_from_its_own_encoding(tmp_pa
     text = unicodedata.normalize("NFKC", " ".join(b.text for b in extract_file(path, ExtractSettings()).blocks))
     assert "The first finding of the field study" in text
     assert "pages 3\u20134" in text
+
+
+def _xetex_persian_pdf(out: Path, lines: list[str], word_gap: int = 300) -> None:
+    """A page of Persian lines set as XeTeX (xdvipdfmx) sets them: glyphs drawn right to left
+    with no space glyph between words, only a gap of word_gap thousandths of an em; a ZWNJ drawn
+    as the font's ZWNJ glyph, which the ToUnicode map gives as a space, its advance taken
+    back at once so the next letter starts where it does (set 11's XePersian report)."""
+    chars = sorted({c for line in lines for c in line if c not in " \u200c"})
+    codes = {c: 0x21 + k for k, c in enumerate(chars)}
+    zwnj, width = 0x20, 500
+
+    def shown(line: str) -> str:
+        parts = []
+        for char in reversed(line):  # drawn order: the line's last letter leftmost
+            if char == " ":
+                parts.append(f"> {-word_gap} <")
+            elif char == "\u200c":
+                parts.append(f"{zwnj:02X}> {width} <")
+            else:
+                parts.append(f"{codes[char]:02X}")
+        return "[<" + "".join(parts) + ">] TJ"
+
+    content = "".join(f"BT /F1 12 Tf 72 {700 - 18 * k} Td {shown(line)} ET\n"
+                      for k, line in enumerate(lines)).encode()
+    glyph = b"500 0 0 0 450 600 d1 0 0 450 600 re f"
+    last = max(codes.values())
+    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+            "/CMapName /Hamta-UCS def /CMapType 2 def\n1 begincodespacerange <00> <FF> endcodespacerange\n"
+            f"{len(codes) + 1} beginbfchar\n<{zwnj:02X}> <0020>\n"
+            + "".join(f"<{code:02X}> <{ord(c):04X}>\n" for c, code in codes.items())
+            + "endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n").encode()
+    procs = " ".join(f"/g{code} 9 0 R" for code in range(zwnj, last + 1))
+    differences = " ".join(f"/g{code}" for code in range(zwnj, last + 1))
+    write_pdf(out, [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        (f"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 500 600] /FontMatrix [0.001 0 0 0.001 0 0]"
+         f" /CharProcs 6 0 R /Encoding 7 0 R /FirstChar {zwnj} /LastChar {last}"
+         f" /Widths 8 0 R /ToUnicode 10 0 R >>").encode(),
+        f"<< {procs} >>".encode(),
+        f"<< /Type /Encoding /Differences [{zwnj} {differences}] >>".encode(),
+        ("[" + " ".join(str(width) for _ in range(zwnj, last + 1)) + "]").encode(),
+        b"<< /Length %d >>\nstream\n" % len(glyph) + glyph + b"\nendstream",
+        b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
+    ])
+
+
+def test_xetex_persian_word_gaps_are_spaces_and_its_zwnj_glyphs_stay_zwnj(tmp_path):
+    """Set 11's XePersian report ran its words together ("تکامل‌تفاضلییکی‌از"): the ZWNJ
+    glyphs it draws (mapped to a space, no advance) made every line look as if it had space
+    glyphs, and word gaps of a third of an em were then asked to be as wide as a font size."""
+    lines = ["کتاب‌ها را در خانه می‌خوانیم",
+             "و با دوستان از آن‌ها سخن می‌گوییم"]
+    path = tmp_path / "xetex_persian.pdf"
+    _xetex_persian_pdf(path, lines)
+    text = " ".join(b.text for b in extract_file(path, ExtractSettings()).blocks)
+    assert text.split() == " ".join(lines).split()

@@ -454,6 +454,36 @@ def _latin_side(char: str) -> bool:
     return bool(char.strip()) and char not in _BLANKS and not _ARABIC_SCRIPT.match(char) and not _CJK.match(char)
 
 
+def _zero_advance_blanks(chars: list[dict], line_size: float) -> set[int]:
+    """Indices of the blanks that take no room on the page: a ZWNJ, whatever glyph the
+    producer mapped it to (XeTeX's Persian fonts map their ZWNJ glyph to a space)."""
+    zero: set[int] = set()
+    previous = None
+    for index, char in enumerate(chars):
+        text = char["text"]
+        if _UNMAPPED_GLYPH.match(text):
+            continue
+        if text not in _BLANKS:
+            previous = char
+            continue
+        following = next((c for c in chars[index + 1:] if c["text"] not in _BLANKS), None)
+        # the blank's own size: a small caption run ("Chapter 1.") on the baseline
+        # of a large heading advances by a small space that is still a space
+        own = 0.08 * (char["size"] or line_size)
+        if following is not None and (
+                (following["x0"] - char["x0"] < own and not _latin_word_space(char, previous, following))
+                # a blank drawn inside the glyph before it, whose neighbours touch, takes
+                # no room on the page (InDesign writes one after an "fi" ligature glyph)
+                or (previous is not None and char["x0"] < previous["x1"] - own
+                    and abs(following["x0"] - previous["x1"]) < own)):
+            # it takes no room, so the glyph before stays the neighbour of the next
+            # (a copy of the blank drawn over it is judged against that glyph too)
+            zero.add(index)
+        else:
+            previous = None
+    return zero
+
+
 def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
     """Glyph texts left to right, with a space where the PDF has one or leaves a wide gap.
 
@@ -461,9 +491,12 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
     ToUnicode entry), so a blank is told by its advance: a ZWNJ has none, and the glyph
     after it starts where it does.
     """
-    has_blanks = any(c["text"] in _BLANKS for c in chars)
+    zero_advance = _zero_advance_blanks(chars, line_size)
     # Without space glyphs words are told apart by gaps; with them, only a gap as wide as a
-    # font size means a missing space (glyphs dropped for kashida leave smaller ones).
+    # font size means a missing space (glyphs dropped for kashida leave smaller ones). A
+    # blank without advance is a ZWNJ, not a space glyph: XeTeX draws a Persian line's ZWNJs
+    # and leaves its word spaces as gaps of a third of an em (set 11's XePersian report).
+    has_blanks = any(c["text"] in _BLANKS and i not in zero_advance for i, c in enumerate(chars))
     space_gap = (0.8 if has_blanks else 0.2) * line_size
     word_gap = (_TIGHT_WORD_GAP if _set_tight(chars, line_size) else 0.2) * line_size
     parts: list[str] = []
@@ -475,22 +508,11 @@ def _visual_text(chars: list[dict], line_size: float) -> tuple[str, int]:
             unmapped += 1
             continue
         if text in _BLANKS:
-            following = next((c for c in chars[index + 1:] if c["text"] not in _BLANKS), None)
-            # the blank's own size: a small caption run ("Chapter 1.") on the baseline
-            # of a large heading advances by a small space that is still a space
-            own = 0.08 * (char["size"] or line_size)
-            zero_advance = following is not None and (
-                (following["x0"] - char["x0"] < own and not _latin_word_space(char, previous, following))
-                # a blank drawn inside the glyph before it, whose neighbours touch, takes
-                # no room on the page (InDesign writes one after an "fi" ligature glyph)
-                or (previous is not None and char["x0"] < previous["x1"] - own
-                    and abs(following["x0"] - previous["x1"]) < own))
-            if zero_advance:
+            if index in zero_advance:
+                following = next(c for c in chars[index + 1:] if c["text"] not in _BLANKS)
                 if (parts and _ARABIC_LETTER.match(parts[-1][-1:])
                         and _ARABIC_LETTER.match(following["text"][:1])):
                     parts.append(ZWNJ)
-                # it takes no room, so the glyph before stays the neighbour of the next
-                # (a copy of the blank drawn over it is judged against that glyph too)
                 continue
             if parts and parts[-1] not in (" ", ZWNJ):
                 parts.append(" ")
