@@ -44,7 +44,7 @@ def tokens(text: str) -> list[str]:
     text = _SPACE_BEFORE_MARK.sub("", unicodedata.normalize("NFKC", text).translate(_FOLD).lower())
     out = []
     for token in _TOKEN.findall(text):
-        stripped = token.strip(".,;:!?\"'()[]{}«»“”‘’「」『』（）、，。：；！？-–—*_")
+        stripped = token.strip(".,;:!?\"'()[]{}«»“”‘’「」『』（）、，。：；！？،؛؟-–—*_")
         if stripped and not _PUNCTUATION_ONLY.match(stripped):
             out.append(stripped)
     return out
