@@ -759,7 +759,9 @@ set 8 (`held out (set 8)`): see its section at the end. The eleventh pass tuned 
 (`tune (set 9)`) and held out set 10 (`held out (set 10)`), nine files from two
 repositories no earlier set drew on; the thirteenth tuned on set 10 (`tune (set 10)`) and
 held out set 11 (`held out (set 11)`), eight files from five more repositories, Chinese
-and Persian prose among them: see the last sections.
+and Persian prose among them, and set 12 (`held out (set 12)`), ten files from six more
+repositories, chosen and written by a helper who never saw Hamta's output on them; after
+its last measure of set 11 the pass tuned on it too (`tune (set 11)`): see the last sections.
 
 """
 
@@ -1488,6 +1490,36 @@ unchanged: set 2 93 of 93, set 3 132 of 133, set 4 90 of 90, set 5 75 of 78, set
 docling-odf 26 of 26 (0.92 %); our own renders unchanged (CER 0.00 % in every language).
 Not changed: `redp5110`'s back-cover title, set in two sizes (33 and 30 points), stays two
 headings; `test_2645_1`'s boxed quote (set 9) is read where it stands.
+
+**Set 11 tuned on, at the end of the pass: XeTeX's Persian word spaces**
+(`extractors/lines.py`, `_zero_advance_blanks`). XeTeX draws no glyph for a word space, only
+a gap, but draws each zero-width non-joiner as a glyph the text layer reads as a blank,
+then takes the pen back. Those blanks were rightly read as ZWNJ, but they also made the
+line count as one "with space glyphs", where a gap beside Arabic letters is a word space
+only from 0.8 of the font size; the report's word gaps are 0.22-0.5, so its words ran
+together. Blanks without advance no longer count as space glyphs (the report's gaps inside
+words are at most 0.12 of the font size, its word gaps at least 0.22: the existing 0.2
+threshold needs no new setting). The measure's tokens now drop the Persian comma,
+semicolon and question mark, as they drop Latin punctuation. Set 11 82 -> 86 of 90
+(`tune (set 11)` from here; the Persian report 6 -> 10 of 11); every other tuning set and our
+renders unchanged. Left on set 11: the report's bulleted label line that ends page 4 is read
+as a heading; `demo1`'s keywords line, `demo3`'s paragraph past its footnotes and figure,
+`Wang-paperAVE2008`'s abstract.
+
+**Set 12, held out**: ten files from six repositories no set had drawn on, chosen and
+their expectations written from pdftoppm renders by a helper who never ran Hamta on them
+nor saw its output, committed (c9bba64) before Hamta was run on them: from
+allenai/science-parse's test papers an ACL 2007 paper, an AI Magazine article and the
+MapReduce paper (two columns, a sidebar abstract, a drop cap, code); from CeON/CERMINE's
+examples a psychogeriatrics article and a BMC article; from allenai/papermage's fixtures an
+ACL 2020 paper and an ACM two-column preprint page; from VikParuchuri/marker's tests a
+police procedure (lettered and numbered items); a Simplified Chinese thesis proposal
+(tuna/thuthesis), paragraphs across page breaks; and a Persian XeLaTeX assignment
+(XePersianShowcase/aut-assignment-example): 181 paragraphs on the pages named. Measured
+with the code before the pass: **171 of 181 (94.5 %)**; with the pass's code before the
+XeTeX fix: 173 (95.6 %; the Chinese proposal 17 -> 19 of 19); with the pass's final code:
+**175 of 181 (96.7 %)** (the Persian assignment 4 -> 6 of 6, with the measure's old tokens
+as well). None of the pass's changes was made for or looked at on these files.
 """
 
 

@@ -78,8 +78,9 @@ SET_FLOORS = {
     # report's bulleted item whose bold label ends page 4 and its text opens page 5
     "tune (set 11)": 0.95,
     # held out by the thirteenth pass, written by a helper who never saw Hamta's output on
-    # them: 171 of 181 with the code before the pass, 173 after (floor set after measuring)
-    "held out (set 12)": 0.94,
+    # them: 171 of 181 with the code before the pass, 175 with its final code (floor set
+    # after measuring)
+    "held out (set 12)": 0.95,
 }
 
 
