@@ -85,30 +85,40 @@ def _type3_pdf(out: Path, words: list[bytes], prefix: str = "a", to_unicode: dic
     procs = " ".join(f"/{prefix}{c} 9 0 R" for c in codes)
     lines = "".join(f"BT /T3 10 Tf 72 {700 - 14 * k} Td ({w.decode('latin-1')}) Tj ET\n"
                     for k, w in enumerate(words)).encode("latin-1")
-    glyph = b"600 0 0 0 500 700 d1 0 0 500 700 re f"
+    cmap = _to_unicode_cmap(sorted(to_unicode.items())) if to_unicode is not None else None
+    write_pdf(out, _type3_page(lines, "T3", (600, 700), codes[0], codes[-1], [600] * (codes[-1] - codes[0] + 1), procs,
+                               differences, b"600 0 0 0 500 700 d1 0 0 500 700 re f", cmap))
+
+
+def _to_unicode_cmap(pairs) -> bytes:
+    """A ToUnicode CMap of one-byte codes: (code, character number) pairs."""
+    return ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+            "/CMapName /Hamta-UCS def /CMapType 2 def\n1 begincodespacerange <00> <FF> endcodespacerange\n"
+            f"{len(pairs)} beginbfchar\n" + "".join(f"<{c:02X}> <{u:04X}>\n" for c, u in pairs)
+            + "endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n").encode()
+
+
+def _type3_page(content: bytes, font: str, box: tuple[int, int], first: int, last: int, widths: list[int],
+                procs: str, differences: str, glyph: bytes, cmap: bytes | None = None) -> list[bytes]:
+    """The objects of a one-page PDF whose content is set in one Type 3 font: every glyph the
+    same box (CharProcs object 9), an optional ToUnicode map (object 10)."""
+    stream = lambda body: b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream"
+    unicode = " /ToUnicode 10 0 R" if cmap is not None else ""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /T3 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(lines) + lines + b"\nendstream",
-        (f"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 600 700] /FontMatrix [0.001 0 0 0.001 0 0]"
-         f" /CharProcs 6 0 R /Encoding 7 0 R /FirstChar {codes[0]} /LastChar {codes[-1]}"
-         f" /Widths 8 0 R >>").encode(),
+        + f" /Resources << /Font << /{font} 5 0 R >> >> >>".encode(),
+        stream(content),
+        (f"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 {box[0]} {box[1]}] /FontMatrix [0.001 0 0 0.001 0 0]"
+         f" /CharProcs 6 0 R /Encoding 7 0 R /FirstChar {first} /LastChar {last}"
+         f" /Widths 8 0 R{unicode} >>").encode(),
         f"<< {procs} >>".encode(),
         f"<< /Type /Encoding /Differences [{differences}] >>".encode(),
-        ("[" + " ".join("600" for _ in range(codes[0], codes[-1] + 1)) + "]").encode(),
-        b"<< /Length %d >>\nstream\n" % len(glyph) + glyph + b"\nendstream",
+        ("[" + " ".join(str(w) for w in widths) + "]").encode(),
+        stream(glyph),
     ]
-    if to_unicode is not None:
-        cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
-                "/CMapName /Hamta-UCS def /CMapType 2 def\n1 begincodespacerange <00> <FF> endcodespacerange\n"
-                f"{len(to_unicode)} beginbfchar\n"
-                + "".join(f"<{c:02X}> <{u:04X}>\n" for c, u in sorted(to_unicode.items()))
-                + "endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n").encode()
-        objects[4] = objects[4][:-2] + b" /ToUnicode 10 0 R >>"
-        objects.append(b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream")
-    write_pdf(out, objects)
+    return objects + ([stream(cmap)] if cmap is not None else [])
 
 
 def test_a_type3_font_named_by_its_codes_reads_as_tex_cork_encoding(tmp_path):
@@ -245,30 +255,12 @@ def _xetex_persian_pdf(out: Path, lines: list[str], word_gap: int = 300) -> None
 
     content = "".join(f"BT /F1 12 Tf 72 {700 - 18 * k} Td {shown(line)} ET\n"
                       for k, line in enumerate(lines)).encode()
-    glyph = b"500 0 0 0 450 600 d1 0 0 450 600 re f"
     last = max(codes.values())
-    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
-            "/CMapName /Hamta-UCS def /CMapType 2 def\n1 begincodespacerange <00> <FF> endcodespacerange\n"
-            f"{len(codes) + 1} beginbfchar\n<{zwnj:02X}> <0020>\n"
-            + "".join(f"<{code:02X}> <{ord(c):04X}>\n" for c, code in codes.items())
-            + "endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n").encode()
+    cmap = _to_unicode_cmap([(zwnj, 0x20)] + [(code, ord(c)) for c, code in codes.items()])
     procs = " ".join(f"/g{code} 9 0 R" for code in range(zwnj, last + 1))
-    differences = " ".join(f"/g{code}" for code in range(zwnj, last + 1))
-    write_pdf(out, [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        (f"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 500 600] /FontMatrix [0.001 0 0 0.001 0 0]"
-         f" /CharProcs 6 0 R /Encoding 7 0 R /FirstChar {zwnj} /LastChar {last}"
-         f" /Widths 8 0 R /ToUnicode 10 0 R >>").encode(),
-        f"<< {procs} >>".encode(),
-        f"<< /Type /Encoding /Differences [{zwnj} {differences}] >>".encode(),
-        ("[" + " ".join(str(width) for _ in range(zwnj, last + 1)) + "]").encode(),
-        b"<< /Length %d >>\nstream\n" % len(glyph) + glyph + b"\nendstream",
-        b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
-    ])
+    differences = f"{zwnj} " + " ".join(f"/g{code}" for code in range(zwnj, last + 1))
+    write_pdf(out, _type3_page(content, "F1", (500, 600), zwnj, last, [width] * (last - zwnj + 1), procs,
+                               differences, b"500 0 0 0 450 600 d1 0 0 450 600 re f", cmap))
 
 
 def test_xetex_persian_word_gaps_are_spaces_and_its_zwnj_glyphs_stay_zwnj(tmp_path):

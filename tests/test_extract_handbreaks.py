@@ -160,15 +160,19 @@ def test_a_line_broken_by_hand_before_an_amount_of_money_goes_on(tmp_path):
     figure: a sentence goes on there (none begins with a figure), as after a lower-case
     word. A line opening with a capital after a line that ends its sentence still starts
     a paragraph."""
-    size = 10.0
-    runs, y = _paragraph_runs(HARBOUR, "R", size, 100.0)
     broken = ["The harbour trust holds", "£12.5 million of reserves for the new breakwater."]
     ended = ["The trust meets in March.", "Minutes are kept at the office."]
+    assert _after_a_paragraph(tmp_path / "amount.pdf", broken + ended) == [
+        reflowed_words(HARBOUR), " ".join(broken), ended[0], ended[1]]
+
+
+def _after_a_paragraph(path, lines: list[str], size: float = 10.0) -> list[str]:
+    """The paragraphs of a page: HARBOUR, then `lines` set one a line below it, each as
+    short as it is (lines broken by hand)."""
+    runs, y = _paragraph_runs(HARBOUR, "R", size, 100.0)
     y += 8.0
-    for k, line in enumerate(broken + ended):
-        runs.append(("R", size, LEFT, y + k * 1.2 * size, line))
-    paragraphs = _paragraphs(_pdf(tmp_path / "amount.pdf", [runs]))
-    assert paragraphs == [reflowed_words(HARBOUR), " ".join(broken), ended[0], ended[1]]
+    runs += [("R", size, LEFT, y + k * 1.2 * size, line) for k, line in enumerate(lines)]
+    return _paragraphs(_pdf(path, [runs]))
 
 
 def test_a_line_broken_by_hand_after_a_colon_goes_on_in_lower_case(tmp_path):
@@ -176,16 +180,11 @@ def test_a_line_broken_by_hand_after_a_colon_goes_on_in_lower_case(tmp_path):
     were greeted by a gruesome sight:" / "a ragged collection of bones…") was a paragraph's
     end. A colon introduces what follows: a line going on in lower case is the same
     sentence; one opening with a capital after it still starts a paragraph."""
-    size = 10.0
-    runs, y = _paragraph_runs(HARBOUR, "R", size, 100.0)
     colon = ["At the top of the stairs the clerks found a sorry sight:", "the ledgers of a whole winter soaked through."]
     capital = ["The notice on the door said this:", "Ledgers are not to be carried upstairs."]
-    y += 8.0
-    for k, line in enumerate(colon + capital):
-        runs.append(("R", size, LEFT, y + k * 1.2 * size, line))
-    assert all(_width(line, "R", size) < 0.75 * 360 for line in colon + capital)
-    paragraphs = _paragraphs(_pdf(tmp_path / "colon.pdf", [runs]))
-    assert paragraphs == [reflowed_words(HARBOUR), " ".join(colon), capital[0], capital[1]]
+    assert all(_width(line, "R", 10.0) < 0.75 * 360 for line in colon + capital)
+    assert _after_a_paragraph(tmp_path / "colon.pdf", colon + capital) == [
+        reflowed_words(HARBOUR), " ".join(colon), capital[0], capital[1]]
 
 
 def test_a_paragraph_goes_on_past_a_figures_labels_at_the_head_of_the_next_column(tmp_path):
