@@ -262,8 +262,8 @@ _LINE_BREAK_BY_CJK = re.compile(rf"(?<=[{_CJK_CHAR}])[^\S\n]*\n\s*|[^\S\n]*\n\s*
 # The same for text in any script: a curly quote or an ellipsis is set without a space only
 # beside Chinese ("。”\n他"), Latin text puts a space on the far side of it ("to say\n“imitate
 # me…”\nAmen": set 7's test_3727).
-_CJK_CORE = _CJK_CHAR.replace("\u201c\u201d\u2018\u2019\u2026", "")
 _SHARED_MARK = "\u201c\u201d\u2018\u2019\u2026"
+_CJK_CORE = "".join(c for c in _CJK_CHAR if c not in _SHARED_MARK)
 _LINE_BREAK_BESIDE_CJK = re.compile(
     rf"(?<=[{_CJK_CORE}])[^\S\n]*\n\s*|(?<=[{_CJK_CORE}][{_SHARED_MARK}])[^\S\n]*\n\s*"
     rf"|[^\S\n]*\n\s*(?=[{_CJK_CORE}])|[^\S\n]*\n\s*(?=[{_SHARED_MARK}][{_CJK_CORE}])")
