@@ -316,17 +316,16 @@ def joined_models(first: np.ndarray, second: np.ndarray, share: float, blocks: b
     aligner's centring, run sums and renormalising act on it as on one model's vectors.
     With blocks, each model's part is scaled so that after the aligner's centring (which
     takes more away from the model whose sentences share one direction more) it still weighs
-    its share (the mean centred length of that part over the side, CENTRE_SHARE, CENTRE_PRIOR
-    as pipeline.sentence_align.centred)."""
-    from pipeline.sentence_align import CENTRE_PRIOR, CENTRE_SHARE
+    its share (the mean length of that part over the side once the aligner's centring has
+    taken the common direction away)."""
+    from pipeline.sentence_align import without_common_direction
 
     parts = []
     for vectors, weight in ((first, 1.0 - share), (second, share)):
         vectors = np.asarray(vectors, np.float32)
         scale = np.sqrt(weight)
         if blocks and len(vectors):
-            mean = vectors.mean(axis=0) * (CENTRE_SHARE * len(vectors) / (len(vectors) + CENTRE_PRIOR))
-            scale /= float(np.linalg.norm(vectors - mean, axis=1).mean())
+            scale /= float(np.linalg.norm(without_common_direction(vectors), axis=1).mean())
         parts.append(vectors * scale)
     joined = np.concatenate(parts, axis=1)
     return joined / np.maximum(np.linalg.norm(joined, axis=1, keepdims=True), 1e-12)

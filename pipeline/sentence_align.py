@@ -184,11 +184,15 @@ def centred(vectors: np.ndarray) -> np.ndarray:
     of single sentences reach, and merges win where nothing matches. Without the common
     direction (Mu & Viswanath's "all-but-the-top", its first step) the cosine of unrelated
     runs stays near that of unrelated sentences, whatever their length."""
+    return _unit(without_common_direction(vectors))
+
+
+def without_common_direction(vectors: np.ndarray) -> np.ndarray:
+    """The side's vectors less its shrunk mean, before they are made unit again (centred)."""
     vectors = np.asarray(vectors, np.float32)
     if not len(vectors):
         return vectors
-    mean = vectors.mean(axis=0) * (CENTRE_SHARE * len(vectors) / (len(vectors) + CENTRE_PRIOR))
-    return _unit(vectors - mean)
+    return vectors - vectors.mean(axis=0) * (CENTRE_SHARE * len(vectors) / (len(vectors) + CENTRE_PRIOR))
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
