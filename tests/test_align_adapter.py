@@ -81,3 +81,10 @@ def test_gold_partner_retrieval_counts_one_to_one_links_only():
     found, total, gaps = gold_partner_retrieval(src, tgt, gold)
     assert (found, total) == (5, 6)
     assert len(gaps) == 6 and min(gaps) == gaps[4]
+
+
+def test_the_unseen_languages_are_in_neither_the_training_nor_the_held_out_list():
+    from bench.align_adapter import TRAINING_LANGUAGES, UNSEEN_LANGUAGES
+
+    assert not set(UNSEEN_LANGUAGES) & (set(TRAINING_LANGUAGES) | set(HELD_OUT))
+    assert not set(TRAINING_LANGUAGES) & set(HELD_OUT)
