@@ -72,11 +72,11 @@ class ConfidenceWeights(_Strict):
     bias: float = -1.3731
     w_margin: float = 0.7748
     w_similarity: float = 5.8143
-    sentence_bias: float = 0.882
-    sentence_w_score: float = 2.4082
-    sentence_merge_3: float = -1.4371  # links of 3, 4, 5 sentences in all are wrong more often
-    sentence_merge_4: float = -2.9711
-    sentence_merge_5: float = -3.8357
+    sentence_bias: float = 0.4137
+    sentence_w_score: float = 2.8949
+    sentence_merge_3: float = -1.4327  # links of 3, 4, 5 sentences in all are wrong more often
+    sentence_merge_4: float = -2.6613
+    sentence_merge_5: float = -3.6078
 
 
 class LinkWeights(_Strict):
@@ -103,6 +103,9 @@ class LinkWeights(_Strict):
     # A link whose one run ends in a question mark and whose other does not; chosen on the
     # tuning sets, docs/alignment-benchmarks.md round 6.
     question_differs: float = Field(-0.05, ge=-1, le=0)
+    # A link with more than one sentence on both sides; chosen on the tuning sets,
+    # docs/alignment-benchmarks.md round 8.
+    many_to_many: float = Field(-0.1, ge=-1, le=0)
     skip: float = 0.03
     skip_evidence: float = -0.5061
 

@@ -19,7 +19,8 @@ Hamta's margin scoring in place of a bare cosine:
    (local margin times its length penalty), and for a merge of summed runs how far its
    plain-sum cosine falls below that of its best part one sentence shorter (plain_gain: a
    short stranger taken in, which length-weighted runs hide), and whether one run ends in a
-   question mark and the other does not (question_differs). The default weights (align.link) make
+   question mark and the other does not (question_differs), and whether it has more than one
+   sentence on both sides (many_to_many). The default weights (align.link) make
    Bertalign's score the main term and the rest, fitted by `python -m bench.align_public
    --fit`, a correction at 0.05 of its fitted size: a score that pays each link about the
    same whatever it holds makes a path of more, smaller links win (a gold 1-2 link split into
@@ -52,7 +53,8 @@ MAX_LINK = 5
 # Link shapes (source sentences, target sentences), Bertalign's max_align = 5.
 SHAPES = tuple((s, t) for s in range(1, MAX_RUN + 1) for t in range(1, MAX_RUN + 1) if s + t <= MAX_LINK)
 FEATURES = ("cosine", "margin", "local", "gain", "weakest", "length", "merge_3", "merge_4", "merge_5",
-            "numbers_matched", "numbers_unmatched", "terms_matched", "bertalign", "plain_gain", "question_differs")
+            "numbers_matched", "numbers_unmatched", "terms_matched", "bertalign", "plain_gain", "question_differs",
+            "many_to_many")
 # Rows of the DP whose cell scores are computed together (bounds memory on long books).
 _CHUNK_ROWS = 32
 
@@ -368,11 +370,14 @@ def link_features(src: SideSentences, tgt: SideSentences, s: int, t: int, src_fi
     question_differs = (src.questions[np.clip(a + s - 1, 0, len(src) - 1)]
                         != tgt.questions[np.clip(b + t - 1, 0, len(tgt) - 1)]).astype(np.float32)
     numbers_matched, numbers_unmatched, terms_matched = _signal_features(src, tgt, s, t, a, b)
-    # The shape's own prior: links of 3, 4 and 5 sentences in all (1-1 is the reference).
+    # The shape's own prior: links of 3, 4 and 5 sentences in all (1-1 is the reference), and
+    # links with more than one sentence on both sides (2-2, 2-3, 3-2), which the sizes alone
+    # cannot tell from 1-3 and 3-1: most of the aligner's were wrong (round 8).
     merges = [np.full(len(cosine), float(s + t == size), np.float32) for size in (3, 4, 5)]
+    many_to_many = np.full(len(cosine), float(s > 1 and t > 1), np.float32)
     return np.column_stack([cosine, margin, local, gain, weakest, length, *merges, numbers_matched,
                             numbers_unmatched, terms_matched, bertalign, plain_gain,
-                            question_differs]).astype(np.float32)
+                            question_differs, many_to_many]).astype(np.float32)
 
 
 def _plain_gain(src: SideSentences, tgt: SideSentences, s: int, t: int, a: np.ndarray, b: np.ndarray,

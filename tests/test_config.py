@@ -43,6 +43,8 @@ def test_an_empty_config_file_behaves_like_the_default_one(tmp_path):
     ("align:\n  link:\n    plain_gain: 11\n", "align.link.plain_gain", "less than or equal to 10"),
     ("align:\n  link:\n    question_differs: 0.5\n", "align.link.question_differs", "less than or equal to 0"),
     ("align:\n  link:\n    question_differs: -2\n", "align.link.question_differs", "greater than or equal to -1"),
+    ("align:\n  link:\n    many_to_many: 0.2\n", "align.link.many_to_many", "less than or equal to 0"),
+    ("align:\n  link:\n    many_to_many: -3\n", "align.link.many_to_many", "greater than or equal to -1"),
     ("extract:\n  ocr_languages: 'fas eng'\n", "extract.ocr_languages", "pattern"),
     ("extract:\n  max_pages: 0\n", "extract.max_pages", "greater than or equal to 1"),
     ("detect:\n  seed: -1\n", "detect.seed", "greater than or equal to 0"),

@@ -169,6 +169,34 @@ def test_a_question_joins_the_link_that_ends_in_a_question():
     assert with_question >= 16 and with_statement >= 12, (with_question, with_statement)
 
 
+def _leaning_pair_draw(seed, lean=0.45):
+    """Eight 1-1 translations; the middle two target sentences each carry some of the other's
+    meaning and their lengths cross the source's (long, short against short, long): the
+    pair's summed runs match better than either sentence, the shape of most of the aligner's
+    wrong 2-2 links on mac-dev (two gold 1-1 links)."""
+    meaning = _meanings(8, seed=500 + seed)
+    src, tgt = _noisy(meaning, seed=600 + seed), _noisy(meaning, seed=700 + seed)
+    tgt[3], tgt[4] = _unit([meaning[3] + lean * meaning[4], meaning[4] + lean * meaning[3]])
+    src_texts, tgt_texts = ["word " * 12 + "."] * 8, ["word " * 12 + "."] * 8
+    src_texts[3], src_texts[4] = "word " * 18 + ".", "word " * 6 + "."
+    tgt_texts[3], tgt_texts[4] = "word " * 6 + ".", "word " * 18 + "."
+    return src, tgt, src_texts, tgt_texts
+
+
+def test_two_leaning_translations_stay_two_links():
+    """Without align.link.many_to_many the leaning pair becomes one 2-2 link in most draws;
+    with the default weight it stays two 1-1 links (round 8)."""
+    assert SETTINGS.link.many_to_many < 0
+    without = SETTINGS.link.model_copy(update={"many_to_many": 0.0})
+    merged = kept = 0
+    for seed in range(30):
+        src, tgt, src_texts, tgt_texts = _leaning_pair_draw(seed)
+        merged += ((3, 4), (3, 4)) in _align(src, tgt, src_texts, tgt_texts, link=without)
+        links = _align(src, tgt, src_texts, tgt_texts)
+        kept += ((3,), (3,)) in links and ((4,), (4,)) in links
+    assert merged >= 15 and kept >= 20, (merged, kept)
+
+
 def test_ends_in_question_looks_through_closing_quotes_in_every_script():
     from pipeline.signals import ends_in_question
 
