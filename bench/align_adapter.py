@@ -153,12 +153,22 @@ def gold_partner_retrieval(src: np.ndarray, tgt: np.ndarray, gold, window: int =
     return found, total, gaps
 
 
+def _reads(config, cache: Path, adapter: tuple[np.ndarray, float] | None) -> dict:
+    """The bench's readers of sentence vectors: the default model's, and mapped by the adapter."""
+    from bench.align_public import Vectors
+
+    reads = {"default model": Vectors(config, cache, "sum")}
+    if adapter is not None:
+        reads["adapted"] = Vectors(config, cache, "sum", adapter=adapter)
+    return reads
+
+
 def unseen_languages(laser: Path, adapter: tuple[np.ndarray, float], config, cache: Path) -> None:
     """Print the aligner's strict F1 (and precision) with raw and mapped vectors on Tatoeba
     pairs of UNSEEN_LANGUAGES with English."""
-    from bench.align_public import BenchSet, Vectors, run_set, tatoeba_documents
+    from bench.align_public import BenchSet, run_set, tatoeba_documents
 
-    reads = {"default model": Vectors(config, cache, "sum"), "adapted": Vectors(config, cache, "sum", adapter=adapter)}
+    reads = _reads(config, cache, adapter)
     print("| language | " + " | ".join(reads) + " |\n|---|" + "---|" * len(reads))
     means: dict[str, list[float]] = {name: [] for name in reads}
     for lang in UNSEEN_LANGUAGES:
@@ -200,10 +210,10 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config(args.config)
     os.chdir(ROOT)  # the default model's path is relative to the repository
-    embedder = Embedder(config.model, Path(args.cache))
     if args.fit:
         if not args.laser:
             raise SystemExit("bench-adapter: --fit needs --laser")
+        embedder = Embedder(config.model, Path(args.cache))
         langs, sentences, english = training_pairs(args.laser)
         print(f"{len(sentences)} training pairs in {len(set(langs))} languages", flush=True)
         a, b = embedder.encode_texts(pivot_texts(sentences)), embedder.encode_texts(pivot_texts(english))
@@ -219,22 +229,17 @@ def main(argv: list[str] | None = None) -> int:
         folder = data_folder(args.data)
         if folder is None or not folder.is_dir():
             raise SystemExit("bench-adapter: --retrieval needs the benchmark folder (--data or HAMTA_ALIGN_DATA)")
-        reads = {"default model": None}
-        if args.adapter:
-            reads["adapted"] = load_adapter(args.adapter)
+        reads = _reads(config, Path(args.cache), load_adapter(args.adapter) if args.adapter else None)
         bench_sets, _ = load_sets(folder, args.sets.split(","))
         print("| set | " + " | ".join(f"{name}: partner first | d'" for name in reads) + " |")
         print("|---|" + "---|---|" * len(reads))
         for bench_set in bench_sets:
             cells = []
-            for adapter in reads.values():
+            for vectors in reads.values():
                 found = total = 0
                 gaps: list[float] = []
                 for document in bench_set.documents:
-                    src = embedder.encode_texts(pivot_texts(document.src))
-                    tgt = embedder.encode_texts(pivot_texts(document.tgt))
-                    if adapter is not None:
-                        src, tgt = adapted(src, *adapter), adapted(tgt, *adapter)
+                    src, tgt = vectors.side(document.src)[0], vectors.side(document.tgt)[0]
                     f, t, g = gold_partner_retrieval(src, tgt, document.gold)
                     found, total, gaps = found + f, total + t, gaps + g
                 cells += [f"{found / max(total, 1):.3f}", f"{np.mean(gaps):.2f}"]
